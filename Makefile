@@ -1,0 +1,46 @@
+# lifeevents: `make run` starts the whole suite; `make test` runs every test.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROTOS := $(shell find protos -name '*.proto')
+BUNDLE ?= newborn
+export PYTHONUNBUFFERED := 1
+
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-features clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed .protos.stamp
+
+# Stubs are generated from protos/ into lifeevents/ (git-ignored), never edited.
+.protos.stamp: $(PROTOS) $(VENV)/.installed
+	rm -rf lifeevents/v1 lifeevents/departments
+	$(PY) -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
+	touch $@
+
+protos: .protos.stamp
+
+run: install
+	$(PY) -m deploy.run
+
+demo: install
+	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE)
+
+test: install
+	$(PY) -m pytest -q
+
+test-unit: install
+	$(PY) -m pytest -q tests/unit
+
+test-integration: install
+	$(PY) -m pytest -q tests/integration
+
+test-e2e: install
+	$(PY) -m pytest -q tests/e2e features
+
+clean:
+	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var

@@ -1,0 +1,55 @@
+"""`make demo`: submit an example form and print the application's timeline as it happens."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import grpc
+from google.protobuf import struct_pb2
+
+from lifeevents.v1 import applications_pb2 as pb
+from lifeevents.v1 import applications_pb2_grpc as pb_grpc
+
+
+def describe(event: pb.ApplicationEvent) -> str:
+    when = event.occurred_at.ToDatetime().strftime("%H:%M:%S.%f")[:-3]
+    what = event.type
+    if event.step:
+        what += f"  {event.step} ({event.department})"
+    if event.result:
+        what += "  " + ", ".join(f"{k}={v}" for k, v in sorted(event.result.items()))
+    if event.reason:
+        what += f"  reason: {event.reason}"
+    return f"{when}  #{event.version:<3} {what}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("form", help="a JSON file holding the form's values")
+    parser.add_argument("--bundle", default="newborn")
+    parser.add_argument("--address", default="127.0.0.1:50051")
+    args = parser.parse_args()
+    with open(args.form, encoding="utf-8") as f:
+        form = struct_pb2.Struct()
+        form.update(json.load(f))
+    with grpc.insecure_channel(args.address) as channel:
+        stub = pb_grpc.ApplicationsStub(channel)
+        try:
+            submitted = stub.Submit(pb.SubmitRequest(bundle=args.bundle, form=form), timeout=10)
+        except grpc.RpcError as err:
+            print(f"submit refused: {err.code().name}: {err.details()}", file=sys.stderr)
+            return 1
+        print(f"application {submitted.application_id} ({args.bundle}) submitted; timeline:")
+        for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120):
+            print("  " + describe(event), flush=True)
+        application = stub.Get(pb.GetRequest(application_id=submitted.application_id), timeout=10)
+    print(f"status: {pb.Application.Status.Name(application.status)}")
+    for step in application.steps:
+        outcome = ", ".join(f"{k}={v}" for k, v in sorted(step.result.items())) or step.reason
+        print(f"  {step.id:<24} {step.department:<20} {pb.Step.Status.Name(step.status):<11} {outcome}")
+    return 0 if application.status == pb.Application.COMPLETED else 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,157 @@
+"""Start and stop the whole suite as local processes: the departments and the coordinator.
+
+Used by `make run` (in the foreground) and by the end-to-end tests (each with its own
+data directory, ports and RabbitMQ prefix, so they never touch a running suite).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO, Mapping
+from urllib.parse import urlparse
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPARTMENTS = ("health", "civil_registration", "medical_insurance", "social_security")
+_COLOURS = ("\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[31m")
+
+
+class SuiteError(RuntimeError):
+    pass
+
+
+def broker_address(amqp_uri: str) -> tuple[str, int]:
+    url = urlparse(amqp_uri)
+    return url.hostname or "127.0.0.1", url.port or 5672
+
+
+def reachable(host: str, port: int, timeout: float = 1.0) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def ensure_rabbitmq(amqp_uri: str, wait_s: float = 60) -> None:
+    """Start a local RabbitMQ if it is installed but not running; say what to install if it is missing."""
+    host, port = broker_address(amqp_uri)
+    if reachable(host, port):
+        return
+    if host not in ("127.0.0.1", "localhost"):
+        raise SuiteError(f"RabbitMQ at {host}:{port} is not reachable")
+    server = shutil.which("rabbitmq-server") or ("/usr/sbin/rabbitmq-server"
+                                                 if os.path.exists("/usr/sbin/rabbitmq-server") else None)
+    if server is None:
+        raise SuiteError("RabbitMQ is not installed. Install it with:  sudo apt-get install -y rabbitmq-server")
+    print(f"RabbitMQ is not running on {host}:{port}; starting it ({server} -detached)", flush=True)
+    subprocess.run([server, "-detached"], check=False)
+    deadline = time.monotonic() + wait_s
+    while not reachable(host, port):
+        if time.monotonic() > deadline:
+            raise SuiteError(f"RabbitMQ did not come up on {host}:{port} within {wait_s:.0f}s")
+        time.sleep(0.5)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Suite:
+    """The coordinator and the department processes, with their output prefixed by name."""
+
+    def __init__(self, env: Mapping[str, str] | None = None, log: IO[str] | None = None, colour: bool = False):
+        self.env = {**os.environ, **(env or {}), "PYTHONUNBUFFERED": "1"}
+        self.env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), self.env.get("PYTHONPATH")]))
+        self.log = log or sys.stdout
+        self.colour = colour
+        self.processes: dict[str, subprocess.Popen] = {}
+        self._pumps: list[threading.Thread] = []
+        self._log_lock = threading.Lock()
+
+    @property
+    def coordinator_address(self) -> str:
+        return self.env.get("LIFEEVENTS_GRPC_ADDRESS") or "127.0.0.1:50051"
+
+    def start(self, timeout: float = 60) -> "Suite":
+        ensure_rabbitmq(self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F")
+        for department in DEPARTMENTS:
+            self.start_process(department, [sys.executable, "-m", "services", department])
+        self.start_process("coordinator", [sys.executable, "-m", "saga"])
+        self.wait_ready(timeout)
+        return self
+
+    def start_process(self, name: str, argv: list[str]) -> None:
+        process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True, bufsize=1)
+        self.processes[name] = process
+        pump = threading.Thread(target=self._pump, args=(name, process), daemon=True)
+        pump.start()
+        self._pumps.append(pump)
+
+    def _pump(self, name: str, process: subprocess.Popen) -> None:
+        colour = _COLOURS[list(self.processes).index(name) % len(_COLOURS)] if self.colour else ""
+        reset = "\033[0m" if self.colour else ""
+        for line in process.stdout:
+            with self._log_lock:
+                self.log.write(f"{colour}{name:>18} |{reset} {line}")
+                self.log.flush()
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        from lifeevents.endpoints import port_variable, DEFAULT_GRPC_PORTS
+        for department in DEPARTMENTS:
+            port = int(self.env.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
+            while not reachable("127.0.0.1", port, 0.2):
+                self._check_alive()
+                if time.monotonic() > deadline:
+                    raise SuiteError(f"{department} did not open its gRPC port {port}")
+                time.sleep(0.2)
+        with grpc.insecure_channel(self.coordinator_address) as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            while True:
+                self._check_alive()
+                try:
+                    if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                        return
+                except grpc.RpcError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SuiteError("the coordinator did not report SERVING")
+                time.sleep(0.2)
+
+    def _check_alive(self) -> None:
+        for name, process in self.processes.items():
+            if process.poll() is not None:
+                raise SuiteError(f"{name} exited with code {process.returncode} while starting")
+
+    def stop(self, grace: float = 10) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + grace
+        for process in self.processes.values():
+            try:
+                process.wait(max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for pump in self._pumps:
+            pump.join(timeout=2)
+
+    def __enter__(self) -> "Suite":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

@@ -1,0 +1,22 @@
+"""Run the coordinator: `python -m saga`. Stops cleanly on SIGINT or SIGTERM."""
+import logging
+import signal
+import threading
+
+from saga import bootstrap
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s coordinator %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("pika").setLevel(logging.WARNING)
+    stopping = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopping.set())
+    running = bootstrap.start()
+    stopping.wait()
+    logging.getLogger("saga").info("stopping")
+    running.stop()
+
+
+if __name__ == "__main__":
+    main()

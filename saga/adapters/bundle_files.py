@@ -1,0 +1,35 @@
+"""Reading bundle definitions and the department catalogue from YAML or JSON files."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from saga.domain.bundles import BundleDefinitionError, BundleSet, Catalogue, parse_bundle, parse_catalogue
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+        return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    except (OSError, ValueError, yaml.YAMLError) as err:
+        raise BundleDefinitionError(str(path), [f"cannot be read: {err}"]) from None
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    return parse_catalogue(_read(path), str(path))
+
+
+def load_bundles(directory: Path, catalogue: Catalogue) -> BundleSet:
+    """Every *.yaml / *.yml / *.json bundle directly in `directory` (the catalogue file excluded)."""
+    bundles = BundleSet()
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in (".yaml", ".yml", ".json") or path.stem == "departments" or not path.is_file():
+            continue
+        bundle = parse_bundle(_read(path), str(path), catalogue)
+        if bundle.id in bundles.bundles:
+            raise BundleDefinitionError(str(path), [f"id: bundle {bundle.id!r} is defined twice"])
+        bundles.bundles[bundle.id] = bundle
+    return bundles

@@ -1,0 +1,58 @@
+"""Composition root of the coordinator: wires config, event store, RabbitMQ and gRPC."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import grpc
+
+from lifeevents.messaging import Topology
+from lifeevents.v1 import steps_pb2
+from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.rabbitmq import RabbitCommandBus, ResultConsumer
+from saga.config import Config
+from saga.coordinator import Coordinator
+from saga.entrypoints.grpc_api import build_server
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Running:
+    coordinator: Coordinator
+    bus: RabbitCommandBus
+    consumer: ResultConsumer
+    server: grpc.Server
+    port: int
+
+    def stop(self, grace: float = 2.0) -> None:
+        self.server.stop(grace).wait()
+        self.consumer.stop()
+        self.consumer.join(timeout=5)
+        self.bus.close()
+        self.coordinator.close()
+
+
+def start(config: Config | None = None) -> Running:
+    config = config or Config()
+    catalogue = load_catalogue(config.catalogue_file)
+    bundles = load_bundles(config.bundles_dir, catalogue)
+    topology = Topology(config.amqp_prefix)
+    departments = sorted(catalogue.departments)
+    bus = RabbitCommandBus(config.amqp_uri, topology, departments)
+    bus.start()
+    coordinator = Coordinator(bundles, bus, env=config.event_store_env())
+
+    def apply(result: steps_pb2.StepResult) -> None:
+        coordinator.record_result(result.application_id, result.step, result.command_id,
+                                  result.outcome == steps_pb2.StepResult.COMPLETED,
+                                  dict(result.outputs), result.reason)
+
+    consumer = ResultConsumer(config.amqp_uri, topology, departments, apply)
+    consumer.start()
+    consumer.ready.wait(timeout=30)
+    server, port = build_server(coordinator, config.grpc_address)
+    server.start()
+    log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
+             config.grpc_address, port, ", ".join(b.id for b in bundles), config.event_store_env()["PERSISTENCE_MODULE"])
+    return Running(coordinator, bus, consumer, server, port)

@@ -1,0 +1,48 @@
+"""Settings of the coordinator, read from the environment with local defaults."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name) or default
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_DATA_DIR", str(ROOT / "var"))))
+    # "sqlite" (a file under data_dir) or a PostgreSQL URL such as
+    # postgresql://postgres@127.0.0.1:5432/lifeevents: the one setting that moves the event store.
+    event_store: str = field(default_factory=lambda: _env("LIFEEVENTS_EVENT_STORE", "sqlite"))
+    amqp_uri: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/%2F"))
+    amqp_prefix: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_PREFIX", "lifeevents"))
+    grpc_address: str = field(default_factory=lambda: _env("LIFEEVENTS_GRPC_ADDRESS", "127.0.0.1:50051"))
+    bundles_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_BUNDLES_DIR", str(ROOT / "bundles"))))
+    catalogue_file: Path = field(default_factory=lambda: Path(
+        _env("LIFEEVENTS_CATALOGUE", str(ROOT / "bundles" / "departments.yaml"))))
+
+    def event_store_env(self) -> dict[str, str]:
+        """The eventsourcing library's settings for the configured event store."""
+        if self.event_store == "sqlite":
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": str(self.data_dir / "events.sqlite"),
+                    "SQLITE_LOCK_TIMEOUT": "10"}
+        if self.event_store.startswith("sqlite:///"):
+            return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                    "SQLITE_DBNAME": self.event_store[len("sqlite:///"):], "SQLITE_LOCK_TIMEOUT": "10"}
+        url = urlparse(self.event_store)
+        if url.scheme not in ("postgresql", "postgres"):
+            raise ValueError(f"LIFEEVENTS_EVENT_STORE={self.event_store!r}: use 'sqlite' or a postgresql:// URL")
+        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+               "POSTGRES_DBNAME": url.path.lstrip("/") or "lifeevents",
+               "POSTGRES_HOST": url.hostname or "127.0.0.1",
+               "POSTGRES_PORT": str(url.port or 5432),
+               "POSTGRES_USER": unquote(url.username or "postgres"),
+               "POSTGRES_PASSWORD": unquote(url.password or "")}
+        return env

@@ -1,0 +1,139 @@
+"""The coordinator's use cases: submit an application, apply department results, read state.
+
+One method per use case, taking ids and primitives. Department commands leave
+through the CommandBus port; watchers hear of every saved event.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import threading
+import uuid
+from collections import defaultdict
+from typing import Any, Callable, Mapping
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.application import Application as EventSourcedApplication
+from eventsourcing.persistence import IntegrityError, Recording
+
+from saga.domain.bundles import Bundle, BundleSet
+from saga.domain.forms import validate_form
+from saga.domain.model import Application, UnknownStep, plan_of
+from saga.domain.ports import CommandBus
+
+log = logging.getLogger(__name__)
+_LOCK_STRIPES = 64
+
+
+class ApplicationNotFound(LookupError):
+    def __init__(self, application_id: str):
+        self.application_id = application_id
+        super().__init__(f"no application {application_id}")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Watchers:
+    """In-process fan-out of newly saved events to the streams watching an application."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[uuid.UUID, list[queue.Queue]] = defaultdict(list)
+
+    def subscribe(self, application_id: uuid.UUID) -> queue.Queue:
+        q: queue.Queue = queue.Queue()
+        with self._lock:
+            self._queues[application_id].append(q)
+        return q
+
+    def unsubscribe(self, application_id: uuid.UUID, q: queue.Queue) -> None:
+        with self._lock:
+            subscribers = self._queues.get(application_id, [])
+            if q in subscribers:
+                subscribers.remove(q)
+            if not subscribers:
+                self._queues.pop(application_id, None)
+
+    def publish(self, events: list[Any]) -> None:
+        with self._lock:
+            for event in events:
+                for q in self._queues.get(event.originator_id, ()):
+                    q.put(event)
+
+
+class Coordinator(EventSourcedApplication):
+    name = "lifeevents"
+
+    def __init__(self, bundles: BundleSet, bus: CommandBus, clock: Callable[[], dt.datetime] = utcnow,
+                 env: Mapping[str, str] | None = None):
+        super().__init__(env=env)
+        self.bundles = bundles
+        self.bus = bus
+        self.clock = clock
+        self.watchers = Watchers()
+        self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
+
+    def _lock_for(self, application_id: uuid.UUID) -> threading.Lock:
+        return self._locks[application_id.int % _LOCK_STRIPES]
+
+    def _notify(self, recordings: list[Recording]) -> None:
+        self.watchers.publish([r.domain_event for r in recordings])
+
+    # -- use cases -----------------------------------------------------------------
+    def bundle(self, bundle_id: str) -> Bundle:
+        return self.bundles.get(bundle_id)
+
+    def submit(self, bundle_id: str, form: Mapping[str, Any], idempotency_key: str = "") -> uuid.UUID:
+        """Validate the form, record the application, and send every step that can start."""
+        bundle = self.bundles.get(bundle_id)
+        now = self.clock()
+        values = validate_form(bundle, form, now.date())
+        application = Application(bundle=bundle.id, bundle_version=bundle.version, form=values,
+                                  plan=plan_of(bundle), time_limit_s=bundle.time_limit.total_seconds(),
+                                  submitted_at=now, idempotency_key=idempotency_key)
+        with self._lock_for(application.id):
+            dispatches = application.advance(now)
+            try:
+                self.save(application)
+            except IntegrityError:
+                if idempotency_key:
+                    log.info("submit repeated with key %s: application %s", idempotency_key, application.id)
+                    return application.id
+                raise
+            self.bus.send(dispatches)
+        log.info("application %s submitted (%s), %d step(s) dispatched", application.id, bundle.id, len(dispatches))
+        return application.id
+
+    def record_result(self, application_id: uuid.UUID, step: str, command_id: str, completed: bool,
+                      outputs: Mapping[str, str], reason: str = "") -> bool:
+        """Apply one department answer; send the steps it unblocks. False if it changed nothing."""
+        application_id = uuid.UUID(str(application_id))
+        with self._lock_for(application_id):
+            application = self.get_application(application_id)
+            try:
+                changed = application.record_result(step, command_id, completed, dict(outputs), reason, self.clock())
+            except UnknownStep:
+                log.warning("result for unknown step %s of %s ignored", step, application_id)
+                return False
+            if not changed:
+                log.info("duplicate or late result for %s/%s ignored", application_id, step)
+                return False
+            dispatches = application.advance(self.clock())
+            self.save(application)
+            self.bus.send(dispatches)
+        log.info("application %s: step %s %s", application_id, step, "completed" if completed else "rejected")
+        return True
+
+    def get_application(self, application_id: uuid.UUID | str, version: int | None = None) -> Application:
+        try:
+            app_id = application_id if isinstance(application_id, uuid.UUID) else uuid.UUID(str(application_id))
+            return self.repository.get(app_id, version=version)
+        except (ValueError, AggregateNotFoundError):
+            raise ApplicationNotFound(str(application_id)) from None
+
+    def history(self, application_id: uuid.UUID | str, after_version: int = 0) -> list[Any]:
+        application = self.get_application(application_id)
+        return list(self.events.get(application.id, gt=after_version or None))

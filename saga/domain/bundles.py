@@ -1,0 +1,284 @@
+"""Bundle definitions as data: parsed, checked and queried here; no file I/O.
+
+A bundle names steps; each step is one action of one department (from the
+department catalogue) with inputs taken from the combined form (`form.<field>`)
+or from an earlier step's result (`<step>.<output>`). Dependencies follow from
+those references, plus an optional `after` list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from graphlib import CycleError, TopologicalSorter
+from typing import Any, Mapping
+
+FIELD_TYPES = ("text", "date", "resident_id", "credit_code", "phone", "choice")
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+class BundleDefinitionError(ValueError):
+    """A definition that cannot be used; names the file and every bad item."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + f"\n{source}: ".join(problems))
+
+
+class UnknownBundle(LookupError):
+    def __init__(self, bundle_id: str):
+        self.bundle_id = bundle_id
+        super().__init__(f"no bundle {bundle_id!r}")
+
+
+@dataclass(frozen=True)
+class Text:
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    title: Text
+    inputs: Mapping[str, bool]  # input name -> required
+    outputs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DepartmentSpec:
+    name: str
+    title: Text
+    actions: Mapping[str, ActionSpec]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    departments: Mapping[str, DepartmentSpec]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool
+    label: Text
+    options: tuple[str, ...] = ()
+    not_after_today: bool = False
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a step input comes from: a form field, or an output of an earlier step."""
+
+    step: str | None  # None for the form
+    key: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.step or 'form'}.{self.key}"
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    id: str
+    department: str
+    action: str
+    inputs: Mapping[str, Source]
+    depends_on: tuple[str, ...]
+    time_limit: dt.timedelta
+
+
+@dataclass(frozen=True)
+class Bundle:
+    id: str
+    name: Text
+    description: Text
+    fields: Mapping[str, FieldSpec]
+    steps: Mapping[str, StepSpec]  # in an order where every step follows its dependencies
+    time_limit: dt.timedelta
+    version: str  # digest of the definition, recorded with every application
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({step.department for step in self.steps.values()})
+
+    def steps_using(self, field_name: str) -> list[str]:
+        return [s.id for s in self.steps.values()
+                if any(src.step is None and src.key == field_name for src in s.inputs.values())]
+
+
+def _text(value: Any, where: str, problems: list[str]) -> Text:
+    if isinstance(value, Mapping) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
+        return Text(value["zh"], value["en"])
+    problems.append(f"{where}: needs zh and en text")
+    return Text("", "")
+
+
+def parse_duration(value: Any) -> dt.timedelta:
+    match = _DURATION.match(str(value))
+    if not match:
+        raise ValueError(f"{value!r} is not a duration like 30m, 4h or 2d")
+    return dt.timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_catalogue(data: Any, source: str) -> Catalogue:
+    problems: list[str] = []
+    departments: dict[str, DepartmentSpec] = {}
+    for dept_name, dept in ((data or {}).get("departments") or {}).items():
+        actions: dict[str, ActionSpec] = {}
+        for action_name, action in (dept.get("actions") or {}).items():
+            where = f"departments.{dept_name}.actions.{action_name}"
+            inputs: dict[str, bool] = {}
+            for item in action.get("inputs") or []:
+                if isinstance(item, str):
+                    inputs[item] = True
+                elif isinstance(item, Mapping) and isinstance(item.get("name"), str):
+                    inputs[item["name"]] = not item.get("optional", False)
+                else:
+                    problems.append(f"{where}.inputs: {item!r} is neither a name nor {{name, optional}}")
+            actions[action_name] = ActionSpec(action_name, _text(action.get("name"), where, problems),
+                                              inputs, tuple(action.get("outputs") or ()))
+        departments[dept_name] = DepartmentSpec(
+            dept_name, _text(dept.get("name"), f"departments.{dept_name}", problems), actions)
+    if not departments:
+        problems.append("no departments declared")
+    if problems:
+        raise BundleDefinitionError(source, problems)
+    return Catalogue(departments)
+
+
+def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
+    """Build a Bundle from its parsed definition, or raise BundleDefinitionError listing every problem."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise BundleDefinitionError(source, ["a bundle definition is a mapping"])
+    bundle_id = data.get("id")
+    if not isinstance(bundle_id, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", bundle_id):
+        problems.append(f"id: {bundle_id!r} is not a lower-case identifier")
+    time_limit = _duration(data.get("time_limit"), "time_limit", problems)
+
+    fields: dict[str, FieldSpec] = {}
+    for name, spec in (data.get("fields") or {}).items():
+        where = f"fields.{name}"
+        spec = spec or {}
+        ftype = spec.get("type")
+        if ftype not in FIELD_TYPES:
+            problems.append(f"{where}.type: {ftype!r} is not one of {', '.join(FIELD_TYPES)}")
+        options = tuple(str(o) for o in spec.get("options") or ())
+        if ftype == "choice" and not options:
+            problems.append(f"{where}.options: a choice field needs options")
+        fields[name] = FieldSpec(name, ftype, bool(spec.get("required", False)),
+                                 _text(spec.get("label"), f"{where}.label", problems),
+                                 options, bool(spec.get("not_after_today", False)))
+
+    raw_steps = data.get("steps") or {}
+    if not raw_steps:
+        problems.append("steps: a bundle needs at least one step")
+    steps: dict[str, StepSpec] = {}
+    for step_id, spec in raw_steps.items():
+        where = f"steps.{step_id}"
+        spec = spec or {}
+        dept = catalogue.departments.get(spec.get("department"))
+        action = None
+        if dept is None:
+            problems.append(f"{where}.department: unknown department {spec.get('department')!r} "
+                            f"(known: {', '.join(sorted(catalogue.departments))})")
+        else:
+            action = dept.actions.get(spec.get("action"))
+            if action is None:
+                problems.append(f"{where}.action: department {dept.name} has no action "
+                                f"{spec.get('action')!r} (it has: {', '.join(sorted(dept.actions))})")
+        inputs: dict[str, Source] = {}
+        for input_name, ref in (spec.get("inputs") or {}).items():
+            head, _, key = str(ref).partition(".")
+            if not key:
+                problems.append(f"{where}.inputs.{input_name}: {ref!r} is not form.<field> or <step>.<result>")
+                continue
+            inputs[input_name] = Source(None if head == "form" else head, key)
+        after = tuple(spec.get("after") or ())
+        depends_on = tuple(dict.fromkeys([s.step for s in inputs.values() if s.step] + list(after)))
+        steps[step_id] = StepSpec(step_id, str(spec.get("department")), str(spec.get("action")),
+                                  inputs, depends_on, _duration(spec.get("time_limit"), f"{where}.time_limit", problems))
+        if action is not None:
+            for input_name in inputs:
+                if input_name not in action.inputs:
+                    problems.append(f"{where}.inputs.{input_name}: {dept.name}.{action.name} takes no such input")
+            for input_name, required in action.inputs.items():
+                if required and input_name not in inputs:
+                    problems.append(f"{where}.inputs: {dept.name}.{action.name} needs {input_name!r}, which is not given")
+
+    for step in steps.values():
+        for input_name, src in step.inputs.items():
+            where = f"steps.{step.id}.inputs.{input_name}"
+            if src.step is None:
+                fspec = fields.get(src.key)
+                if fspec is None:
+                    problems.append(f"{where}: no form field {src.key!r} provides it")
+                elif not fspec.required and _action_requires(catalogue, step, input_name):
+                    problems.append(f"{where}: required by the department but form field {src.key!r} is optional")
+            elif src.step not in steps:
+                problems.append(f"{where}: no step {src.step!r} provides it")
+            else:
+                producer = steps[src.step]
+                outputs = _action_outputs(catalogue, producer)
+                if outputs is not None and src.key not in outputs:
+                    problems.append(f"{where}: step {src.step!r} has no result {src.key!r} "
+                                    f"(it gives: {', '.join(outputs) or 'nothing'})")
+        for dep in step.depends_on:
+            if dep not in steps:
+                problems.append(f"steps.{step.id}.after: no step {dep!r}")
+
+    order: list[str] = []
+    try:
+        graph = {sid: [d for d in s.depends_on if d in steps] for sid, s in steps.items()}
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as err:
+        problems.append(f"steps: dependency cycle {' -> '.join(err.args[1])}")
+    if problems:
+        raise BundleDefinitionError(source, problems)
+
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    return Bundle(bundle_id, _text(data.get("name"), "name", problems),
+                  _text(data.get("description"), "description", problems),
+                  fields, {sid: steps[sid] for sid in order}, time_limit, digest)
+
+
+def _duration(value: Any, where: str, problems: list[str]) -> dt.timedelta:
+    try:
+        return parse_duration(value)
+    except ValueError as err:
+        problems.append(f"{where}: {err}")
+        return dt.timedelta(0)
+
+
+def _action_requires(catalogue: Catalogue, step: StepSpec, input_name: str) -> bool:
+    dept = catalogue.departments.get(step.department)
+    action = dept.actions.get(step.action) if dept else None
+    return bool(action and action.inputs.get(input_name))
+
+
+def _action_outputs(catalogue: Catalogue, step: StepSpec) -> tuple[str, ...] | None:
+    dept = catalogue.departments.get(step.department)
+    action = dept.actions.get(step.action) if dept else None
+    return action.outputs if action else None
+
+
+@dataclass
+class BundleSet:
+    """The bundles on offer, by id."""
+
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+
+    def get(self, bundle_id: str) -> Bundle:
+        try:
+            return self.bundles[bundle_id]
+        except KeyError:
+            raise UnknownBundle(bundle_id) from None
+
+    def __iter__(self):
+        return iter(self.bundles.values())

@@ -1,0 +1,85 @@
+"""Validation of a combined form at the door: every bad field named, nothing half-accepted."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping
+
+from lifeevents.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
+from saga.domain.bundles import Bundle, FieldSpec
+
+_PHONE = re.compile(r"^1[3-9]\d{9}$")
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    description: str
+
+
+class FormInvalid(ValueError):
+    def __init__(self, bundle_id: str, errors: list[FieldError]):
+        self.bundle_id = bundle_id
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.description}" for e in errors))
+
+
+def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date) -> dict[str, str]:
+    """Return the form's values normalised to strings, or raise FormInvalid naming every bad field."""
+    errors: list[FieldError] = []
+    clean: dict[str, str] = {}
+    for name in form:
+        if name not in bundle.fields:
+            errors.append(FieldError(f"form.{name}", f"not a field of the {bundle.id} form"))
+    for name, spec in bundle.fields.items():
+        value = form.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if spec.required:
+                errors.append(FieldError(f"form.{name}", "required"))
+            continue
+        if not isinstance(value, str):
+            errors.append(FieldError(f"form.{name}", f"must be a string, not {type(value).__name__}"))
+            continue
+        try:
+            clean[name] = _check(spec, value.strip(), today)
+        except ValueError as err:
+            errors.append(FieldError(f"form.{name}", str(err)))
+    if errors:
+        raise FormInvalid(bundle.id, errors)
+    return clean
+
+
+def _check(spec: FieldSpec, value: str, today: dt.date) -> str:
+    if spec.type == "text":
+        if len(value) > MAX_TEXT:
+            raise ValueError(f"at most {MAX_TEXT} characters")
+        return value
+    if spec.type == "date":
+        try:
+            date = dt.date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("a date is written YYYY-MM-DD") from None
+        if spec.not_after_today and date > today:
+            raise ValueError(f"{value} is after today ({today.isoformat()})")
+        return date.isoformat()
+    if spec.type == "resident_id":
+        try:
+            return parse_resident_id(value, today).number
+        except InvalidIdentifier as err:
+            raise ValueError(f"not a valid resident ID (GB 11643): {err}") from None
+    if spec.type == "credit_code":
+        try:
+            return parse_credit_code(value)
+        except InvalidIdentifier as err:
+            raise ValueError(f"not a valid unified social credit code (GB 32100): {err}") from None
+    if spec.type == "phone":
+        if not _PHONE.match(value):
+            raise ValueError("a mainland mobile number is 11 digits starting 13-19")
+        return value
+    if spec.type == "choice":
+        if value not in spec.options:
+            raise ValueError(f"one of {', '.join(spec.options)}")
+        return value
+    raise ValueError(f"unknown field type {spec.type}")

@@ -1,0 +1,183 @@
+"""The application aggregate: one bundle application, its steps and their results.
+
+Every transition is a past-tense event; the aggregate's state is whatever those
+events say, so any stream can be replayed to any point. The plan (each step's
+department, action, inputs and dependencies) is recorded when the application is
+submitted, so a stream stays meaningful when the bundle definition later changes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from eventsourcing.domain import Aggregate, event
+
+from saga.domain.bundles import Bundle
+
+# Namespace for application ids derived from a client's idempotency key.
+_IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")
+
+IN_PROGRESS, COMPLETED, REJECTED = "IN_PROGRESS", "COMPLETED", "REJECTED"
+PENDING, DISPATCHED, CANCELLED = "PENDING", "DISPATCHED", "CANCELLED"
+TERMINAL = (COMPLETED, REJECTED)
+
+
+class UnknownStep(LookupError):
+    pass
+
+
+@dataclass
+class StepState:
+    id: str
+    department: str
+    action: str
+    inputs: dict[str, str]  # input name -> "form.<field>" or "<step>.<result>"
+    depends_on: list[str]
+    time_limit_s: float
+    status: str = PENDING
+    command_id: str = ""
+    sent_inputs: dict[str, str] = field(default_factory=dict)
+    result: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+    dispatched_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None
+    settled_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A command the saga has decided to send: what a department must do for this application."""
+
+    application_id: uuid.UUID
+    bundle: str
+    step: str
+    command_id: str
+    department: str
+    action: str
+    inputs: dict[str, str]
+    issued_at: dt.datetime
+    due_at: dt.datetime
+
+
+def plan_of(bundle: Bundle) -> list[dict[str, Any]]:
+    """The bundle's steps as plain data, to be recorded in the Submitted event."""
+    return [
+        {
+            "id": step.id,
+            "department": step.department,
+            "action": step.action,
+            "inputs": {name: src.ref for name, src in step.inputs.items()},
+            "depends_on": list(step.depends_on),
+            "time_limit_s": step.time_limit.total_seconds(),
+        }
+        for step in bundle.steps.values()
+    ]
+
+
+class Application(Aggregate):
+    @staticmethod
+    def create_id(bundle: str, idempotency_key: str = "") -> uuid.UUID:
+        if idempotency_key:
+            return uuid.uuid5(_IDEMPOTENCY_NS, f"{bundle}/{idempotency_key}")
+        return uuid.uuid4()
+
+    @event("Submitted")
+    def __init__(self, bundle: str, bundle_version: str, form: dict[str, str], plan: list[dict[str, Any]],
+                 time_limit_s: float, submitted_at: dt.datetime, idempotency_key: str = ""):
+        self.bundle = bundle
+        self.bundle_version = bundle_version
+        self.form = dict(form)
+        self.time_limit_s = time_limit_s
+        self.submitted_at = submitted_at
+        self.status = IN_PROGRESS
+        self.reasons: list[str] = []
+        self.settled_at: dt.datetime | None = None
+        self.steps: dict[str, StepState] = {
+            p["id"]: StepState(p["id"], p["department"], p["action"], dict(p["inputs"]),
+                               list(p["depends_on"]), p["time_limit_s"])
+            for p in plan
+        }
+
+    # -- queries -----------------------------------------------------------------
+    @property
+    def is_settled(self) -> bool:
+        return self.status in TERMINAL
+
+    def ready_steps(self) -> list[StepState]:
+        if self.is_settled:
+            return []
+        return [s for s in self.steps.values()
+                if s.status == PENDING and all(self.steps[d].status == COMPLETED for d in s.depends_on)]
+
+    def resolve_inputs(self, step: StepState) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for name, ref in step.inputs.items():
+            head, _, key = ref.partition(".")
+            source = self.form if head == "form" else self.steps[head].result
+            if source.get(key):
+                values[name] = source[key]
+        return values
+
+    # -- commands ----------------------------------------------------------------
+    def advance(self, now: dt.datetime, new_command_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> list[Dispatch]:
+        """Dispatch every step whose dependencies are met; return what must be sent."""
+        dispatches = []
+        for step in self.ready_steps():
+            due_at = now + dt.timedelta(seconds=step.time_limit_s)
+            self.dispatch_step(step.id, new_command_id(), self.resolve_inputs(step), now, due_at)
+            dispatches.append(self.dispatch_of(step))
+        return dispatches
+
+    def dispatch_of(self, step: StepState) -> Dispatch:
+        return Dispatch(self.id, self.bundle, step.id, step.command_id, step.department, step.action,
+                        dict(step.sent_inputs), step.dispatched_at, step.due_at)
+
+    def in_flight(self) -> list[Dispatch]:
+        return [self.dispatch_of(s) for s in self.steps.values() if s.status == DISPATCHED]
+
+    def record_result(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
+                      reason: str, now: dt.datetime) -> bool:
+        """Apply a department's answer. Returns False for a duplicate or late answer, which changes nothing."""
+        step = self.steps.get(step_id)
+        if step is None:
+            raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+        if step.status != DISPATCHED or step.command_id != command_id or self.is_settled:
+            return False
+        if completed:
+            self.complete_step(step_id, command_id, dict(outputs), now)
+            if all(s.status == COMPLETED for s in self.steps.values()):
+                self.complete(now)
+        else:
+            self.reject_step(step_id, command_id, reason, now)
+            self.reject([f"{step_id} ({step.department}): {reason}"], now)
+        return True
+
+    @event("StepDispatched")
+    def dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                      due_at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.command_id, state.sent_inputs = DISPATCHED, command_id, dict(inputs)
+        state.dispatched_at, state.due_at = at, due_at
+
+    @event("StepCompleted")
+    def complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.result, state.settled_at = COMPLETED, dict(result), at
+
+    @event("StepRejected")
+    def reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.reason, state.settled_at = REJECTED, reason, at
+
+    @event("Completed")
+    def complete(self, at: dt.datetime) -> None:
+        self.status, self.settled_at = COMPLETED, at
+
+    @event("Rejected")
+    def reject(self, reasons: list[str], at: dt.datetime) -> None:
+        self.status, self.settled_at, self.reasons = REJECTED, at, list(reasons)
+        for state in self.steps.values():
+            if state.status == PENDING:
+                state.status = CANCELLED

@@ -1,0 +1,168 @@
+"""The applicant's gRPC API: parse the request, call one use case, map domain errors to statuses."""
+from __future__ import annotations
+
+import logging
+import queue
+import uuid
+from concurrent import futures
+from typing import Any
+
+import grpc
+from google.protobuf import json_format
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from grpc_status import rpc_status
+
+from lifeevents.v1 import applications_pb2 as pb
+from lifeevents.v1 import applications_pb2_grpc as pb_grpc
+from saga.coordinator import ApplicationNotFound, Coordinator
+from saga.domain.bundles import Text, UnknownBundle
+from saga.domain.forms import FormInvalid
+from saga.domain.model import Application, TERMINAL
+
+log = logging.getLogger(__name__)
+_WATCH_POLL_S = 1.0
+
+
+def _text(text: Text) -> pb.LocalizedText:
+    return pb.LocalizedText(zh=text.zh, en=text.en)
+
+
+def _abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str,
+           violations: list[tuple[str, str]] = ()) -> None:
+    detail = error_details_pb2.BadRequest(field_violations=[
+        error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations])
+    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
+    if violations:
+        status.details.add().Pack(detail)
+    context.abort_with_status(rpc_status.to_status(status))
+
+
+def _timestamp(target, value) -> None:
+    if value is not None:
+        target.FromDatetime(value)
+
+
+def application_message(application: Application) -> pb.Application:
+    message = pb.Application(application_id=str(application.id), bundle=application.bundle,
+                             status=pb.Application.Status.Value(application.status),
+                             reasons=application.reasons, version=application.version)
+    _timestamp(message.submitted_at, application.submitted_at)
+    _timestamp(message.settled_at, application.settled_at)
+    for state in application.steps.values():
+        step = message.steps.add(id=state.id, department=state.department, action=state.action,
+                                 status=pb.Step.Status.Value(state.status), result=state.result,
+                                 reason=state.reason, depends_on=state.depends_on)
+        _timestamp(step.dispatched_at, state.dispatched_at)
+        _timestamp(step.settled_at, state.settled_at)
+        _timestamp(step.due_at, state.due_at)
+    return message
+
+
+_STATUS_AFTER = {"Completed": "COMPLETED", "Rejected": "REJECTED"}
+
+
+def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEvent:
+    kind = type(event).__name__
+    step = getattr(event, "step", "")
+    reason = getattr(event, "reason", "") or "; ".join(getattr(event, "reasons", []) or [])
+    message = pb.ApplicationEvent(
+        application_id=str(event.originator_id), version=event.originator_version, type=kind, step=step,
+        department=departments.get(step, ""), result=getattr(event, "result", None) or {}, reason=reason,
+        status=pb.Application.Status.Value(_STATUS_AFTER.get(kind, "IN_PROGRESS")))
+    message.occurred_at.FromDatetime(event.timestamp)
+    return message
+
+
+class ApplicationsServicer(pb_grpc.ApplicationsServicer):
+    def __init__(self, coordinator: Coordinator):
+        self.coordinator = coordinator
+
+    def ListBundles(self, request, context):
+        return pb.ListBundlesResponse(bundles=[
+            pb.BundleSummary(id=b.id, name=_text(b.name), description=_text(b.description),
+                             departments=b.departments, step_count=len(b.steps),
+                             time_limit_hours=b.time_limit.total_seconds() / 3600)
+            for b in self.coordinator.bundles])
+
+    def GetForm(self, request, context):
+        bundle = self._bundle(request.bundle, context)
+        return pb.Form(bundle=bundle.id, name=_text(bundle.name), fields=[
+            pb.FormField(name=f.name, type=f.type, required=f.required, label=_text(f.label),
+                         options=f.options, used_by=bundle.steps_using(f.name))
+            for f in bundle.fields.values()])
+
+    def Submit(self, request, context):
+        self._bundle(request.bundle, context)
+        form = json_format.MessageToDict(request.form) if request.HasField("form") else {}
+        try:
+            application_id = self.coordinator.submit(request.bundle, form, request.idempotency_key)
+        except FormInvalid as err:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT,
+                   f"the {err.bundle_id} form has {len(err.errors)} bad field(s)",
+                   [(e.field, e.description) for e in err.errors])
+        return pb.SubmitResponse(application_id=str(application_id))
+
+    def Get(self, request, context):
+        return application_message(self._application(request.application_id, context))
+
+    def Watch(self, request, context):
+        application = self._application(request.application_id, context)
+        departments = {s.id: s.department for s in application.steps.values()}
+        inbox = self.coordinator.watchers.subscribe(application.id)
+        try:
+            seen = 0
+            for event in self.coordinator.history(application.id):
+                seen = event.originator_version
+                yield event_message(event, departments)
+            settled = self.coordinator.get_application(application.id).status in TERMINAL
+            while not settled and context.is_active():
+                try:
+                    event = inbox.get(timeout=_WATCH_POLL_S)
+                except queue.Empty:
+                    continue
+                if event.originator_version <= seen:
+                    continue
+                seen = event.originator_version
+                yield event_message(event, departments)
+                settled = type(event).__name__ in _STATUS_AFTER
+        finally:
+            self.coordinator.watchers.unsubscribe(application.id, inbox)
+
+    def _bundle(self, bundle_id: str, context):
+        try:
+            return self.coordinator.bundle(bundle_id)
+        except UnknownBundle:
+            known = ", ".join(b.id for b in self.coordinator.bundles)
+            _abort(context, grpc.StatusCode.NOT_FOUND, f"no bundle {bundle_id!r} (offered: {known})",
+                   [("bundle", f"unknown bundle {bundle_id!r}")])
+
+    def _application(self, application_id: str, context) -> Application:
+        try:
+            uuid.UUID(application_id)
+        except ValueError:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "application_id is not a UUID",
+                   [("application_id", f"{application_id!r} is not a UUID")])
+        try:
+            return self.coordinator.get_application(application_id)
+        except ApplicationNotFound:
+            _abort(context, grpc.StatusCode.NOT_FOUND, f"no application {application_id}",
+                   [("application_id", "no such application")])
+
+
+def build_server(coordinator: Coordinator, address: str, max_workers: int = 32) -> tuple[grpc.Server, int]:
+    """A grpcio server with the Applications API, health checking and reflection; returns it and its port."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"))
+    pb_grpc.add_ApplicationsServicer_to_server(ApplicationsServicer(coordinator), server)
+    health_servicer = health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    services = (pb.DESCRIPTOR.services_by_name["Applications"].full_name,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
+    reflection.enable_server_reflection(services, server)
+    port = server.add_insecure_port(address)
+    if not port:
+        raise OSError(f"cannot listen on {address}")
+    for name in ("", services[0]):
+        health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+    return server, port

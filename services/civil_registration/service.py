@@ -1,0 +1,40 @@
+"""nameko entrypoints of civil registration: step commands over RabbitMQ, register queries over gRPC."""
+from pathlib import Path
+
+import yaml
+from nameko_grpc.entrypoint import Grpc
+
+from lifeevents.departments.v1 import civil_registration_pb2 as pb
+from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
+from services.civil_registration.domain import CivilRegistration
+from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+
+SEED = Path(__file__).with_name("seed.yaml")
+grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
+
+
+def seeded_register(register) -> CivilRegistration:
+    department = CivilRegistration(register)
+    department.load_seed(yaml.safe_load(SEED.read_text(encoding="utf-8")))
+    return department
+
+
+class CivilRegistrationService:
+    name = "civil_registration"
+    department = DepartmentProvider(seeded_register)
+    results = ResultPublisher()
+
+    @handles_commands("civil_registration")
+    def on_command(self, body):
+        self.results.send(decide(self.department, body))
+
+    @grpc
+    def GetPerson(self, request, context):
+        return as_message(self.department.person(request.resident_id), pb.Person, f"person {request.resident_id!r}")
+
+    @grpc
+    def GetHousehold(self, request, context):
+        household = self.department.household(request.household_no, request.member_id)
+        if household is not None:
+            household = {**household, "members": [self.department.person(m) for m in household["members"]]}
+        return as_message(household, pb.Household, f"household for {request.household_no or request.member_id!r}")

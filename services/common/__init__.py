@@ -1,0 +1,1 @@
+"""What every department shares: the domain base (no nameko) and the thin nameko layer."""

@@ -1,0 +1,146 @@
+"""The department domain base: commands in, decisions out, effects in a register.
+
+No nameko, no eventlet, no broker here. A department is a class whose public
+action methods take the command's inputs and the date, check their rules with
+`check_*` guards that raise Refusal, and only then write to the register.
+"""
+from __future__ import annotations
+
+import abc
+import contextlib
+import datetime as dt
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterator, Mapping
+
+from lifeevents.identifiers import InvalidIdentifier, ResidentId, parse_resident_id
+
+
+class Refusal(Exception):
+    """A business answer: the department will not do this, for the reason given."""
+
+
+class UnknownAction(LookupError):
+    """A command for an action this department does not perform: a contract fault, not a refusal."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    completed: bool
+    outputs: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+class Inputs:
+    """A command's inputs, with the accessors a rule needs."""
+
+    def __init__(self, values: Mapping[str, str]):
+        self._values = dict(values)
+
+    def required(self, name: str) -> str:
+        value = (self._values.get(name) or "").strip()
+        if not value:
+            raise Refusal(f"{name} is missing")
+        return value
+
+    def optional(self, name: str) -> str:
+        return (self._values.get(name) or "").strip()
+
+    def date(self, name: str) -> dt.date:
+        try:
+            return dt.date.fromisoformat(self.required(name))
+        except ValueError:
+            raise Refusal(f"{name} is not a date") from None
+
+    def resident_id(self, name: str, today: dt.date) -> ResidentId:
+        try:
+            return parse_resident_id(self.required(name), today)
+        except InvalidIdentifier as err:
+            raise Refusal(f"{name} is not a valid resident ID: {err}") from None
+
+
+class Register(abc.ABC):
+    """A department's persisted register: records by kind and key, counters, one transaction at a time."""
+
+    @abc.abstractmethod
+    def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
+
+    @abc.abstractmethod
+    def put(self, kind: str, key: str, record: Mapping[str, Any]) -> None: ...
+
+    @abc.abstractmethod
+    def find(self, kind: str, **equal: Any) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def all(self, kind: str) -> list[dict[str, Any]]: ...
+
+    @abc.abstractmethod
+    def next_number(self, counter: str) -> int: ...
+
+    @abc.abstractmethod
+    def transaction(self) -> contextlib.AbstractContextManager[None]: ...
+
+
+class InMemoryRegister(Register):
+    """The register for unit tests: same behaviour, nothing on disk; a failed transaction leaves no trace."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict[str, dict[str, Any]]] = {}
+        self.counters: dict[str, int] = {}
+        self._lock = threading.RLock()
+
+    def get(self, kind, key):
+        record = self.records.get(kind, {}).get(key)
+        return dict(record) if record is not None else None
+
+    def put(self, kind, key, record):
+        self.records.setdefault(kind, {})[key] = dict(record)
+
+    def find(self, kind, **equal):
+        return [dict(r) for r in self.records.get(kind, {}).values()
+                if all(r.get(k) == v for k, v in equal.items())]
+
+    def all(self, kind):
+        return [dict(r) for r in self.records.get(kind, {}).values()]
+
+    def next_number(self, counter):
+        self.counters[counter] = self.counters.get(counter, 0) + 1
+        return self.counters[counter]
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            saved = ({k: {kk: dict(vv) for kk, vv in v.items()} for k, v in self.records.items()}, dict(self.counters))
+            try:
+                yield
+            except BaseException:
+                self.records, self.counters = saved
+                raise
+
+
+class Department:
+    """Base of every department domain. Subclasses list their actions in `actions`."""
+
+    name: str = ""
+    actions: tuple[str, ...] = ()
+
+    def __init__(self, register: Register, today: Callable[[], dt.date] = dt.date.today):
+        self.register = register
+        self.today = today
+
+    def handle(self, command_id: str, action: str, inputs: Mapping[str, str]) -> Decision:
+        """Decide one command, exactly once: a repeated command id gets the recorded decision back."""
+        if action not in self.actions:
+            raise UnknownAction(f"{self.name} does not perform {action!r}")
+        with self.register.transaction():
+            previous = self.register.get("command", command_id)
+            if previous is not None:
+                return Decision(previous["completed"], previous["outputs"], previous["reason"])
+            try:
+                with self.register.transaction():  # a refusal undoes whatever the action wrote
+                    outputs = getattr(self, action)(Inputs(inputs), self.today())
+                decision = Decision(True, {k: str(v) for k, v in outputs.items()})
+            except Refusal as refusal:
+                decision = Decision(False, {}, str(refusal))
+            self.register.put("command", command_id, {**asdict(decision), "action": action})
+            return decision

@@ -1,0 +1,115 @@
+"""The thin nameko layer every department uses: consume commands, publish results, hold the register.
+
+Commands and results are protobuf bytes (lifeevents.v1.steps), so a department in
+any language can take part; kombu passes them through untouched.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+from typing import Callable
+
+import kombu.serialization
+from kombu import Exchange, Queue
+from nameko.extensions import DependencyProvider
+from nameko.messaging import Publisher, consume
+
+from lifeevents.messaging import CONTENT_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE, Topology
+from lifeevents.v1 import steps_pb2
+from services.common.domain import Department
+from services.common.sqlite_register import SqliteRegister
+
+log = logging.getLogger(__name__)
+
+PROTOBUF = "protobuf"
+kombu.serialization.register(PROTOBUF, encoder=bytes, decoder=bytes,
+                             content_type=CONTENT_TYPE, content_encoding="binary")
+
+
+def topology() -> Topology:
+    return Topology(os.environ.get("LIFEEVENTS_AMQP_PREFIX") or "lifeevents")
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("LIFEEVENTS_DATA_DIR") or Path(__file__).resolve().parents[2] / "var")
+
+
+def handles_commands(department: str):
+    """Consume the department's durable command queue; a fault requeues, up to the delivery limit."""
+    topo = topology()
+    queue = Queue(topo.command_queue(department),
+                  exchange=Exchange(topo.commands_exchange, type="direct", durable=True),
+                  routing_key=department, durable=True, queue_arguments=topo.queue_arguments())
+    return consume(queue, requeue_on_error=True)
+
+
+def decide(department: Department, body: bytes) -> steps_pb2.StepResult:
+    """Parse a StepCommand, let the domain decide it, and build the StepResult to send back."""
+    command = steps_pb2.StepCommand.FromString(body)
+    if command.department != department.name:
+        raise ValueError(f"command for {command.department!r} reached {department.name!r}")
+    decision = department.handle(command.command_id, command.action, dict(command.inputs))
+    result = steps_pb2.StepResult(
+        command_id=command.command_id, application_id=command.application_id, step=command.step,
+        department=department.name,
+        outcome=steps_pb2.StepResult.COMPLETED if decision.completed else steps_pb2.StepResult.REJECTED,
+        outputs=decision.outputs, reason=decision.reason)
+    result.decided_at.FromDatetime(dt.datetime.now(dt.timezone.utc))
+    log.info("%s %s for %s/%s: %s", department.name, command.action, command.application_id, command.step,
+             "completed " + str(decision.outputs) if decision.completed else "refused: " + decision.reason)
+    return result
+
+
+class Results:
+    def __init__(self, publish: Callable):
+        self._publish = publish
+
+    def send(self, result: steps_pb2.StepResult) -> None:
+        self._publish(result.SerializeToString(), routing_key=RESULT_ROUTING_KEY,
+                      type=RESULT_TYPE, message_id=result.command_id)
+
+
+class ResultPublisher(Publisher):
+    """Publishes StepResults, persistent and confirmed, to the results exchange (declaring its queue)."""
+
+    def __init__(self):
+        topo = topology()
+        exchange = Exchange(topo.results_exchange, type="direct", durable=True)
+        results_queue = Queue(topo.results_queue, exchange=exchange, routing_key=RESULT_ROUTING_KEY,
+                              durable=True, queue_arguments=topo.queue_arguments())
+        super().__init__(exchange=exchange, declare=[results_queue], serializer=PROTOBUF, mandatory=True)
+
+    def get_dependency(self, worker_ctx):
+        return Results(super().get_dependency(worker_ctx))
+
+
+class DepartmentProvider(DependencyProvider):
+    """Gives each worker the department's domain object, over its SQLite register."""
+
+    def __init__(self, factory: Callable[[SqliteRegister], Department]):
+        self.factory = factory
+        self.department: Department | None = None
+
+    def setup(self):
+        register = SqliteRegister(data_dir() / f"{self.container.service_name}.sqlite")
+        self.department = self.factory(register)
+
+    def stop(self):
+        if self.department is not None:
+            self.department.register.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.department
+
+
+def as_message(record: dict | None, message_cls, what: str):
+    """A register record as a query API message, or NOT_FOUND naming what was looked for."""
+    from google.protobuf import json_format
+    from grpc import StatusCode
+    from nameko_grpc.errors import GrpcError
+
+    if record is None:
+        raise GrpcError(code=StatusCode.NOT_FOUND, message=f"no {what}")
+    return json_format.ParseDict(record, message_cls(), ignore_unknown_fields=True)

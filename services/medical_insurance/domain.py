@@ -1,0 +1,36 @@
+"""Medical insurance bureau: resident basic medical insurance enrolment of newborns."""
+from __future__ import annotations
+
+import datetime as dt
+
+from services.common.domain import Department, Inputs, Refusal
+
+# A newborn enrolled within this many days of birth is covered from the day of birth
+# (出生后3个月内参保缴费的，自出生之日起享受待遇); later, from the day of enrolment.
+COVERED_FROM_BIRTH_WITHIN_DAYS = 90
+
+
+class MedicalInsurance(Department):
+    name = "medical_insurance"
+    actions = ("enrol_newborn",)
+
+    def enrol_newborn(self, inputs: Inputs, today: dt.date) -> dict:
+        child = inputs.resident_id("child_id", today)
+        birth_date = inputs.date("birth_date")
+        inputs.resident_id("guardian_id", today)
+        if child.birth_date != birth_date:
+            raise Refusal(f"child_id {child.number} says born {child.birth_date.isoformat()}, "
+                          f"not {birth_date.isoformat()}")
+        existing = self.register.get("enrolment", child.number)
+        if existing is not None:
+            raise Refusal(f"{child.number} is already insured as {existing['insured_no']}")
+        covered_from = birth_date if (today - birth_date).days <= COVERED_FROM_BIRTH_WITHIN_DAYS else today
+        insured_no = f"MI{child.area_code}{self.register.next_number('insured'):08d}"
+        self.register.put("enrolment", child.number, {
+            "insured_no": insured_no, "resident_id": child.number, "name": inputs.required("child_name"),
+            "scheme": "城乡居民基本医疗保险", "coverage_start": covered_from.isoformat(),
+            "guardian_id": inputs.required("guardian_id"), "enrolled_on": today.isoformat()})
+        return {"insured_no": insured_no, "coverage_start": covered_from.isoformat()}
+
+    def enrolment(self, resident_id: str) -> dict | None:
+        return self.register.get("enrolment", resident_id)

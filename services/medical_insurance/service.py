@@ -1,0 +1,24 @@
+"""nameko entrypoints of the medical insurance bureau."""
+from nameko_grpc.entrypoint import Grpc
+
+from lifeevents.departments.v1 import medical_insurance_pb2 as pb
+from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
+from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.medical_insurance.domain import MedicalInsurance
+
+grpc = Grpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
+
+
+class MedicalInsuranceService:
+    name = "medical_insurance"
+    department = DepartmentProvider(MedicalInsurance)
+    results = ResultPublisher()
+
+    @handles_commands("medical_insurance")
+    def on_command(self, body):
+        self.results.send(decide(self.department, body))
+
+    @grpc
+    def GetEnrolment(self, request, context):
+        return as_message(self.department.enrolment(request.resident_id), pb.Enrolment,
+                          f"enrolment of {request.resident_id!r}")

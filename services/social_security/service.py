@@ -1,0 +1,23 @@
+"""nameko entrypoints of the social security bureau."""
+from nameko_grpc.entrypoint import Grpc
+
+from lifeevents.departments.v1 import social_security_pb2 as pb
+from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
+from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.social_security.domain import SocialSecurity
+
+grpc = Grpc.implementing(pb_grpc.SocialSecurityRegisterStub)
+
+
+class SocialSecurityService:
+    name = "social_security"
+    department = DepartmentProvider(SocialSecurity)
+    results = ResultPublisher()
+
+    @handles_commands("social_security")
+    def on_command(self, body):
+        self.results.send(decide(self.department, body))
+
+    @grpc
+    def GetCard(self, request, context):
+        return as_message(self.department.card(request.resident_id), pb.Card, f"card of {request.resident_id!r}")
