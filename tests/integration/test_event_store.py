@@ -1,0 +1,127 @@
+"""The coordinator's event store on SQLite and on PostgreSQL: one test case, run on both by
+subclassing it with another environment. A restarted coordinator (a new instance on the same
+store) sees exactly what the old one recorded."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import psycopg
+import pytest
+
+from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.config import ROOT, Config
+from saga.coordinator import Coordinator
+from saga.domain.forms import FormInvalid
+from saga.domain.model import COMPLETED, Dispatch
+from saga.domain.ports import CommandBus
+from tests.support.clients import newborn_form
+
+pytestmark = pytest.mark.integration
+NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
+OUTPUTS = {
+    "birth_certificate": {"birth_certificate_no": "Q260000042"},
+    "vaccination_record": {"vaccination_record_no": "V260000042", "first_dose_due": "2026-11-19"},
+    "household_registration": {"child_id": "370202202611190020", "household_no": "370202000101",
+                               "household_address": "青岛"},
+    "medical_insurance": {"insured_no": "MI1", "coverage_start": "2026-11-19"},
+    "social_security_card": {"card_no": "S1"},
+}
+
+
+class RecordingBus(CommandBus):
+    def __init__(self):
+        self.sent: list[Dispatch] = []
+
+    def send(self, dispatches):
+        self.sent.extend(dispatches)
+
+
+def bundles():
+    return load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+
+
+@pytest.fixture(scope="module")
+def database():
+    """A fresh PostgreSQL database (trust auth on 127.0.0.1), dropped afterwards."""
+    name = f"lifeevents_test_{uuid.uuid4().hex[:8]}"
+    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+class EventStoreContract:
+    """Subclasses provide `store_env` (a fixture giving the eventsourcing settings)."""
+
+    def coordinator(self, env, bus=None):
+        return Coordinator(bundles(), bus or RecordingBus(), clock=lambda: NOW, env=env)
+
+    def run_to_completion(self, coordinator, application_id):
+        bus = coordinator.bus
+        while True:
+            pending = [d for d in bus.sent if coordinator.get_application(application_id).steps[d.step].status == "DISPATCHED"]
+            if not pending:
+                return
+            for dispatch in pending:
+                coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True,
+                                          OUTPUTS[dispatch.step])
+
+    def test_a_completed_application_survives_a_restart(self, store_env):
+        first = self.coordinator(store_env)
+        application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        self.run_to_completion(first, application_id)
+        recorded = first.get_application(application_id)
+        assert recorded.status == COMPLETED
+        first.close()
+
+        restarted = self.coordinator(store_env)
+        again = restarted.get_application(application_id)
+        assert (again.status, again.version) == (COMPLETED, recorded.version)
+        assert {s: again.steps[s].result for s in OUTPUTS} == OUTPUTS
+        kinds = [type(e).__name__ for e in restarted.history(application_id)]
+        assert kinds[0] == "Submitted" and kinds[-1] == "Completed" and kinds.count("StepCompleted") == 5
+        restarted.close()
+
+    def test_replay_to_an_earlier_version(self, store_env):
+        coordinator = self.coordinator(store_env)
+        application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        self.run_to_completion(coordinator, application_id)
+        at_two = coordinator.get_application(application_id, version=2)
+        assert at_two.status == "IN_PROGRESS"
+        assert at_two.steps["birth_certificate"].status == "DISPATCHED"
+        assert at_two.steps["household_registration"].status == "PENDING"
+        coordinator.close()
+
+    def test_a_bad_form_stores_nothing(self, store_env):
+        coordinator = self.coordinator(store_env)
+        before = coordinator.recorder.max_notification_id()
+        with pytest.raises(FormInvalid):
+            coordinator.submit("newborn", newborn_form(mother_id="370202199205140023"))
+        assert coordinator.recorder.max_notification_id() == before
+        coordinator.close()
+
+    def test_one_application_per_idempotency_key_across_restarts(self, store_env):
+        key = uuid.uuid4().hex
+        first = self.coordinator(store_env)
+        application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key)
+        first.close()
+        second = self.coordinator(store_env, RecordingBus())
+        assert second.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key) == application_id
+        assert second.bus.sent == [], "the repeat dispatches nothing"
+        assert second.get_application(application_id).version == 2
+        second.close()
+
+
+class TestSqliteEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_env(self, tmp_path):
+        return Config(data_dir=tmp_path, event_store="sqlite").event_store_env()
+
+
+class TestPostgresEventStore(EventStoreContract):
+    @pytest.fixture
+    def store_env(self, database):
+        return Config(event_store=database).event_store_env()
