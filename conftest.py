@@ -10,10 +10,8 @@ from tests.support.broker import AMQP_URI, delete_topology, private_topology
 from tests.support.clients import ApplicantClient, DepartmentClients
 
 
-@pytest.fixture(scope="session")
-def running_suite(tmp_path_factory):
-    topology = private_topology()
-    data_dir = tmp_path_factory.mktemp("suite-data")
+def private_suite_env(topology, data_dir) -> tuple[dict, dict]:
+    """Settings for a suite of our own: private data dir, ports and RabbitMQ prefix."""
     ports = {d: free_port() for d in DEPARTMENTS}
     env = {
         "LIFEEVENTS_DATA_DIR": str(data_dir),
@@ -23,6 +21,14 @@ def running_suite(tmp_path_factory):
         "LIFEEVENTS_EVENT_STORE": "sqlite",
         **{port_variable(d): str(p) for d, p in ports.items()},
     }
+    return env, {d: f"127.0.0.1:{p}" for d, p in ports.items()}
+
+
+@pytest.fixture(scope="session")
+def running_suite(tmp_path_factory):
+    topology = private_topology()
+    data_dir = tmp_path_factory.mktemp("suite-data")
+    env, addresses = private_suite_env(topology, data_dir)
     log_path = data_dir / "suite.log"
     with open(log_path, "w", encoding="utf-8") as log:
         suite = Suite(env, log=log)
@@ -31,7 +37,7 @@ def running_suite(tmp_path_factory):
         except Exception:
             suite.stop()
             raise RuntimeError(f"the suite did not start; see {log_path}:\n{log_path.read_text()[-4000:]}")
-        suite.department_addresses = {d: f"127.0.0.1:{p}" for d, p in ports.items()}
+        suite.department_addresses = addresses
         suite.log_path = log_path
         yield suite
         suite.stop()

@@ -20,6 +20,8 @@ from urllib.parse import urlparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lifeevents.endpoints import DEFAULT_GRPC_PORTS, port_variable
+
 ROOT = Path(__file__).resolve().parent.parent
 DEPARTMENTS = ("health", "civil_registration", "medical_insurance", "social_security")
 _COLOURS = ("\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[31m")
@@ -86,13 +88,29 @@ class Suite:
 
     def start(self, timeout: float = 60) -> "Suite":
         ensure_rabbitmq(self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F")
-        for department in DEPARTMENTS:
-            self.start_process(department, [sys.executable, "-m", "services", department])
-        self.start_process("coordinator", [sys.executable, "-m", "saga"])
-        self.wait_ready(timeout)
+        for name in (*DEPARTMENTS, "coordinator"):
+            self.start_process(name)
+        self.wait_ready((*DEPARTMENTS, "coordinator"), timeout)
         return self
 
-    def start_process(self, name: str, argv: list[str]) -> None:
+    @staticmethod
+    def command(name: str) -> list[str]:
+        if name == "coordinator":
+            return [sys.executable, "-m", "saga"]
+        return [sys.executable, "-m", "services", name]
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        """Stop one process abruptly (SIGKILL by default), as a crash would."""
+        process = self.processes[name]
+        process.send_signal(sig)
+        process.wait(10)
+
+    def restart(self, name: str, timeout: float = 60) -> None:
+        self.start_process(name)
+        self.wait_ready((name,), timeout)
+
+    def start_process(self, name: str) -> None:
+        argv = self.command(name)
         process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                    text=True, bufsize=1)
         self.processes[name] = process
@@ -108,16 +126,18 @@ class Suite:
                 self.log.write(f"{colour}{name:>18} |{reset} {line}")
                 self.log.flush()
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, names: tuple[str, ...], timeout: float) -> None:
+        """Wait until each named process serves: a department's gRPC port is open, the coordinator is SERVING."""
         deadline = time.monotonic() + timeout
-        from lifeevents.endpoints import port_variable, DEFAULT_GRPC_PORTS
-        for department in DEPARTMENTS:
+        for department in (n for n in names if n != "coordinator"):
             port = int(self.env.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
             while not reachable("127.0.0.1", port, 0.2):
                 self._check_alive()
                 if time.monotonic() > deadline:
                     raise SuiteError(f"{department} did not open its gRPC port {port}")
                 time.sleep(0.2)
+        if "coordinator" not in names:
+            return
         with grpc.insecure_channel(self.coordinator_address) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
@@ -133,7 +153,7 @@ class Suite:
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():
-            if process.poll() is not None:
+            if process.poll() is not None and process.returncode != -signal.SIGKILL:
                 raise SuiteError(f"{name} exited with code {process.returncode} while starting")
 
     def stop(self, grace: float = 10) -> None:
