@@ -1,0 +1,103 @@
+"""Steps shared by every bundle's features. State passes between steps through target fixtures."""
+from __future__ import annotations
+
+import grpc
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from lifeevents.identifiers import parse_resident_id
+from lifeevents.v1 import applications_pb2 as pb
+from tests.support.clients import bad_request_fields, newborn_form
+
+
+@pytest.fixture
+def submission():
+    """What the When step produced: an application id, or the gRPC error of a refused Submit."""
+    return {}
+
+
+@given(parsers.parse("a newborn form for a new daughter of the {registered} mother {mother_id}"),
+       target_fixture="form")
+def a_newborn_form(mother_id):
+    parse_resident_id(mother_id)  # the scenario itself must use a valid ID
+    form = newborn_form(mother_id=mother_id, child_sex="female")
+    if mother_id != "370202199205140022":
+        form.pop("father_id"), form.pop("father_name")
+    return form
+
+
+@given(parsers.parse('the form\'s {field} is "{value}"'), target_fixture="form")
+def a_form_value(form, field, value):
+    return {**form, field: value}
+
+
+@given(parsers.parse("the {bundle} bundle was submitted and completed once"), target_fixture="first")
+def submitted_once(applicant, form, bundle):
+    application = applicant.settle(applicant.submit(form, bundle=bundle))
+    assert application.status == pb.Application.COMPLETED
+    return application
+
+
+@when(parsers.parse("the {bundle} bundle is submitted"), target_fixture="submission")
+def submit(applicant, form, bundle):
+    try:
+        return {"application_id": applicant.submit(form, bundle=bundle)}
+    except grpc.RpcError as error:
+        return {"error": error}
+
+
+@then(parsers.parse("the application reaches {status}"), target_fixture="application")
+def reaches(applicant, submission, status):
+    assert "error" not in submission, submission.get("error")
+    application = applicant.settle(submission["application_id"])
+    assert pb.Application.Status.Name(application.status) == status, list(application.reasons)
+    return application
+
+
+@then("the steps end as follows:")
+def steps_end(application, datatable):
+    header, *rows = datatable
+    steps = {s.id: s for s in application.steps}
+    for row in rows:
+        expected = dict(zip(header, row))
+        step = steps[expected["step"]]
+        assert step.department == expected["department"]
+        assert pb.Step.Status.Name(step.status) == expected["status"], (step.id, step.reason)
+
+
+@then(parsers.parse('step {step_id} is REJECTED with a reason mentioning "{words}"'))
+def rejected_mentioning(application, step_id, words):
+    step = {s.id: s for s in application.steps}[step_id]
+    assert step.status == pb.Step.REJECTED and words in step.reason, step.reason
+
+
+@then(parsers.parse("step {step_id} is REJECTED with a reason naming the first birth certificate"))
+def rejected_naming_first_certificate(application, first, step_id):
+    step = {s.id: s for s in application.steps}[step_id]
+    number = {s.id: s for s in first.steps}["birth_certificate"].result["birth_certificate_no"]
+    assert step.status == pb.Step.REJECTED and number in step.reason, step.reason
+
+
+@then(parsers.parse("the submission is refused as INVALID_ARGUMENT naming {field}"))
+def refused_at_the_door(submission, field):
+    error = submission.get("error")
+    assert error is not None, f"accepted as {submission.get('application_id')}"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in bad_request_fields(error)
+
+
+@then("the civil register lists the child in the mother's household with a resident ID of her birth date")
+def child_in_household(application, registers, form):
+    child_id = {s.id: s for s in application.steps}["household_registration"].result["child_id"]
+    child = parse_resident_id(child_id)
+    assert child.birth_date.isoformat() == form["birth_date"] and child.sex == "female"
+    members = registers.household(form["mother_id"]).members
+    assert (child_id, form["child_name"]) in [(m.resident_id, m.name) for m in members]
+
+
+@then("medical insurance and social security hold the child's enrolment and card")
+def enrolment_and_card(application, registers):
+    steps = {s.id: s for s in application.steps}
+    child_id = steps["household_registration"].result["child_id"]
+    assert registers.enrolment(child_id).insured_no == steps["medical_insurance"].result["insured_no"]
+    assert registers.card(child_id).card_no == steps["social_security_card"].result["card_no"]
