@@ -1,0 +1,91 @@
+import copy
+from pathlib import Path
+
+import pytest
+import yaml
+
+from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.domain.bundles import BundleDefinitionError, parse_bundle
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = load_catalogue(ROOT / "bundles" / "departments.yaml")
+NEWBORN = yaml.safe_load((ROOT / "bundles" / "newborn.yaml").read_text(encoding="utf-8"))
+
+
+def broken(change) -> str:
+    data = copy.deepcopy(NEWBORN)
+    change(data)
+    with pytest.raises(BundleDefinitionError) as err:
+        parse_bundle(data, "broken.yaml", CATALOGUE)
+    assert str(err.value).startswith("broken.yaml: ")
+    return str(err.value)
+
+
+def test_the_newborn_bundle_loads_with_dependencies_from_its_references():
+    bundle = load_bundles(ROOT / "bundles", CATALOGUE).get("newborn")
+    order = list(bundle.steps)
+    assert order.index("birth_certificate") < order.index("household_registration") < order.index("medical_insurance")
+    assert bundle.steps["household_registration"].depends_on == ("birth_certificate",)
+    assert bundle.steps["social_security_card"].depends_on == ("household_registration",)
+    assert bundle.steps["birth_certificate"].depends_on == ()
+    assert bundle.departments == ["civil_registration", "health", "medical_insurance", "social_security"]
+    assert bundle.steps_using("mother_id") == ["birth_certificate", "household_registration", "medical_insurance"]
+
+
+def test_an_unknown_department_is_named():
+    message = broken(lambda d: d["steps"]["vaccination_record"].update(department="hospital"))
+    assert "steps.vaccination_record.department: unknown department 'hospital'" in message
+
+
+def test_an_unknown_action_is_named():
+    message = broken(lambda d: d["steps"]["vaccination_record"].update(action="vaccinate"))
+    assert "steps.vaccination_record.action: department health has no action 'vaccinate'" in message
+
+
+def test_a_dependency_cycle_is_named():
+    message = broken(lambda d: d["steps"]["birth_certificate"].update(after=["social_security_card"]))
+    assert "dependency cycle" in message and "birth_certificate" in message
+
+
+def test_an_input_from_a_missing_form_field_is_named():
+    message = broken(lambda d: d["fields"].pop("birth_hospital"))
+    assert "steps.birth_certificate.inputs.birth_hospital: no form field 'birth_hospital'" in message
+
+
+def test_an_input_from_a_result_the_step_does_not_give_is_named():
+    message = broken(lambda d: d["steps"]["medical_insurance"]["inputs"].update(child_id="household_registration.person_id"))
+    assert "step 'household_registration' has no result 'person_id'" in message
+
+
+def test_an_input_from_an_unknown_step_is_named():
+    message = broken(lambda d: d["steps"]["medical_insurance"]["inputs"].update(child_id="registration.child_id"))
+    assert "steps.medical_insurance.inputs.child_id: no step 'registration'" in message
+
+
+def test_a_missing_required_input_is_named():
+    message = broken(lambda d: d["steps"]["social_security_card"]["inputs"].pop("mailing_address"))
+    assert "needs 'mailing_address', which is not given" in message
+
+
+def test_a_required_input_fed_by_an_optional_field_is_named():
+    message = broken(lambda d: d["fields"]["mailing_address"].update(required=False))
+    assert "form field 'mailing_address' is optional" in message
+
+
+def test_every_problem_is_listed_at_once():
+    def two_problems(d):
+        d["steps"]["vaccination_record"]["time_limit"] = "soon"
+        d["fields"]["child_sex"].pop("options")
+    message = broken(two_problems)
+    assert "steps.vaccination_record.time_limit" in message and "fields.child_sex.options" in message
+
+
+def test_a_broken_file_in_a_directory_names_the_file(tmp_path):
+    (tmp_path / "good.yaml").write_text(yaml.safe_dump(NEWBORN, allow_unicode=True), encoding="utf-8")
+    bad = copy.deepcopy(NEWBORN)
+    bad["id"] = "other"
+    bad["steps"]["birth_certificate"]["department"] = "nowhere"
+    (tmp_path / "bad.yaml").write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(BundleDefinitionError) as err:
+        load_bundles(tmp_path, CATALOGUE)
+    assert err.value.source == str(tmp_path / "bad.yaml")
