@@ -4,24 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from deploy.suite import DEPARTMENTS, Suite, free_port
-from lifeevents.endpoints import port_variable
-from tests.support.broker import AMQP_URI, delete_topology, private_topology
+from deploy.suite import Suite
+from tests.support.broker import delete_topology, private_topology
 from tests.support.clients import ApplicantClient, DepartmentClients
-
-
-def private_suite_env(topology, data_dir) -> tuple[dict, dict]:
-    """Settings for a suite of our own: private data dir, ports and RabbitMQ prefix."""
-    ports = {d: free_port() for d in DEPARTMENTS}
-    env = {
-        "LIFEEVENTS_DATA_DIR": str(data_dir),
-        "LIFEEVENTS_AMQP_URI": AMQP_URI,
-        "LIFEEVENTS_AMQP_PREFIX": topology.prefix,
-        "LIFEEVENTS_GRPC_ADDRESS": f"127.0.0.1:{free_port()}",
-        "LIFEEVENTS_EVENT_STORE": "sqlite",
-        **{port_variable(d): str(p) for d, p in ports.items()},
-    }
-    return env, {d: f"127.0.0.1:{p}" for d, p in ports.items()}
+from tests.support.suite_env import private_suite_env
 
 
 @pytest.fixture(scope="session")

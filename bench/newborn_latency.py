@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from conftest import private_suite_env
+from tests.support.suite_env import private_suite_env
 from deploy.suite import Suite
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.broker import delete_topology, private_topology

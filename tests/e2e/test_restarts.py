@@ -5,7 +5,7 @@ import time
 import pika
 import pytest
 
-from conftest import private_suite_env
+from tests.support.suite_env import private_suite_env
 from deploy.suite import Suite
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.broker import AMQP_URI, delete_topology, private_topology
