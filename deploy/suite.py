@@ -20,10 +20,9 @@ from urllib.parse import urlparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from lifeevents.endpoints import DEFAULT_GRPC_PORTS, port_variable
+from lifeevents.endpoints import DEFAULT_GRPC_PORTS, DEPARTMENTS, port_variable
 
 ROOT = Path(__file__).resolve().parent.parent
-DEPARTMENTS = ("health", "civil_registration", "medical_insurance", "social_security")
 _COLOURS = ("\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[31m")
 
 

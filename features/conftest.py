@@ -1,13 +1,19 @@
 """Steps shared by every bundle's features. State passes between steps through target fixtures."""
 from __future__ import annotations
 
+import json
+import uuid
+from pathlib import Path
+
 import grpc
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from lifeevents.identifiers import parse_resident_id
+from lifeevents.identifiers import parse_credit_code, parse_resident_id
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.clients import bad_request_fields, newborn_form
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "bundles" / "examples"
 
 
 @pytest.fixture
@@ -101,3 +107,33 @@ def enrolment_and_card(application, registers):
     child_id = steps["household_registration"].result["child_id"]
     assert registers.enrolment(child_id).insured_no == steps["medical_insurance"].result["insured_no"]
     assert registers.card(child_id).card_no == steps["social_security_card"].result["card_no"]
+
+
+@given(parsers.parse("the {bundle} example form for a company nobody has registered yet"), target_fixture="form")
+def example_company_form(bundle):
+    form = json.loads((EXAMPLES / f"{bundle}.json").read_text(encoding="utf-8"))
+    form["company_name"] = f"{form['company_name'][:-4]}{uuid.uuid4().int % 10**6:06d}有限公司"
+    return form
+
+
+@then(parsers.parse("step {step_id} issued a valid unified social credit code"), target_fixture="credit_code")
+def issued_credit_code(application, step_id):
+    code = {s.id: s for s in application.steps}[step_id].result["credit_code"]
+    assert parse_credit_code(code) == code
+    return code
+
+
+@then("every other step received that code and started after it")
+def fed_by_the_code(application, applicant, credit_code):
+    steps = {s.id: s for s in application.steps}
+    registration = steps.pop("business_registration")
+    for step in steps.values():
+        assert step.depends_on == ["business_registration"]
+        assert step.dispatched_at.ToDatetime() >= registration.settled_at.ToDatetime()
+    assert steps["tax_registration"].result["taxpayer_no"] == credit_code
+
+
+@then("the seals were engraved free of charge")
+def seals_free(application):
+    seals = {s.id: s for s in application.steps}["seals"]
+    assert seals.result["fee_yuan"] == "0" and int(seals.result["seal_count"]) == 4

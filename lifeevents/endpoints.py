@@ -9,7 +9,13 @@ DEFAULT_GRPC_PORTS = {
     "civil_registration": 50062,
     "medical_insurance": 50063,
     "social_security": 50064,
+    "market_regulation": 50065,
+    "seals": 50066,
+    "tax": 50067,
+    "housing_fund": 50068,
 }
+# Every department of the suite, in a stable order.
+DEPARTMENTS = tuple(DEFAULT_GRPC_PORTS)
 
 
 def port_variable(department: str) -> str:

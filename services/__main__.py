@@ -17,6 +17,10 @@ SERVICES = {
     "civil_registration": "services.civil_registration.service:CivilRegistrationService",
     "medical_insurance": "services.medical_insurance.service:MedicalInsuranceService",
     "social_security": "services.social_security.service:SocialSecurityService",
+    "market_regulation": "services.market_regulation.service:MarketRegulationService",
+    "seals": "services.seals.service:SealsService",
+    "tax": "services.tax.service:TaxService",
+    "housing_fund": "services.housing_fund.service:HousingFundService",
 }
 
 if __name__ == "__main__":

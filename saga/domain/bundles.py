@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from graphlib import CycleError, TopologicalSorter
 from typing import Any, Mapping
 
-FIELD_TYPES = ("text", "date", "resident_id", "credit_code", "phone", "choice")
+FIELD_TYPES = ("text", "date", "resident_id", "credit_code", "phone", "choice", "amount")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -232,6 +232,11 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
         for dep in step.depends_on:
             if dep not in steps:
                 problems.append(f"steps.{step.id}.after: no step {dep!r}")
+
+    used = {src.key for step in steps.values() for src in step.inputs.values() if src.step is None}
+    for name in fields:
+        if name not in used:
+            problems.append(f"fields.{name}: no step uses it, so the form must not ask for it")
 
     order: list[str] = []
     try:

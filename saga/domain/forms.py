@@ -78,6 +78,10 @@ def _check(spec: FieldSpec, value: str, today: dt.date) -> str:
         if not _PHONE.match(value):
             raise ValueError("a mainland mobile number is 11 digits starting 13-19")
         return value
+    if spec.type == "amount":
+        if not value.isdigit() or int(value) <= 0:
+            raise ValueError("a whole number of yuan above zero")
+        return str(int(value))
     if spec.type == "choice":
         if value not in spec.options:
             raise ValueError(f"one of {', '.join(spec.options)}")

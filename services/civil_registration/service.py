@@ -1,7 +1,4 @@
 """nameko entrypoints of civil registration: step commands over RabbitMQ, register queries over gRPC."""
-from pathlib import Path
-
-import yaml
 from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import civil_registration_pb2 as pb
@@ -9,19 +6,12 @@ from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
 from services.civil_registration.domain import CivilRegistration
 from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
 
-SEED = Path(__file__).with_name("seed.yaml")
 grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
-
-
-def seeded_register(register) -> CivilRegistration:
-    department = CivilRegistration(register)
-    department.load_seed(yaml.safe_load(SEED.read_text(encoding="utf-8")))
-    return department
 
 
 class CivilRegistrationService:
     name = "civil_registration"
-    department = DepartmentProvider(seeded_register)
+    department = DepartmentProvider(CivilRegistration)
     results = ResultPublisher()
 
     @handles_commands("civil_registration")

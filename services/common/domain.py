@@ -128,6 +128,10 @@ class Department:
         self.register = register
         self.today = today
 
+    def load_seed(self, seed: Mapping[str, Any]) -> int:
+        """Put reference data in the register where it is missing; return how many sets were added."""
+        raise NotImplementedError(f"{self.name} has no reference data")
+
     def handle(self, command_id: str, action: str, inputs: Mapping[str, str]) -> Decision:
         """Decide one command, exactly once: a repeated command id gets the recorded decision back."""
         if action not in self.actions:

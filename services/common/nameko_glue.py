@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 import kombu.serialization
+import yaml
 from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher, consume
@@ -23,6 +24,7 @@ from services.common.sqlite_register import SqliteRegister
 
 log = logging.getLogger(__name__)
 
+SERVICES_DIR = Path(__file__).resolve().parents[1]
 PROTOBUF = "protobuf"
 kombu.serialization.register(PROTOBUF, encoder=bytes, decoder=bytes,
                              content_type=CONTENT_TYPE, content_encoding="binary")
@@ -86,15 +88,21 @@ class ResultPublisher(Publisher):
 
 
 class DepartmentProvider(DependencyProvider):
-    """Gives each worker the department's domain object, over its SQLite register."""
+    """Gives each worker the department's domain object, over its SQLite register, with the
+    department's reference data (services/<name>/seed.yaml) loaded where it is missing."""
 
     def __init__(self, factory: Callable[[SqliteRegister], Department]):
         self.factory = factory
         self.department: Department | None = None
 
     def setup(self):
-        register = SqliteRegister(data_dir() / f"{self.container.service_name}.sqlite")
+        name = self.container.service_name
+        register = SqliteRegister(data_dir() / f"{name}.sqlite")
         self.department = self.factory(register)
+        seed = SERVICES_DIR / name / "seed.yaml"
+        if seed.exists():
+            added = self.department.load_seed(yaml.safe_load(seed.read_text(encoding="utf-8")))
+            log.info("%s reference data: %d record set(s) added from %s", name, added, seed.name)
 
     def stop(self):
         if self.department is not None:

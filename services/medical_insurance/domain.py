@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from services.common.companies import credit_code
 from services.common.domain import Department, Inputs, Refusal
 
 # A newborn enrolled within this many days of birth is covered from the day of birth
@@ -12,7 +13,7 @@ COVERED_FROM_BIRTH_WITHIN_DAYS = 90
 
 class MedicalInsurance(Department):
     name = "medical_insurance"
-    actions = ("enrol_newborn",)
+    actions = ("enrol_newborn", "register_employer")
 
     def enrol_newborn(self, inputs: Inputs, today: dt.date) -> dict:
         child = inputs.resident_id("child_id", today)
@@ -31,6 +32,20 @@ class MedicalInsurance(Department):
             "scheme": "城乡居民基本医疗保险", "coverage_start": covered_from.isoformat(),
             "guardian_id": inputs.required("guardian_id"), "enrolled_on": today.isoformat()})
         return {"insured_no": insured_no, "coverage_start": covered_from.isoformat()}
+
+    def register_employer(self, inputs: Inputs, today: dt.date) -> dict:
+        code = credit_code(inputs)
+        existing = self.register.get("employer", code)
+        if existing is not None and existing["status"] == "open":
+            raise Refusal(f"{code} is already registered for medical insurance as {existing['employer_no']}")
+        employer_no = f"YB{self.register.next_number('employer'):09d}"
+        self.register.put("employer", code, {
+            "employer_no": employer_no, "credit_code": code, "name": inputs.required("company_name"),
+            "status": "open", "registered_on": today.isoformat()})
+        return {"medical_insurance_employer_no": employer_no}
+
+    def employer(self, code: str) -> dict | None:
+        return self.register.get("employer", code.strip().upper())
 
     def enrolment(self, resident_id: str) -> dict | None:
         return self.register.get("enrolment", resident_id)

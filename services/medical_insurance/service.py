@@ -22,3 +22,8 @@ class MedicalInsuranceService:
     def GetEnrolment(self, request, context):
         return as_message(self.department.enrolment(request.resident_id), pb.Enrolment,
                           f"enrolment of {request.resident_id!r}")
+
+    @grpc
+    def GetMedicalInsuranceEmployer(self, request, context):
+        return as_message(self.department.employer(request.credit_code), pb.MedicalInsuranceEmployer,
+                          f"employer {request.credit_code!r}")

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from services.common.companies import credit_code
 from services.common.domain import Department, Inputs, Refusal
 
 
 class SocialSecurity(Department):
     name = "social_security"
-    actions = ("apply_card",)
+    actions = ("apply_card", "register_employer")
 
     def apply_card(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("child_id", today)
@@ -24,6 +25,20 @@ class SocialSecurity(Department):
             "card_no": card_no, "resident_id": person.number, "name": inputs.required("child_name"),
             "status": "in_production", "mailing_address": address, "applied_on": today.isoformat()})
         return {"card_no": card_no}
+
+    def register_employer(self, inputs: Inputs, today: dt.date) -> dict:
+        code = credit_code(inputs)
+        existing = self.register.get("employer", code)
+        if existing is not None and existing["status"] == "open":
+            raise Refusal(f"{code} is already registered for social insurance as {existing['employer_no']}")
+        employer_no = f"SB{self.register.next_number('employer'):09d}"
+        self.register.put("employer", code, {
+            "employer_no": employer_no, "credit_code": code, "name": inputs.required("company_name"),
+            "status": "open", "registered_on": today.isoformat()})
+        return {"social_insurance_employer_no": employer_no}
+
+    def employer(self, code: str) -> dict | None:
+        return self.register.get("employer", code.strip().upper())
 
     def card(self, resident_id: str) -> dict | None:
         return self.register.get("card", resident_id)

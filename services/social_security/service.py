@@ -21,3 +21,8 @@ class SocialSecurityService:
     @grpc
     def GetCard(self, request, context):
         return as_message(self.department.card(request.resident_id), pb.Card, f"card of {request.resident_id!r}")
+
+    @grpc
+    def GetSocialInsuranceEmployer(self, request, context):
+        return as_message(self.department.employer(request.credit_code), pb.SocialInsuranceEmployer,
+                          f"employer {request.credit_code!r}")

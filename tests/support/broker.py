@@ -5,10 +5,10 @@ import uuid
 
 import pika
 
+from lifeevents.endpoints import DEPARTMENTS  # noqa: F401 (re-exported for tests)
 from lifeevents.messaging import Topology
 
 AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/%2F"
-DEPARTMENTS = ("health", "civil_registration", "medical_insurance", "social_security")
 
 
 def private_topology() -> Topology:

@@ -1,8 +1,8 @@
 """Settings for a suite of a test's own: private data dir, ports and RabbitMQ prefix."""
 from __future__ import annotations
 
-from deploy.suite import DEPARTMENTS, free_port
-from lifeevents.endpoints import port_variable
+from deploy.suite import free_port
+from lifeevents.endpoints import DEPARTMENTS, port_variable
 from tests.support.broker import AMQP_URI
 
 

@@ -89,3 +89,8 @@ def test_a_broken_file_in_a_directory_names_the_file(tmp_path):
     with pytest.raises(BundleDefinitionError) as err:
         load_bundles(tmp_path, CATALOGUE)
     assert err.value.source == str(tmp_path / "bad.yaml")
+
+
+def test_a_field_no_step_uses_is_named():
+    message = broken(lambda d: d["fields"].update(shoe_size={"type": "text", "label": {"zh": "鞋码", "en": "Shoe size"}}))
+    assert "fields.shoe_size: no step uses it" in message
