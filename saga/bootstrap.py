@@ -9,6 +9,7 @@ import grpc
 from lifeevents.messaging import Topology
 from lifeevents.v1 import steps_pb2
 from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.lookups import GrpcLookups
 from saga.adapters.rabbitmq import RabbitCommandBus, ResultConsumer
 from saga.config import Config
 from saga.coordinator import Coordinator
@@ -41,7 +42,7 @@ def start(config: Config | None = None) -> Running:
     departments = sorted(catalogue.departments)
     bus = RabbitCommandBus(config.amqp_uri, topology, departments)
     bus.start()
-    coordinator = Coordinator(bundles, bus, env=config.event_store_env())
+    coordinator = Coordinator(bundles, bus, env=config.event_store_env(), lookups=GrpcLookups())
 
     def apply(result: steps_pb2.StepResult) -> None:
         coordinator.record_result(result.application_id, result.step, result.command_id,

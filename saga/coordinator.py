@@ -18,9 +18,9 @@ from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError, Recording
 
 from saga.domain.bundles import Bundle, BundleSet
-from saga.domain.forms import validate_form
+from saga.domain.forms import complete_form
 from saga.domain.model import Application, UnknownStep, plan_of
-from saga.domain.ports import CommandBus
+from saga.domain.ports import CommandBus, NoRegisters, RegisterLookups
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
@@ -68,10 +68,11 @@ class Coordinator(EventSourcedApplication):
     name = "lifeevents"
 
     def __init__(self, bundles: BundleSet, bus: CommandBus, clock: Callable[[], dt.datetime] = utcnow,
-                 env: Mapping[str, str] | None = None):
+                 env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None):
         super().__init__(env=env)
         self.bundles = bundles
         self.bus = bus
+        self.lookups = lookups or NoRegisters()
         self.clock = clock
         self.watchers = Watchers()
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
@@ -87,13 +88,15 @@ class Coordinator(EventSourcedApplication):
         return self.bundles.get(bundle_id)
 
     def submit(self, bundle_id: str, form: Mapping[str, Any], idempotency_key: str = "") -> uuid.UUID:
-        """Validate the form, record the application, and send every step that can start."""
+        """Complete the form from department registers, validate it, record the application, and send
+        every step that can start."""
         bundle = self.bundles.get(bundle_id)
         now = self.clock()
-        values = validate_form(bundle, form, now.date())
-        application = Application(bundle=bundle.id, bundle_version=bundle.version, form=values,
+        completed = complete_form(bundle, form, now.date(), self.lookups)
+        application = Application(bundle=bundle.id, bundle_version=bundle.version, form=completed.values,
                                   plan=plan_of(bundle), time_limit_s=bundle.time_limit.total_seconds(),
-                                  submitted_at=now, idempotency_key=idempotency_key)
+                                  submitted_at=now, idempotency_key=idempotency_key,
+                                  looked_up=completed.looked_up)
         with self._lock_for(application.id):
             dispatches = application.advance(now)
             try:

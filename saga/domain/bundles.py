@@ -50,15 +50,35 @@ class ActionSpec:
 
 
 @dataclass(frozen=True)
+class LookupSpec:
+    """A question a department's register answers: given a key, these values."""
+
+    name: str
+    key: str
+    gives: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class DepartmentSpec:
     name: str
     title: Text
     actions: Mapping[str, ActionSpec]
+    lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class Catalogue:
     departments: Mapping[str, DepartmentSpec]
+
+
+@dataclass(frozen=True)
+class FieldLookup:
+    """Where a form item is looked up instead of asked: department.query keyed by another field."""
+
+    department: str
+    query: str
+    key_field: str
+    value: str
 
 
 @dataclass(frozen=True)
@@ -69,6 +89,7 @@ class FieldSpec:
     label: Text
     options: tuple[str, ...] = ()
     not_after_today: bool = False
+    lookup: FieldLookup | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +128,14 @@ class Bundle:
     def departments(self) -> list[str]:
         return sorted({step.department for step in self.steps.values()})
 
+    @property
+    def asked_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.lookup is None]
+
+    @property
+    def looked_up_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.lookup is not None]
+
     def steps_using(self, field_name: str) -> list[str]:
         return [s.id for s in self.steps.values()
                 if any(src.step is None and src.key == field_name for src in s.inputs.values())]
@@ -143,8 +172,14 @@ def parse_catalogue(data: Any, source: str) -> Catalogue:
                     problems.append(f"{where}.inputs: {item!r} is neither a name nor {{name, optional}}")
             actions[action_name] = ActionSpec(action_name, _text(action.get("name"), where, problems),
                                               inputs, tuple(action.get("outputs") or ()))
+        lookups: dict[str, LookupSpec] = {}
+        for query, spec in (dept.get("lookups") or {}).items():
+            if not isinstance(spec, Mapping) or not isinstance(spec.get("key"), str) or not spec.get("gives"):
+                problems.append(f"departments.{dept_name}.lookups.{query}: needs a key and what it gives")
+                continue
+            lookups[query] = LookupSpec(query, spec["key"], tuple(spec["gives"]))
         departments[dept_name] = DepartmentSpec(
-            dept_name, _text(dept.get("name"), f"departments.{dept_name}", problems), actions)
+            dept_name, _text(dept.get("name"), f"departments.{dept_name}", problems), actions, lookups)
     if not departments:
         problems.append("no departments declared")
     if problems:
@@ -174,7 +209,16 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
             problems.append(f"{where}.options: a choice field needs options")
         fields[name] = FieldSpec(name, ftype, bool(spec.get("required", False)),
                                  _text(spec.get("label"), f"{where}.label", problems),
-                                 options, bool(spec.get("not_after_today", False)))
+                                 options, bool(spec.get("not_after_today", False)),
+                                 _field_lookup(spec.get("lookup"), where, catalogue, problems))
+    for fspec in fields.values():
+        if fspec.lookup is not None:
+            key = fields.get(fspec.lookup.key_field)
+            if key is None:
+                problems.append(f"fields.{fspec.name}.lookup.key: no form field {fspec.lookup.key_field!r}")
+            elif key.lookup is not None or not key.required:
+                problems.append(f"fields.{fspec.name}.lookup.key: {key.name} must be a required field the "
+                                f"applicant enters")
 
     raw_steps = data.get("steps") or {}
     if not raw_steps:
@@ -251,6 +295,24 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     return Bundle(bundle_id, _text(data.get("name"), "name", problems),
                   _text(data.get("description"), "description", problems),
                   fields, {sid: steps[sid] for sid in order}, time_limit, digest)
+
+
+def _field_lookup(spec: Any, where: str, catalogue: Catalogue, problems: list[str]) -> FieldLookup | None:
+    if spec is None:
+        return None
+    if not isinstance(spec, Mapping):
+        problems.append(f"{where}.lookup: needs query, key and value")
+        return None
+    department, _, query = str(spec.get("query", "")).partition(".")
+    dept = catalogue.departments.get(department)
+    lookup = dept.lookups.get(query) if dept else None
+    if lookup is None:
+        problems.append(f"{where}.lookup.query: no lookup {spec.get('query')!r} in the department catalogue")
+        return None
+    if spec.get("value") not in lookup.gives:
+        problems.append(f"{where}.lookup.value: {department}.{query} gives {', '.join(lookup.gives)}, "
+                        f"not {spec.get('value')!r}")
+    return FieldLookup(department, query, str(spec.get("key")), str(spec.get("value")))
 
 
 def _duration(value: Any, where: str, problems: list[str]) -> dt.timedelta:

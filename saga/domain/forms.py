@@ -1,10 +1,12 @@
-"""Validation of a combined form at the door: every bad field named, nothing half-accepted."""
+"""The combined form at the door: items looked up in department registers where they can be,
+every bad or missing field named at once, nothing half-accepted."""
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from lifeevents.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
 from saga.domain.bundles import Bundle, FieldSpec
@@ -26,8 +28,68 @@ class FormInvalid(ValueError):
         super().__init__("; ".join(f"{e.field}: {e.description}" for e in errors))
 
 
-def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date) -> dict[str, str]:
-    """Return the form's values normalised to strings, or raise FormInvalid naming every bad field."""
+class LookupUnavailable(RuntimeError):
+    """A department's register could not be asked just now."""
+
+
+# department, query, key -> the values its register holds, or None when it holds nothing.
+Finder = Callable[[str, str, str], "Mapping[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class CompletedForm:
+    values: dict[str, str]
+    looked_up: list[str]
+
+
+def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find: Finder) -> CompletedForm:
+    """Fill what the registers hold, then validate everything; raise FormInvalid naming every problem.
+
+    An item the applicant entered is kept as entered. An item that cannot be looked up because
+    its key is missing or bad is not reported twice: the key's own error says what to fix.
+    """
+    merged = dict(form)
+    looked_up: list[str] = []
+    errors: list[FieldError] = []
+    excused: set[str] = set()
+    groups: dict[tuple[str, str, str], list[FieldSpec]] = defaultdict(list)
+    for spec in bundle.fields.values():
+        if spec.lookup is not None and _blank(form.get(spec.name)):
+            groups[(spec.lookup.department, spec.lookup.query, spec.lookup.key_field)].append(spec)
+    for (department, query, key_field), wanted in groups.items():
+        try:
+            key = _check(bundle.fields[key_field], str(form.get(key_field) or "").strip(), today)
+        except ValueError:
+            key = ""
+        if not key:
+            excused.update(spec.name for spec in wanted)
+            continue
+        try:
+            record = find(department, query, key)
+            missing = f"{department} holds no record for {key_field} {key}; please enter it"
+        except LookupUnavailable:
+            record, missing = None, f"{department} could not be asked just now; please enter it"
+        for spec in wanted:
+            value = (record or {}).get(spec.lookup.value)
+            if value:
+                merged[spec.name] = value
+                looked_up.append(spec.name)
+            elif spec.required:
+                errors.append(FieldError(f"form.{spec.name}", missing))
+                excused.add(spec.name)
+    try:
+        values = validate_form(bundle, merged, today, excused=excused)
+    except FormInvalid as invalid:
+        errors = invalid.errors + errors
+    if errors:
+        raise FormInvalid(bundle.id, errors)
+    return CompletedForm(values, looked_up)
+
+
+def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date,
+                  excused: set[str] = frozenset()) -> dict[str, str]:
+    """Return the form's values normalised to strings, or raise FormInvalid naming every bad field.
+    Fields in `excused` are not reported missing (their absence is explained elsewhere)."""
     errors: list[FieldError] = []
     clean: dict[str, str] = {}
     for name in form:
@@ -35,8 +97,8 @@ def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date) -> di
             errors.append(FieldError(f"form.{name}", f"not a field of the {bundle.id} form"))
     for name, spec in bundle.fields.items():
         value = form.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            if spec.required:
+        if _blank(value):
+            if spec.required and name not in excused:
                 errors.append(FieldError(f"form.{name}", "required"))
             continue
         if not isinstance(value, str):
@@ -49,6 +111,10 @@ def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date) -> di
     if errors:
         raise FormInvalid(bundle.id, errors)
     return clean
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _check(spec: FieldSpec, value: str, today: dt.date) -> str:

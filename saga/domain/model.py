@@ -85,8 +85,10 @@ class Application(Aggregate):
 
     @event("Submitted")
     def __init__(self, bundle: str, bundle_version: str, form: dict[str, str], plan: list[dict[str, Any]],
-                 time_limit_s: float, submitted_at: dt.datetime, idempotency_key: str = ""):
+                 time_limit_s: float, submitted_at: dt.datetime, idempotency_key: str = "",
+                 looked_up: list[str] | None = None):
         self.bundle = bundle
+        self.looked_up = list(looked_up or [])  # form items taken from department registers
         self.bundle_version = bundle_version
         self.form = dict(form)
         self.time_limit_s = time_limit_s

@@ -90,8 +90,11 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
         bundle = self._bundle(request.bundle, context)
         return pb.Form(bundle=bundle.id, name=_text(bundle.name), fields=[
             pb.FormField(name=f.name, type=f.type, required=f.required, label=_text(f.label),
-                         options=f.options, used_by=bundle.steps_using(f.name))
-            for f in bundle.fields.values()])
+                         options=f.options, used_by=bundle.steps_using(f.name),
+                         lookup=pb.Lookup(department=f.lookup.department, query=f.lookup.query,
+                                          key_field=f.lookup.key_field, value=f.lookup.value) if f.lookup else None)
+            for f in bundle.fields.values()],
+            asked_count=len(bundle.asked_fields), looked_up_count=len(bundle.looked_up_fields))
 
     def Submit(self, request, context):
         self._bundle(request.bundle, context)

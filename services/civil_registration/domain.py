@@ -11,6 +11,7 @@ from services.common.domain import Department, Inputs, Refusal
 class CivilRegistration(Department):
     name = "civil_registration"
     actions = ("register_birth",)
+    lookups = {"person": "person", "household_of": "household_of"}
 
     def register_birth(self, inputs: Inputs, today: dt.date) -> dict:
         certificate_no = inputs.required("birth_certificate_no")
@@ -80,6 +81,10 @@ class CivilRegistration(Department):
 
     def person(self, resident_id: str) -> dict | None:
         return self.register.get("person", resident_id)
+
+    def household_of(self, resident_id: str) -> dict | None:
+        household = self.household(member_id=resident_id)
+        return None if household is None else {k: v for k, v in household.items() if k != "members"}
 
     def household(self, household_no: str = "", member_id: str = "") -> dict | None:
         if not household_no and member_id:

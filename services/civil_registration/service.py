@@ -4,12 +4,13 @@ from nameko_grpc.entrypoint import Grpc
 from lifeevents.departments.v1 import civil_registration_pb2 as pb
 from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
 from services.civil_registration.domain import CivilRegistration
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 
 grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
 
 
-class CivilRegistrationService:
+class CivilRegistrationService(AnswersLookups):
     name = "civil_registration"
     department = DepartmentProvider(CivilRegistration)
     results = ResultPublisher()

@@ -24,6 +24,10 @@ class UnknownAction(LookupError):
     """A command for an action this department does not perform: a contract fault, not a refusal."""
 
 
+class UnknownQuery(LookupError):
+    """A lookup this department does not answer."""
+
+
 @dataclass(frozen=True)
 class Decision:
     completed: bool
@@ -123,10 +127,21 @@ class Department:
 
     name: str = ""
     actions: tuple[str, ...] = ()
+    # Lookup query name -> the method answering it with a record (or None): materials reuse.
+    lookups: Mapping[str, str] = {}
 
     def __init__(self, register: Register, today: Callable[[], dt.date] = dt.date.today):
         self.register = register
         self.today = today
+
+    def lookup(self, query: str, key: str) -> dict[str, str] | None:
+        """What the register holds for `key`, as strings; None when it holds nothing."""
+        if query not in self.lookups:
+            raise UnknownQuery(f"{self.name} answers no lookup {query!r}")
+        record = getattr(self, self.lookups[query])(key.strip())
+        if record is None:
+            return None
+        return {k: str(v) for k, v in record.items() if isinstance(v, (str, int, float)) and v != ""}
 
     def load_seed(self, seed: Mapping[str, Any]) -> int:
         """Put reference data in the register where it is missing; return how many sets were added."""

@@ -16,10 +16,12 @@ import yaml
 from kombu import Exchange, Queue
 from nameko.extensions import DependencyProvider
 from nameko.messaging import Publisher, consume
+from nameko_grpc.entrypoint import Grpc
 
+from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
 from lifeevents.messaging import CONTENT_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE, Topology
 from lifeevents.v1 import steps_pb2
-from services.common.domain import Department
+from services.common.domain import Department, UnknownQuery
 from services.common.sqlite_register import SqliteRegister
 
 log = logging.getLogger(__name__)
@@ -121,3 +123,20 @@ def as_message(record: dict | None, message_cls, what: str):
     if record is None:
         raise GrpcError(code=StatusCode.NOT_FOUND, message=f"no {what}")
     return json_format.ParseDict(record, message_cls(), ignore_unknown_fields=True)
+
+
+class AnswersLookups:
+    """Mixin for a department service: serves the generic `Lookup.Find` from its domain's lookups."""
+
+    @Grpc.implementing(lookup_pb2_grpc.LookupStub)
+    def Find(self, request, context):
+        from grpc import StatusCode
+        from nameko_grpc.errors import GrpcError
+
+        try:
+            values = self.department.lookup(request.query, request.key)
+        except UnknownQuery as err:
+            raise GrpcError(code=StatusCode.INVALID_ARGUMENT, message=str(err))
+        if values is None:
+            raise GrpcError(code=StatusCode.NOT_FOUND, message=f"nothing for {request.key!r}")
+        return lookup_pb2.LookupResponse(values=values)

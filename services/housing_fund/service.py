@@ -3,13 +3,14 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import housing_fund_pb2 as pb
 from lifeevents.departments.v1 import housing_fund_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.housing_fund.domain import HousingFund
 
 grpc = Grpc.implementing(pb_grpc.HousingFundRegisterStub)
 
 
-class HousingFundService:
+class HousingFundService(AnswersLookups):
     name = "housing_fund"
     department = DepartmentProvider(HousingFund)
     results = ResultPublisher()

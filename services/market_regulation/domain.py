@@ -25,6 +25,7 @@ def _organisation_code(sequence: int) -> str:
 class MarketRegulation(Department):
     name = "market_regulation"
     actions = ("register_business", "publish_deregistration_notice", "cancel_registration")
+    lookups = {"company": "company"}
 
     def register_business(self, inputs: Inputs, today: dt.date) -> dict:
         name = inputs.required("company_name")

@@ -3,13 +3,14 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import market_regulation_pb2 as pb
 from lifeevents.departments.v1 import market_regulation_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.market_regulation.domain import MarketRegulation
 
 grpc = Grpc.implementing(pb_grpc.MarketRegisterStub)
 
 
-class MarketRegulationService:
+class MarketRegulationService(AnswersLookups):
     name = "market_regulation"
     department = DepartmentProvider(MarketRegulation)
     results = ResultPublisher()

@@ -3,13 +3,14 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import medical_insurance_pb2 as pb
 from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.medical_insurance.domain import MedicalInsurance
 
 grpc = Grpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
 
 
-class MedicalInsuranceService:
+class MedicalInsuranceService(AnswersLookups):
     name = "medical_insurance"
     department = DepartmentProvider(MedicalInsurance)
     results = ResultPublisher()

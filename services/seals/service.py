@@ -3,13 +3,14 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import seals_pb2 as pb
 from lifeevents.departments.v1 import seals_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.seals.domain import Seals
 
 grpc = Grpc.implementing(pb_grpc.SealRegisterStub)
 
 
-class SealsService:
+class SealsService(AnswersLookups):
     name = "seals"
     department = DepartmentProvider(Seals)
     results = ResultPublisher()

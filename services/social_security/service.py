@@ -3,13 +3,14 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import social_security_pb2 as pb
 from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentProvider, ResultPublisher, as_message, decide, handles_commands
+from services.common.nameko_glue import (
+    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.social_security.domain import SocialSecurity
 
 grpc = Grpc.implementing(pb_grpc.SocialSecurityRegisterStub)
 
 
-class SocialSecurityService:
+class SocialSecurityService(AnswersLookups):
     name = "social_security"
     department = DepartmentProvider(SocialSecurity)
     results = ResultPublisher()

@@ -90,8 +90,9 @@ def test_an_empty_form_is_refused_naming_every_required_field_and_nothing_is_sto
         applicant.submit({})
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     fields = bad_request_fields(err.value)
+    # mailing_address is looked up by mother_id, so only the missing mother_id is reported for it.
     assert set(fields) == {"form.mother_id", "form.mother_name", "form.child_name", "form.child_sex",
-                           "form.birth_date", "form.birth_hospital", "form.contact_phone", "form.mailing_address"}
+                           "form.birth_date", "form.birth_hospital", "form.contact_phone"}
     assert stored_event_count(running_suite) == before
 
 
@@ -140,3 +141,28 @@ def test_watching_a_settled_application_replays_its_stream_and_ends(applicant):
     replayed = applicant.watch(application_id, timeout=10)
     assert [(e.version, e.type, e.step) for e in replayed] == [(e.version, e.type, e.step) for e in live]
     assert replayed[-1].status == pb.Application.COMPLETED
+
+
+def test_the_mailing_address_is_looked_up_in_the_civil_register_when_left_out(applicant, registers):
+    form = newborn_form(mailing_address=None)
+    application = applicant.settle(applicant.submit(form))
+    assert application.status == pb.Application.COMPLETED
+    card = registers.card({s.id: s for s in application.steps}["household_registration"].result["child_id"])
+    assert card.mailing_address == registers.household(form["mother_id"]).address
+
+
+def test_a_lookup_that_finds_nothing_asks_for_the_item(applicant):
+    unknown_mother = make_resident_id("110105", parse_resident_id("110105199108210223").birth_date, 996)
+    with pytest.raises(grpc.RpcError) as err:
+        applicant.submit(newborn_form(mother_id=unknown_mother, father_id=None, father_name=None,
+                                      mailing_address=None))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = bad_request_fields(err.value)
+    assert list(fields) == ["form.mailing_address"] and "please enter it" in fields["form.mailing_address"]
+
+
+def test_the_form_says_what_is_looked_up(applicant):
+    form = applicant.stub.GetForm(pb.GetFormRequest(bundle="newborn"), timeout=5)
+    address = next(f for f in form.fields if f.name == "mailing_address")
+    assert (address.lookup.department, address.lookup.key_field) == ("civil_registration", "mother_id")
+    assert (form.asked_count, form.looked_up_count) == (9, 1)

@@ -9,7 +9,9 @@ from saga.domain.forms import FormInvalid, validate_form
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWBORN = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml")).get("newborn")
-EXAMPLE = json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8"))
+# The example leaves the mailing address to be looked up; validation alone sees it entered.
+EXAMPLE = {**json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8")),
+           "mailing_address": "山东省青岛市市南区香港中路10号2单元301户"}
 TODAY = dt.date(2026, 11, 22)
 
 

@@ -1,0 +1,42 @@
+"""Materials reuse over gRPC: the coordinator asks a department's `Lookup.Find`."""
+from __future__ import annotations
+
+import threading
+from typing import Mapping
+
+import grpc
+
+from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
+from lifeevents.endpoints import grpc_address
+from saga.domain.forms import LookupUnavailable
+from saga.domain.ports import RegisterLookups
+
+
+class GrpcLookups(RegisterLookups):
+    def __init__(self, timeout_s: float = 3.0):
+        self.timeout_s = timeout_s
+        self._stubs: dict[str, lookup_pb2_grpc.LookupStub] = {}
+        self._channels: list[grpc.Channel] = []
+        self._lock = threading.Lock()
+
+    def _stub(self, department: str) -> lookup_pb2_grpc.LookupStub:
+        with self._lock:
+            if department not in self._stubs:
+                channel = grpc.insecure_channel(grpc_address(department))
+                self._channels.append(channel)
+                self._stubs[department] = lookup_pb2_grpc.LookupStub(channel)
+            return self._stubs[department]
+
+    def find(self, department: str, query: str, key: str) -> Mapping[str, str] | None:
+        try:
+            response = self._stub(department).Find(lookup_pb2.LookupRequest(query=query, key=key),
+                                                   timeout=self.timeout_s)
+        except grpc.RpcError as err:
+            if err.code() == grpc.StatusCode.NOT_FOUND:
+                return None
+            raise LookupUnavailable(f"{department}: {err.code().name}") from None
+        return dict(response.values)
+
+    def close(self) -> None:
+        for channel in self._channels:
+            channel.close()
