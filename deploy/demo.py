@@ -47,7 +47,7 @@ def main() -> int:
     print(f"status: {pb.Application.Status.Name(application.status)}")
     for step in application.steps:
         outcome = ", ".join(f"{k}={v}" for k, v in sorted(step.result.items())) or step.reason
-        print(f"  {step.id:<24} {step.department:<20} {pb.Step.Status.Name(step.status):<11} {outcome}")
+        print(f"  {step.id:<26} {step.department:<18} {pb.Step.Status.Name(step.status):<11} {outcome}")
     return 0 if application.status == pb.Application.COMPLETED else 2
 
 

@@ -137,3 +137,38 @@ def fed_by_the_code(application, applicant, credit_code):
 def seals_free(application):
     seals = {s.id: s for s in application.steps}["seals"]
     assert seals.result["fee_yuan"] == "0" and int(seals.result["seal_count"]) == 4
+
+
+@given("a company opened through the startup bundle", target_fixture="company")
+def opened_company(applicant):
+    form = example_company_form("startup")
+    application = applicant.settle(applicant.submit(form, bundle="startup"))
+    assert application.status == pb.Application.COMPLETED, list(application.reasons)
+    code = {s.id: s for s in application.steps}["business_registration"].result["credit_code"]
+    return {**form, "credit_code": code}
+
+
+@given("a deregistration form for that company giving only its code, its legal representative and a reason",
+       target_fixture="form")
+def deregistration_form(company):
+    return {"credit_code": company["credit_code"], "legal_rep_id": company["legal_rep_id"], "reason": "business_ended"}
+
+
+@given(parsers.parse("a deregistration form for the seeded company {code} of legal representative {legal_rep_id}"),
+       target_fixture="form")
+def seeded_deregistration_form(code, legal_rep_id):
+    return {"credit_code": code, "legal_rep_id": legal_rep_id, "reason": "business_ended"}
+
+
+@then("registration_cancellation started only after the four account steps, and seal_cancellation after it")
+def deregistration_order(application):
+    steps = {s.id: s for s in application.steps}
+    cancellation = steps["registration_cancellation"]
+    for account in ("tax_clearance", "social_insurance_closing", "medical_insurance_closing", "housing_fund_closing"):
+        assert steps[account].settled_at.ToDatetime() <= cancellation.dispatched_at.ToDatetime()
+    assert cancellation.settled_at.ToDatetime() <= steps["seal_cancellation"].dispatched_at.ToDatetime()
+
+
+@then("the market register shows the company cancelled")
+def company_cancelled(registers, company):
+    assert registers.company(company["credit_code"]).status == "cancelled"

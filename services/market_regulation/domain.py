@@ -12,6 +12,7 @@ COMPANY_TYPES = {"limited_company": "有限责任公司", "sole_proprietorship":
 # GB 32100 registration-management codes: 9 = market regulation; category 1 = enterprise.
 _CATEGORY = {"limited_company": "91", "sole_proprietorship": "91", "partnership": "91"}
 NOTICE_DAYS = 20
+DEREGISTRATION_REASONS = ("business_ended", "shareholders_resolution", "merger_or_division", "licence_revoked")
 
 
 def _organisation_code(sequence: int) -> str:
@@ -71,6 +72,13 @@ class MarketRegulation(Department):
 
     def cancel_registration(self, inputs: Inputs, today: dt.date) -> dict:
         company = self.check_active_company(inputs.required("credit_code"))
+        applicant = inputs.resident_id("legal_rep_id", today).number
+        if applicant != company["legal_rep_id"]:
+            raise Refusal("only the company's legal representative may apply to cancel its registration")
+        reason = inputs.required("reason")
+        if reason not in DEREGISTRATION_REASONS:
+            raise Refusal(f"reason must be one of {', '.join(DEREGISTRATION_REASONS)}")
+        company.update(cancellation_reason=reason)
         company.update(status="cancelled", cancelled_on=today.isoformat())
         self.register.put("company", company["credit_code"], company)
         return {"cancellation_no": f"C{today:%Y}{self.register.next_number('cancellation'):06d}"}

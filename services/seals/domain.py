@@ -3,6 +3,7 @@ charge, and their cancellation when the company closes."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Mapping
 
 from services.common.companies import credit_code
 from services.common.domain import Department, Inputs, Refusal
@@ -33,9 +34,22 @@ class Seals(Department):
         seal_set = self.register.get("seal_set", code)
         if seal_set is None or seal_set["status"] != "active":
             raise Refusal(f"{code} has no active seals to cancel")
+        if seal_set["legal_rep_name"] != inputs.required("legal_rep_name"):
+            raise Refusal("the seals are registered to another legal representative")
         seal_set.update(status="cancelled", cancelled_on=today.isoformat())
         self.register.put("seal_set", code, seal_set)
         return {"cancelled_seal_set_no": seal_set["set_no"]}
+
+    def load_seed(self, seed: Mapping[str, Any]) -> int:
+        added = 0
+        with self.register.transaction():
+            for seal_set in seed.get("seal_sets", []):
+                if self.register.get("seal_set", seal_set["credit_code"]) is None:
+                    seals = [{"kind": kind, "seal_no": f"{seal_set['set_no']}-{i}"} for i, kind in enumerate(STANDARD_SET, 1)]
+                    self.register.put("seal_set", seal_set["credit_code"],
+                                      {"status": "active", "fee_yuan": 0, "seals": seals, **seal_set})
+                    added += 1
+        return added
 
     def seal_set(self, code: str) -> dict | None:
         return self.register.get("seal_set", code.strip().upper())

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, Mapping
 
 from services.common.companies import credit_code
 from services.common.domain import Department, Inputs, Refusal
@@ -9,7 +10,7 @@ from services.common.domain import Department, Inputs, Refusal
 
 class SocialSecurity(Department):
     name = "social_security"
-    actions = ("apply_card", "register_employer")
+    actions = ("apply_card", "register_employer", "close_employer")
 
     def apply_card(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("child_id", today)
@@ -36,6 +37,26 @@ class SocialSecurity(Department):
             "employer_no": employer_no, "credit_code": code, "name": inputs.required("company_name"),
             "status": "open", "registered_on": today.isoformat()})
         return {"social_insurance_employer_no": employer_no}
+
+    def close_employer(self, inputs: Inputs, today: dt.date) -> dict:
+        code = credit_code(inputs)
+        employer = self.register.get("employer", code)
+        if employer is None or employer["status"] != "open":
+            raise Refusal(f"{code} has no open social insurance account")
+        if employer.get("arrears_yuan", 0) > 0:
+            raise Refusal(f"{employer['arrears_yuan']} yuan of social insurance contributions are in arrears")
+        employer.update(status="closed", closed_on=today.isoformat())
+        self.register.put("employer", code, employer)
+        return {"closed_employer_no": employer["employer_no"]}
+
+    def load_seed(self, seed: Mapping[str, Any]) -> int:
+        added = 0
+        with self.register.transaction():
+            for employer in seed.get("employers", []):
+                if self.register.get("employer", employer["credit_code"]) is None:
+                    self.register.put("employer", employer["credit_code"], {"status": "open", **employer})
+                    added += 1
+        return added
 
     def employer(self, code: str) -> dict | None:
         return self.register.get("employer", code.strip().upper())

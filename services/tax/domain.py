@@ -33,6 +33,8 @@ class Tax(Department):
         taxpayer = self.register.get("taxpayer", code)
         if taxpayer is None or taxpayer["status"] != "active":
             raise Refusal(f"{code} is not an active taxpayer")
+        if taxpayer["name"] != inputs.required("company_name"):
+            raise Refusal(f"taxpayer {code} is {taxpayer['name']}, not {inputs.required('company_name')}")
         if taxpayer["unpaid_tax_yuan"] > 0:
             raise Refusal(f"{taxpayer['unpaid_tax_yuan']} yuan of tax is unpaid")
         if taxpayer["invoices_outstanding"] > 0:

@@ -13,6 +13,7 @@ from grpc_status import rpc_status
 
 from lifeevents.departments.v1 import civil_registration_pb2, civil_registration_pb2_grpc
 from lifeevents.departments.v1 import health_pb2, health_pb2_grpc
+from lifeevents.departments.v1 import market_regulation_pb2, market_regulation_pb2_grpc
 from lifeevents.departments.v1 import medical_insurance_pb2, medical_insurance_pb2_grpc
 from lifeevents.departments.v1 import social_security_pb2, social_security_pb2_grpc
 from lifeevents.v1 import applications_pb2 as pb
@@ -91,6 +92,7 @@ class DepartmentClients:
         self.civil = civil_registration_pb2_grpc.CivilRegisterStub(self.channels["civil_registration"])
         self.medical = medical_insurance_pb2_grpc.MedicalInsuranceRegisterStub(self.channels["medical_insurance"])
         self.social = social_security_pb2_grpc.SocialSecurityRegisterStub(self.channels["social_security"])
+        self.market = market_regulation_pb2_grpc.MarketRegisterStub(self.channels["market_regulation"])
 
     def birth_certificate(self, number: str):
         return self.health.GetBirthCertificate(health_pb2.BirthCertificateQuery(number=number), timeout=5)
@@ -109,6 +111,9 @@ class DepartmentClients:
 
     def card(self, resident_id: str):
         return self.social.GetCard(social_security_pb2.CardQuery(resident_id=resident_id), timeout=5)
+
+    def company(self, credit_code: str):
+        return self.market.GetCompany(market_regulation_pb2.CompanyQuery(credit_code=credit_code), timeout=5)
 
     def close(self):
         for channel in self.channels.values():

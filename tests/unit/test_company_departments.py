@@ -65,26 +65,33 @@ def test_notice_then_cancellation(market):
     notice = market.handle("c1", "publish_deregistration_notice", {"credit_code": COFFEE})
     assert notice.outputs["notice_ends_on"] == "2026-12-12"
     assert not market.handle("c2", "publish_deregistration_notice", {"credit_code": COFFEE}).completed
-    assert market.handle("c3", "cancel_registration", {"credit_code": COFFEE}).completed
-    assert "cancelled" in market.handle("c4", "cancel_registration", {"credit_code": COFFEE}).reason
+    cancel = {"credit_code": COFFEE, "legal_rep_id": "370202199003070011", "reason": "business_ended"}
+    wrong_person = market.handle("c3", "cancel_registration", {**cancel, "legal_rep_id": "370202199205140022"})
+    assert "only the company's legal representative" in wrong_person.reason
+    assert market.handle("c4", "cancel_registration", cancel).completed
+    assert "cancelled" in market.handle("c5", "cancel_registration", cancel).reason
+    assert market.lookup("company", COFFEE)["status"] == "cancelled"
 
 
 def test_seals_are_engraved_free_once_and_cancelled_once():
     seals = seeded(Seals)
-    inputs = {"credit_code": COFFEE, "company_name": "青岛海岸咖啡有限公司", "legal_rep_name": "王建国"}
+    new_company = "91370202000000019Q"
+    inputs = {"credit_code": new_company, "company_name": "青岛栈桥文化传媒有限公司", "legal_rep_name": "李秀英"}
     engraved = seals.handle("c1", "engrave_seals", inputs)
     assert engraved.outputs["fee_yuan"] == "0" and engraved.outputs["seal_count"] == "4"
     assert "already holds" in seals.handle("c2", "engrave_seals", inputs).reason
-    assert seals.handle("c3", "cancel_seals", {"credit_code": COFFEE}).completed
-    assert "no active seals" in seals.handle("c4", "cancel_seals", {"credit_code": COFFEE}).reason
-    assert "not a valid unified social credit code" in seals.handle("c5", "cancel_seals", {"credit_code": "X"}).reason
+    cancel = {"credit_code": COFFEE, "legal_rep_name": "王建国"}
+    assert "another legal representative" in seals.handle("c3", "cancel_seals", {**cancel, "legal_rep_name": "张伟"}).reason
+    assert seals.handle("c4", "cancel_seals", cancel).completed
+    assert "no active seals" in seals.handle("c5", "cancel_seals", cancel).reason
+    assert "not a valid unified social credit code" in seals.handle("c6", "cancel_seals", {**cancel, "credit_code": "X"}).reason
 
 
 def test_tax_clearance_refuses_unpaid_tax_and_clears_a_clean_taxpayer():
     tax = seeded(Tax)
-    refused = tax.handle("c1", "clear_tax", {"credit_code": OWES_TAX})
+    refused = tax.handle("c1", "clear_tax", {"credit_code": OWES_TAX, "company_name": "北京朝阳恒信贸易有限公司"})
     assert not refused.completed and "18600 yuan of tax is unpaid" in refused.reason
-    cleared = tax.handle("c2", "clear_tax", {"credit_code": COFFEE})
+    cleared = tax.handle("c2", "clear_tax", {"credit_code": COFFEE, "company_name": "青岛海岸咖啡有限公司"})
     assert cleared.completed and tax.taxpayer(COFFEE)["status"] == "cleared"
 
 
@@ -95,6 +102,13 @@ def test_tax_registration_gives_a_first_invoice_allocation():
     assert tax.handle("c1", "register_taxpayer", inputs).outputs == {"taxpayer_no": "91370202000000019Q",
                                                                      "invoice_quota_yuan": "100000"}
     assert "already a registered taxpayer" in tax.handle("c2", "register_taxpayer", inputs).reason
+
+
+@pytest.mark.parametrize("cls", [SocialSecurity, MedicalInsurance])
+def test_insurance_employer_accounts_close_once(cls):
+    department = seeded(cls)
+    assert department.handle("c1", "close_employer", {"credit_code": COFFEE}).completed
+    assert "no open" in department.handle("c2", "close_employer", {"credit_code": COFFEE}).reason
 
 
 @pytest.mark.parametrize("cls, output", [(HousingFund, "housing_fund_account_no"),
