@@ -172,3 +172,20 @@ def deregistration_order(application):
 @then("the market register shows the company cancelled")
 def company_cancelled(registers, company):
     assert registers.company(company["credit_code"]).status == "cancelled"
+
+
+@given(parsers.parse("a retirement form for {resident_id} with bank account {account}"), target_fixture="form")
+def retirement_form(resident_id, account):
+    return {"resident_id": resident_id, "bank_account": account}
+
+
+@then("her birth date, sex and contribution years were looked up, not asked")
+def looked_up_not_asked(application, form):
+    assert set(form) == {"resident_id", "bank_account"}
+    assert set(application.looked_up) == {"birth_date", "sex", "contribution_years"}
+
+
+@then(parsers.parse("step {step_id} set the retirement date {date} and a monthly pension"))
+def retirement_date_and_pension(application, step_id, date):
+    result = {s.id: s for s in application.steps}[step_id].result
+    assert result["retirement_date"] == date and float(result["monthly_pension_yuan"]) > 1000

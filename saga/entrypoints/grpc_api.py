@@ -47,7 +47,8 @@ def _timestamp(target, value) -> None:
 def application_message(application: Application) -> pb.Application:
     message = pb.Application(application_id=str(application.id), bundle=application.bundle,
                              status=pb.Application.Status.Value(application.status),
-                             reasons=application.reasons, version=application.version)
+                             reasons=application.reasons, version=application.version,
+                             looked_up=application.looked_up)
     _timestamp(message.submitted_at, application.submitted_at)
     _timestamp(message.settled_at, application.settled_at)
     for state in application.steps.values():

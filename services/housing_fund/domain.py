@@ -14,7 +14,22 @@ DEFAULT_DEPOSIT_RATE = 0.12
 
 class HousingFund(Department):
     name = "housing_fund"
-    actions = ("register_employer", "close_employer")
+    actions = ("register_employer", "close_employer", "withdraw_and_close")
+
+    def withdraw_and_close(self, inputs: Inputs, today: dt.date) -> dict:
+        """On retirement, the whole personal balance is paid out and the account closed."""
+        person = inputs.resident_id("resident_id", today)
+        retired_on = inputs.date("retirement_date")
+        if retired_on > today:
+            raise Refusal(f"withdrawal on retirement is possible from {retired_on.isoformat()}")
+        account = self.register.get("personal", person.number)
+        if account is None or account["status"] != "open":
+            raise Refusal(f"{person.number} has no open housing fund account")
+        paid = account["balance_yuan"]
+        account.update(status="closed", balance_yuan=0, closed_on=today.isoformat(),
+                       paid_to=inputs.required("bank_account"), paid_yuan=paid)
+        self.register.put("personal", person.number, account)
+        return {"withdrawn_yuan": f"{paid:.2f}", "closed_account_no": account["account_no"]}
 
     def register_employer(self, inputs: Inputs, today: dt.date) -> dict:
         code = credit_code(inputs)
@@ -44,6 +59,10 @@ class HousingFund(Department):
             for employer in seed.get("employers", []):
                 if self.register.get("employer", employer["credit_code"]) is None:
                     self.register.put("employer", employer["credit_code"], {"status": "open", **employer})
+                    added += 1
+            for account in seed.get("personal_accounts", []):
+                if self.register.get("personal", account["resident_id"]) is None:
+                    self.register.put("personal", account["resident_id"], {"status": "open", **account})
                     added += 1
         return added
 

@@ -10,11 +10,31 @@ from services.common.domain import Department, Inputs, Refusal
 # A newborn enrolled within this many days of birth is covered from the day of birth
 # (出生后3个月内参保缴费的，自出生之日起享受待遇); later, from the day of enrolment.
 COVERED_FROM_BIRTH_WITHIN_DAYS = 90
+# A retiree pays no further premiums once contributions reach these years (common municipal rule).
+RETIREE_MINIMUM_YEARS = {"male": 25, "female": 20}
 
 
 class MedicalInsurance(Department):
     name = "medical_insurance"
-    actions = ("enrol_newborn", "register_employer", "close_employer")
+    actions = ("enrol_newborn", "register_employer", "close_employer", "grant_retiree_status")
+
+    def grant_retiree_status(self, inputs: Inputs, today: dt.date) -> dict:
+        person = inputs.resident_id("resident_id", today)
+        retired_on = inputs.date("retirement_date")
+        try:
+            years = float(inputs.required("contribution_years"))
+        except ValueError:
+            raise Refusal("contribution_years is not a number") from None
+        minimum = RETIREE_MINIMUM_YEARS[person.sex]
+        if years < minimum:
+            raise Refusal(f"{years:g} years of contributions; retiree status without premiums needs {minimum} "
+                          f"for a {person.sex == 'male' and 'man' or 'woman'}")
+        existing = self.register.get("retiree", person.number)
+        if existing is not None:
+            raise Refusal(f"{person.number} has held retiree status since {existing['since']}")
+        self.register.put("retiree", person.number, {"resident_id": person.number, "since": retired_on.isoformat(),
+                                                     "contribution_years": years})
+        return {"retiree_since": retired_on.isoformat(), "premiums_due": "none"}
 
     def enrol_newborn(self, inputs: Inputs, today: dt.date) -> dict:
         child = inputs.resident_id("child_id", today)

@@ -5,12 +5,65 @@ import datetime as dt
 from typing import Any, Mapping
 
 from services.common.companies import credit_code
-from services.common.domain import Department, Inputs, Refusal
+from services.common.domain import Department, Inputs, Refusal, Register
+from services.social_security.retirement import RetirementRules
 
 
 class SocialSecurity(Department):
     name = "social_security"
-    actions = ("apply_card", "register_employer", "close_employer")
+    actions = ("apply_card", "register_employer", "close_employer", "approve_retirement", "start_pension")
+    lookups = {"contribution_record": "contribution_record"}
+
+    def __init__(self, register: Register, today=dt.date.today, rules: RetirementRules | None = None):
+        super().__init__(register, today)
+        self.rules = rules
+
+    def approve_retirement(self, inputs: Inputs, today: dt.date) -> dict:
+        """Retirement approval: the statutory age from birth date and sex, the pension from the record."""
+        person = inputs.resident_id("resident_id", today)
+        birth_date, sex = inputs.date("birth_date"), inputs.required("sex")
+        if birth_date != person.birth_date or sex != person.sex:
+            raise Refusal("birth date and sex disagree with the resident ID")
+        record = self.register.get("contribution_record", person.number)
+        if record is None:
+            raise Refusal(f"no contribution record for {person.number}")
+        if record.get("retired_on"):
+            raise Refusal(f"{person.number} retired on {record['retired_on']} and already draws a pension")
+        category = self.rules.category_of(sex, inputs.optional("post_type"))
+        retires_on, delay = self.rules.retirement_date(birth_date, category)
+        if retires_on > today:
+            raise Refusal(f"below the statutory retirement age: {category} born {birth_date.isoformat()} "
+                          f"retires on {retires_on.isoformat()} (reform delay {delay} months)")
+        years = record["contribution_months"] / 12
+        minimum = self.rules.minimum_contribution_years(retires_on.year)
+        if years < minimum:
+            raise Refusal(f"{years:.1f} years of contributions; a monthly pension needs {minimum:g}")
+        age = (retires_on.year - birth_date.year) - ((retires_on.month, retires_on.day) < (birth_date.month, birth_date.day))
+        pension = self.rules.monthly_pension(years, record["average_index"], record["account_balance_yuan"], age)
+        approval_no = f"TX{today:%Y}{self.register.next_number('retirement'):07d}"
+        record.update(retired_on=retires_on.isoformat(), approval_no=approval_no, monthly_pension_yuan=pension,
+                      category=category)
+        self.register.put("contribution_record", person.number, record)
+        return {"pension_approval_no": approval_no, "retirement_date": retires_on.isoformat(),
+                "monthly_pension_yuan": f"{pension:.2f}", "contribution_years": f"{years:.1f}"}
+
+    def start_pension(self, inputs: Inputs, today: dt.date) -> dict:
+        person = inputs.resident_id("resident_id", today)
+        record = self.register.get("contribution_record", person.number) or {}
+        if record.get("approval_no") != inputs.required("pension_approval_no"):
+            raise Refusal("no such retirement approval for this person")
+        if record.get("paying_from"):
+            raise Refusal(f"the pension is already paid since {record['paying_from']}")
+        first = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        record.update(paying_from=first.isoformat(), bank_account=inputs.required("bank_account"))
+        self.register.put("contribution_record", person.number, record)
+        return {"first_payment_month": first.strftime("%Y-%m"), "monthly_pension_yuan": f"{record['monthly_pension_yuan']:.2f}"}
+
+    def contribution_record(self, resident_id: str) -> dict | None:
+        record = self.register.get("contribution_record", resident_id)
+        if record is None:
+            return None
+        return {**record, "contribution_years": f"{record['contribution_months'] / 12:.1f}"}
 
     def apply_card(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("child_id", today)
@@ -55,6 +108,10 @@ class SocialSecurity(Department):
             for employer in seed.get("employers", []):
                 if self.register.get("employer", employer["credit_code"]) is None:
                     self.register.put("employer", employer["credit_code"], {"status": "open", **employer})
+                    added += 1
+            for record in seed.get("contribution_records", []):
+                if self.register.get("contribution_record", record["resident_id"]) is None:
+                    self.register.put("contribution_record", record["resident_id"], record)
                     added += 1
         return added
 

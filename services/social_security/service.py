@@ -1,4 +1,7 @@
 """nameko entrypoints of the social security bureau."""
+from pathlib import Path
+
+import yaml
 from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import social_security_pb2 as pb
@@ -6,13 +9,19 @@ from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
 from services.common.nameko_glue import (
     AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
 from services.social_security.domain import SocialSecurity
+from services.social_security.retirement import RetirementRules
 
+
+def with_rules(register) -> SocialSecurity:
+    return SocialSecurity(register, rules=RetirementRules.from_data(yaml.safe_load(RULES.read_text(encoding="utf-8"))))
+
+RULES = Path(__file__).with_name("retirement_rules.yaml")
 grpc = Grpc.implementing(pb_grpc.SocialSecurityRegisterStub)
 
 
 class SocialSecurityService(AnswersLookups):
     name = "social_security"
-    department = DepartmentProvider(SocialSecurity)
+    department = DepartmentProvider(with_rules)
     results = ResultPublisher()
 
     @handles_commands("social_security")
