@@ -42,3 +42,23 @@ def registers(running_suite):
     clients = DepartmentClients(running_suite.department_addresses)
     yield clients
     clients.close()
+
+
+class CoordinatorClock:
+    """Moves the running coordinator's clock forward (it reads an offset file), for long waits."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def advance(self, **delta) -> None:
+        import datetime as dt
+
+        current = float(self.path.read_text()) if self.path.exists() else 0.0
+        self.path.write_text(str(current + dt.timedelta(**delta).total_seconds()))
+
+
+@pytest.fixture(scope="session")
+def coordinator_clock(running_suite):
+    from pathlib import Path
+
+    return CoordinatorClock(Path(running_suite.env["LIFEEVENTS_CLOCK_OFFSET_FILE"]))

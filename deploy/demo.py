@@ -43,12 +43,16 @@ def main() -> int:
         print(f"application {submitted.application_id} ({args.bundle}) submitted; timeline:")
         for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120):
             print("  " + describe(event), flush=True)
+            if event.type == "WaitStarted":
+                print(f"  the application now waits until {event.result['until']} (durably: restarts do not "
+                      f"lose it); objections go to Applications/Object. The demo stops watching here.")
+                break
         application = stub.Get(pb.GetRequest(application_id=submitted.application_id), timeout=10)
     print(f"status: {pb.Application.Status.Name(application.status)}")
     for step in application.steps:
         outcome = ", ".join(f"{k}={v}" for k, v in sorted(step.result.items())) or step.reason
         print(f"  {step.id:<26} {step.department:<18} {pb.Step.Status.Name(step.status):<11} {outcome}")
-    return 0 if application.status == pb.Application.COMPLETED else 2
+    return 0 if application.status in (pb.Application.COMPLETED, pb.Application.IN_PROGRESS) else 2
 
 
 if __name__ == "__main__":

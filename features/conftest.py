@@ -1,7 +1,9 @@
 """Steps shared by every bundle's features. State passes between steps through target fixtures."""
 from __future__ import annotations
 
+import datetime as dt
 import json
+import time
 import uuid
 from pathlib import Path
 
@@ -189,3 +191,52 @@ def looked_up_not_asked(application, form):
 def retirement_date_and_pension(application, step_id, date):
     result = {s.id: s for s in application.steps}[step_id].result
     assert result["retirement_date"] == date and float(result["monthly_pension_yuan"]) > 1000
+
+
+def wait_for_step(applicant, application_id, step_id, status, timeout=20):
+    deadline = time.monotonic() + timeout
+    while True:
+        step = {s.id: s for s in applicant.get(application_id).steps}[step_id]
+        if pb.Step.Status.Name(step.status) == status:
+            return step
+        assert time.monotonic() < deadline, f"{step_id} is {pb.Step.Status.Name(step.status)}, not {status}"
+        time.sleep(0.1)
+
+
+@then(parsers.parse("step {step_id} is WAITING until twenty days after the notice"))
+@when(parsers.parse("step {step_id} is WAITING until twenty days after the notice"))
+def waiting_twenty_days(applicant, submission, step_id):
+    step = wait_for_step(applicant, submission["application_id"], step_id, "WAITING")
+    notice = {s.id: s for s in applicant.get(submission["application_id"]).steps}["public_notice"]
+    assert step.fires_at.ToDatetime() - notice.settled_at.ToDatetime() == dt.timedelta(days=20)
+
+
+@then("no account is closed during the notice")
+def nothing_closed(applicant, submission):
+    steps = {s.id: s for s in applicant.get(submission["application_id"]).steps}
+    for account in ("tax_clearance", "social_insurance_closing", "medical_insurance_closing", "housing_fund_closing"):
+        assert steps[account].status == pb.Step.PENDING
+
+
+@when("twenty days pass")
+def twenty_days_pass(coordinator_clock):
+    coordinator_clock.advance(days=20, seconds=1)
+
+
+@when(parsers.parse('a creditor objects that "{reason}"'))
+def creditor_objects(applicant, submission, reason):
+    applicant.stub.Object(pb.ObjectRequest(application_id=submission["application_id"], objector="债权人 青岛某供应商",
+                                           reason=reason), timeout=10)
+
+
+@then("an objection now is refused as FAILED_PRECONDITION")
+def objection_refused(applicant, submission):
+    with pytest.raises(grpc.RpcError) as err:
+        applicant.stub.Object(pb.ObjectRequest(application_id=submission["application_id"], objector="x",
+                                               reason="late"), timeout=10)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+@then("the market register shows the company active")
+def company_active(registers, company):
+    assert registers.company(company["credit_code"]).status == "active"

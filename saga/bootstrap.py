@@ -9,8 +9,10 @@ import grpc
 from lifeevents.messaging import Topology
 from lifeevents.v1 import steps_pb2
 from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
 from saga.adapters.rabbitmq import RabbitCommandBus, ResultConsumer
+from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.entrypoints.grpc_api import build_server
@@ -25,9 +27,11 @@ class Running:
     consumer: ResultConsumer
     server: grpc.Server
     port: int
+    scheduler: WaitScheduler
 
     def stop(self, grace: float = 2.0) -> None:
         self.server.stop(grace).wait()
+        self.scheduler.stop()
         self.consumer.stop()
         self.consumer.join(timeout=5)
         self.bus.close()
@@ -42,7 +46,11 @@ def start(config: Config | None = None) -> Running:
     departments = sorted(catalogue.departments)
     bus = RabbitCommandBus(config.amqp_uri, topology, departments)
     bus.start()
-    coordinator = Coordinator(bundles, bus, env=config.event_store_env(), lookups=GrpcLookups())
+    clock = OffsetClock(config.clock_offset_file)
+    coordinator = Coordinator(bundles, bus, clock=clock, env=config.event_store_env(), lookups=GrpcLookups())
+    scheduler = WaitScheduler(coordinator, TimerIndex(config.data_dir / "timers.sqlite"), clock)
+    scheduler.follow()  # catch up with the log before serving: every running wait is in the index
+    scheduler.start()
 
     def apply(result: steps_pb2.StepResult) -> None:
         coordinator.record_result(result.application_id, result.step, result.command_id,
@@ -56,4 +64,4 @@ def start(config: Config | None = None) -> Running:
     server.start()
     log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
              config.grpc_address, port, ", ".join(b.id for b in bundles), config.event_store_env()["PERSISTENCE_MODULE"])
-    return Running(coordinator, bus, consumer, server, port)
+    return Running(coordinator, bus, consumer, server, port, scheduler)

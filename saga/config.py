@@ -25,6 +25,9 @@ class Config:
     bundles_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_BUNDLES_DIR", str(ROOT / "bundles"))))
     catalogue_file: Path = field(default_factory=lambda: Path(
         _env("LIFEEVENTS_CATALOGUE", str(ROOT / "bundles" / "departments.yaml"))))
+    # A file holding seconds to add to the coordinator's clock (tests of long waits); unset: real time.
+    clock_offset_file: Path | None = field(default_factory=lambda: (
+        Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))
 
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the configured event store."""

@@ -116,19 +116,44 @@ class Coordinator(EventSourcedApplication):
         application_id = uuid.UUID(str(application_id))
         with self._lock_for(application_id):
             application = self.get_application(application_id)
+            now = self.clock()  # one instant for the result and what it unblocks
             try:
-                changed = application.record_result(step, command_id, completed, dict(outputs), reason, self.clock())
+                changed = application.record_result(step, command_id, completed, dict(outputs), reason, now)
             except UnknownStep:
                 log.warning("result for unknown step %s of %s ignored", step, application_id)
                 return False
             if not changed:
                 log.info("duplicate or late result for %s/%s ignored", application_id, step)
                 return False
-            dispatches = application.advance(self.clock())
+            dispatches = application.advance(now)
             self.save(application)
             self.bus.send(dispatches)
         log.info("application %s: step %s %s", application_id, step, "completed" if completed else "rejected")
         return True
+
+    def end_wait(self, application_id: uuid.UUID | str, step: str) -> bool:
+        """A timer is due: end the wait if its time has come, and send what it unblocks."""
+        application_id = uuid.UUID(str(application_id))
+        with self._lock_for(application_id):
+            application = self.get_application(application_id)
+            now = self.clock()
+            if not application.end_wait(step, now):
+                return False
+            dispatches = application.advance(now)
+            self.save(application)
+            self.bus.send(dispatches)
+        log.info("application %s: wait %s is over", application_id, step)
+        return True
+
+    def object(self, application_id: uuid.UUID | str, objector: str, reason: str) -> Application:
+        """An objection during an objection period (e.g. a deregistration notice) stops the application."""
+        application_id = uuid.UUID(str(application_id))
+        with self._lock_for(application_id):
+            application = self.get_application(application_id)
+            application.object(objector, reason, self.clock())
+            self.save(application)
+        log.info("application %s stopped by an objection from %s", application_id, objector)
+        return application
 
     def get_application(self, application_id: uuid.UUID | str, version: int | None = None) -> Application:
         try:

@@ -106,12 +106,20 @@ class Source:
 
 @dataclass(frozen=True)
 class StepSpec:
+    """A department's action, or (with `wait`) a period the coordinator itself waits out."""
+
     id: str
     department: str
     action: str
     inputs: Mapping[str, Source]
     depends_on: tuple[str, ...]
     time_limit: dt.timedelta
+    wait: dt.timedelta | None = None
+    objections: bool = False  # whether an objection during the wait stops the application
+
+    @property
+    def is_wait(self) -> bool:
+        return self.wait is not None
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,7 @@ class Bundle:
 
     @property
     def departments(self) -> list[str]:
-        return sorted({step.department for step in self.steps.values()})
+        return sorted({step.department for step in self.steps.values() if not step.is_wait})
 
     @property
     def asked_fields(self) -> list[str]:
@@ -227,6 +235,13 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     for step_id, spec in raw_steps.items():
         where = f"steps.{step_id}"
         spec = spec or {}
+        if "wait" in spec:
+            if "department" in spec or "action" in spec or spec.get("inputs"):
+                problems.append(f"{where}: a wait step has no department, action or inputs")
+            wait = _duration(spec.get("wait"), f"{where}.wait", problems)
+            steps[step_id] = StepSpec(step_id, "", "wait", {}, tuple(spec.get("after") or ()), wait, wait=wait,
+                                      objections=bool(spec.get("objections", False)))
+            continue
         dept = catalogue.departments.get(spec.get("department"))
         action = None
         if dept is None:

@@ -20,12 +20,16 @@ from saga.domain.bundles import Bundle
 _IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")
 
 IN_PROGRESS, COMPLETED, REJECTED = "IN_PROGRESS", "COMPLETED", "REJECTED"
-PENDING, DISPATCHED, CANCELLED = "PENDING", "DISPATCHED", "CANCELLED"
+PENDING, DISPATCHED, WAITING, CANCELLED = "PENDING", "DISPATCHED", "WAITING", "CANCELLED"
 TERMINAL = (COMPLETED, REJECTED)
 
 
 class UnknownStep(LookupError):
     pass
+
+
+class ObjectionNotOpen(ValueError):
+    """An objection when no objection period of the application is running."""
 
 
 @dataclass
@@ -36,6 +40,8 @@ class StepState:
     inputs: dict[str, str]  # input name -> "form.<field>" or "<step>.<result>"
     depends_on: list[str]
     time_limit_s: float
+    wait_s: float | None = None  # a period the coordinator waits out instead of a department action
+    objections: bool = False
     status: str = PENDING
     command_id: str = ""
     sent_inputs: dict[str, str] = field(default_factory=dict)
@@ -44,6 +50,7 @@ class StepState:
     dispatched_at: dt.datetime | None = None
     due_at: dt.datetime | None = None
     settled_at: dt.datetime | None = None
+    fires_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,7 @@ def plan_of(bundle: Bundle) -> list[dict[str, Any]]:
             "inputs": {name: src.ref for name, src in step.inputs.items()},
             "depends_on": list(step.depends_on),
             "time_limit_s": step.time_limit.total_seconds(),
+            **({"wait_s": step.wait.total_seconds(), "objections": step.objections} if step.is_wait else {}),
         }
         for step in bundle.steps.values()
     ]
@@ -98,7 +106,7 @@ class Application(Aggregate):
         self.settled_at: dt.datetime | None = None
         self.steps: dict[str, StepState] = {
             p["id"]: StepState(p["id"], p["department"], p["action"], dict(p["inputs"]),
-                               list(p["depends_on"]), p["time_limit_s"])
+                               list(p["depends_on"]), p["time_limit_s"], p.get("wait_s"), p.get("objections", False))
             for p in plan
         }
 
@@ -127,6 +135,9 @@ class Application(Aggregate):
         """Dispatch every step whose dependencies are met; return what must be sent."""
         dispatches = []
         for step in self.ready_steps():
+            if step.wait_s is not None:
+                self.start_wait(step.id, now, now + dt.timedelta(seconds=step.wait_s))
+                continue
             due_at = now + dt.timedelta(seconds=step.time_limit_s)
             self.dispatch_step(step.id, new_command_id(), self.resolve_inputs(step), now, due_at)
             dispatches.append(self.dispatch_of(step))
@@ -135,6 +146,38 @@ class Application(Aggregate):
     def dispatch_of(self, step: StepState) -> Dispatch:
         return Dispatch(self.id, self.bundle, step.id, step.command_id, step.department, step.action,
                         dict(step.sent_inputs), step.dispatched_at, step.due_at)
+
+    def waits(self) -> list[StepState]:
+        return [s for s in self.steps.values() if s.status == WAITING]
+
+    def end_wait(self, step_id: str, now: dt.datetime) -> bool:
+        """The wait is over if its time has come: complete the step. False if not (yet) or not waiting."""
+        step = self.steps.get(step_id)
+        if step is None or step.status != WAITING or self.is_settled or now < step.fires_at:
+            return False
+        self.complete_step(step_id, "", {"waited_until": step.fires_at.isoformat()}, now)
+        if all(s.status == COMPLETED for s in self.steps.values()):
+            self.complete(now)
+        return True
+
+    def object(self, objector: str, reason: str, now: dt.datetime) -> None:
+        """An objection during an objection period stops the application."""
+        open_periods = [s for s in self.waits() if s.objections]
+        if self.is_settled or not open_periods:
+            raise ObjectionNotOpen(f"application {self.id} has no objection period running")
+        step = open_periods[0]
+        self.raise_objection(step.id, objector, reason, now)
+        self.reject([f"{step.id}: objection by {objector}: {reason}"], now)
+
+    @event("WaitStarted")
+    def start_wait(self, step: str, at: dt.datetime, fires_at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.dispatched_at, state.fires_at, state.due_at = WAITING, at, fires_at, fires_at
+
+    @event("ObjectionRaised")
+    def raise_objection(self, step: str, objector: str, reason: str, at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.reason, state.settled_at = REJECTED, f"objection by {objector}: {reason}", at
 
     def in_flight(self) -> list[Dispatch]:
         return [self.dispatch_of(s) for s in self.steps.values() if s.status == DISPATCHED]
@@ -181,5 +224,5 @@ class Application(Aggregate):
     def reject(self, reasons: list[str], at: dt.datetime) -> None:
         self.status, self.settled_at, self.reasons = REJECTED, at, list(reasons)
         for state in self.steps.values():
-            if state.status == PENDING:
+            if state.status in (PENDING, WAITING):
                 state.status = CANCELLED

@@ -19,7 +19,7 @@ from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 from saga.coordinator import ApplicationNotFound, Coordinator
 from saga.domain.bundles import Text, UnknownBundle
 from saga.domain.forms import FormInvalid
-from saga.domain.model import Application, TERMINAL
+from saga.domain.model import TERMINAL, Application, ObjectionNotOpen
 
 log = logging.getLogger(__name__)
 _WATCH_POLL_S = 1.0
@@ -58,6 +58,7 @@ def application_message(application: Application) -> pb.Application:
         _timestamp(step.dispatched_at, state.dispatched_at)
         _timestamp(step.settled_at, state.settled_at)
         _timestamp(step.due_at, state.due_at)
+        _timestamp(step.fires_at, state.fires_at)
     return message
 
 
@@ -68,9 +69,14 @@ def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEven
     kind = type(event).__name__
     step = getattr(event, "step", "")
     reason = getattr(event, "reason", "") or "; ".join(getattr(event, "reasons", []) or [])
+    result = getattr(event, "result", None) or {}
+    if kind == "WaitStarted":
+        result = {"until": event.fires_at.isoformat()}
+    elif kind == "ObjectionRaised":
+        reason = f"objection by {event.objector}: {event.reason}"
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=kind, step=step,
-        department=departments.get(step, ""), result=getattr(event, "result", None) or {}, reason=reason,
+        department=departments.get(step, ""), result=result, reason=reason,
         status=pb.Application.Status.Value(_STATUS_AFTER.get(kind, "IN_PROGRESS")))
     message.occurred_at.FromDatetime(event.timestamp)
     return message
@@ -133,6 +139,18 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
                 settled = type(event).__name__ in _STATUS_AFTER
         finally:
             self.coordinator.watchers.unsubscribe(application.id, inbox)
+
+    def Object(self, request, context):
+        self._application(request.application_id, context)
+        missing = [(name, "required") for name in ("objector", "reason") if not getattr(request, name).strip()]
+        if missing:
+            _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "an objection names who objects and why", missing)
+        try:
+            application = self.coordinator.object(request.application_id, request.objector.strip(),
+                                                  request.reason.strip())
+        except ObjectionNotOpen as err:
+            _abort(context, grpc.StatusCode.FAILED_PRECONDITION, str(err))
+        return application_message(application)
 
     def _bundle(self, bundle_id: str, context):
         try:

@@ -61,12 +61,15 @@ class MarketRegulation(Department):
 
     def publish_deregistration_notice(self, inputs: Inputs, today: dt.date) -> dict:
         company = self.check_active_company(inputs.required("credit_code"))
+        if company["name"] != inputs.required("company_name"):
+            raise Refusal(f"{company['credit_code']} is registered as {company['name']}")
         if self.register.get("notice", company["credit_code"]):
             raise Refusal(f"a deregistration notice for {company['credit_code']} is already published")
         ends = today + dt.timedelta(days=NOTICE_DAYS)
         notice_no = f"N{today:%Y}{self.register.next_number('notice'):06d}"
         self.register.put("notice", company["credit_code"], {
             "notice_no": notice_no, "credit_code": company["credit_code"], "published_on": today.isoformat(),
+            "company_name": company["name"], "registered_address": inputs.required("registered_address"),
             "ends_on": ends.isoformat()})
         return {"notice_no": notice_no, "notice_ends_on": ends.isoformat()}
 

@@ -53,3 +53,30 @@ def test_application_survives_department_and_coordinator_kills(tmp_path):
         registers.close()
         applicant.close()
     delete_topology(topology)
+
+
+def test_a_notice_period_survives_a_coordinator_kill_and_the_loss_of_its_timer_index(tmp_path):
+    """The wait is in the event stream; the timer index is a projection rebuilt from it."""
+    topology = private_topology()
+    env, addresses = private_suite_env(topology, tmp_path)
+    offset = tmp_path / "clock-offset-seconds"
+    with open(tmp_path / "suite.log", "w") as log, Suite(env, log=log) as suite:
+        applicant = ApplicantClient(suite.coordinator_address)
+        form = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354",
+                "reason": "shareholders_resolution"}
+        application_id = applicant.submit(form, bundle="deregistration_simplified")
+        wait_for(lambda: {s.id: s for s in applicant.get(application_id).steps}["notice_period"].status
+                 == pb.Step.WAITING)
+
+        suite.kill("coordinator")
+        (tmp_path / "timers.sqlite").unlink()
+        offset.write_text(str(20 * 86400 + 1))
+        suite.restart("coordinator")
+
+        application = applicant.settle(application_id)
+        assert application.status == pb.Application.COMPLETED, (tmp_path / "suite.log").read_text()[-3000:]
+        registers = DepartmentClients(addresses)
+        assert registers.company(form["credit_code"]).status == "cancelled"
+        registers.close()
+        applicant.close()
+    delete_topology(topology)

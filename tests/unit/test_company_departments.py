@@ -62,9 +62,12 @@ def test_a_name_is_free_again_in_another_district(market):
 
 
 def test_notice_then_cancellation(market):
-    notice = market.handle("c1", "publish_deregistration_notice", {"credit_code": COFFEE})
+    publish = {"credit_code": COFFEE, "company_name": "青岛海岸咖啡有限公司", "registered_address": "青岛"}
+    assert "registered as" in market.handle("c0", "publish_deregistration_notice",
+                                            {**publish, "company_name": "别的公司"}).reason
+    notice = market.handle("c1", "publish_deregistration_notice", publish)
     assert notice.outputs["notice_ends_on"] == "2026-12-12"
-    assert not market.handle("c2", "publish_deregistration_notice", {"credit_code": COFFEE}).completed
+    assert not market.handle("c2", "publish_deregistration_notice", publish).completed
     cancel = {"credit_code": COFFEE, "legal_rep_id": "370202199003070011", "reason": "business_ended"}
     wrong_person = market.handle("c3", "cancel_registration", {**cancel, "legal_rep_id": "370202199205140022"})
     assert "only the company's legal representative" in wrong_person.reason

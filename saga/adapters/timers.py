@@ -1,0 +1,118 @@
+"""Durable timers: an index of running waits, kept as a projection of the event log.
+
+The index follows the application's notification log from a tracked position; each
+notification is applied and the position advanced in one SQLite transaction, so every event
+counts exactly once and a crash loses nothing (a lost index file is rebuilt from position 0).
+Only pending timers are stored, and only due ones are read, so nothing is held in memory for
+applications that are merely waiting.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Callable
+
+log = logging.getLogger(__name__)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tracking (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
+INSERT OR IGNORE INTO tracking (id, position) VALUES (1, 0);
+CREATE TABLE IF NOT EXISTS timers (
+    application_id TEXT NOT NULL, step TEXT NOT NULL, fires_at TEXT NOT NULL,
+    PRIMARY KEY (application_id, step));
+CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at);
+"""
+_ENDS_APPLICATION = ("Completed", "Rejected")
+
+
+class TimerIndex:
+    def __init__(self, path: Path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()
+
+    @property
+    def position(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT position FROM tracking").fetchone()[0]
+
+    def apply(self, position: int, event) -> None:
+        """Apply one event of the log at `position`, exactly once."""
+        kind = type(event).__name__
+        app = str(event.originator_id)
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                if self._db.execute("SELECT position FROM tracking").fetchone()[0] >= position:
+                    self._db.execute("ROLLBACK")
+                    return
+                if kind == "WaitStarted":
+                    self._db.execute("INSERT OR REPLACE INTO timers VALUES (?, ?, ?)",
+                                     (app, event.step, event.fires_at.astimezone(dt.timezone.utc).isoformat()))
+                elif kind in ("StepCompleted", "ObjectionRaised"):
+                    self._db.execute("DELETE FROM timers WHERE application_id=? AND step=?", (app, event.step))
+                elif kind in _ENDS_APPLICATION:
+                    self._db.execute("DELETE FROM timers WHERE application_id=?", (app,))
+                self._db.execute("UPDATE tracking SET position=?", (position,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def due(self, now: dt.datetime, limit: int = 100) -> list[tuple[str, str]]:
+        with self._lock:
+            return self._db.execute(
+                "SELECT application_id, step FROM timers WHERE fires_at <= ? ORDER BY fires_at LIMIT ?",
+                (now.astimezone(dt.timezone.utc).isoformat(), limit)).fetchall()
+
+    def count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM timers").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class WaitScheduler(threading.Thread):
+    """Follows the event log into the timer index and ends the waits that are due."""
+
+    def __init__(self, coordinator, index: TimerIndex, clock: Callable[[], dt.datetime], tick_s: float = 0.5):
+        super().__init__(name="wait-scheduler", daemon=True)
+        self.coordinator, self.index, self.clock, self.tick_s = coordinator, index, clock, tick_s
+        self._stopping = threading.Event()
+
+    def follow(self, batch: int = 500) -> int:
+        """Apply what the log holds beyond the tracked position; return how many events were applied."""
+        applied = 0
+        while True:
+            start = self.index.position + 1
+            notifications = self.coordinator.recorder.select_notifications(start=start, limit=batch)
+            for notification in notifications:
+                self.index.apply(notification.id, self.coordinator.mapper.to_domain_event(notification))
+            applied += len(notifications)
+            if len(notifications) < batch:
+                return applied
+
+    def fire_due(self) -> int:
+        fired = 0
+        for application_id, step in self.index.due(self.clock()):
+            if self.coordinator.end_wait(application_id, step):
+                fired += 1
+        return fired
+
+    def run(self) -> None:
+        while not self._stopping.wait(self.tick_s):
+            try:
+                self.follow()
+                if self.fire_due():
+                    self.follow()
+            except Exception:
+                log.exception("wait scheduler tick failed; retrying")
+
+    def stop(self) -> None:
+        self._stopping.set()

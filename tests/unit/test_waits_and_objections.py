@@ -1,0 +1,113 @@
+"""Waits the coordinator sits out (a public notice), objections during them, and the timer index."""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.timers import TimerIndex, WaitScheduler
+from saga.coordinator import Coordinator
+from saga.domain.model import ObjectionNotOpen
+from saga.domain.ports import CommandBus
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLES = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
+        "company_name": "西宁高原牧业有限公司", "legal_rep_name": "马海龙", "registered_address": "西宁"}
+
+
+class RecordingBus(CommandBus):
+    def __init__(self):
+        self.sent = []
+
+    def send(self, dispatches):
+        self.sent.extend(dispatches)
+
+
+class Clock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def coordinator(clock):
+    app = Coordinator(BUNDLES, RecordingBus(), clock=clock, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield app
+    app.close()
+
+
+def noticed(coordinator):
+    application_id = coordinator.submit("deregistration_simplified", FORM)
+    [notice] = coordinator.bus.sent
+    coordinator.record_result(application_id, "public_notice", notice.command_id, True,
+                              {"notice_no": "N1", "notice_ends_on": "2026-12-12"})
+    return application_id
+
+
+def test_the_notice_period_waits_twenty_days_then_the_closings_start(coordinator, clock, tmp_path):
+    application_id = noticed(coordinator)
+    waiting = coordinator.get_application(application_id).steps["notice_period"]
+    assert waiting.status == "WAITING" and waiting.fires_at == START + dt.timedelta(days=20)
+    assert len(coordinator.bus.sent) == 1, "nothing else starts during the notice"
+
+    scheduler = WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
+    scheduler.follow()
+    assert scheduler.index.count() == 1
+    clock.now = START + dt.timedelta(days=19, hours=23)
+    assert scheduler.fire_due() == 0
+    clock.now = START + dt.timedelta(days=20)
+    assert scheduler.fire_due() == 1
+    assert {d.step for d in coordinator.bus.sent[1:]} == {"tax_clearance", "social_insurance_closing",
+                                                          "medical_insurance_closing", "housing_fund_closing"}
+    scheduler.follow()
+    assert scheduler.index.count() == 0
+
+
+def test_the_timer_index_survives_a_restart_and_applies_each_event_once(coordinator, clock, tmp_path):
+    application_id = noticed(coordinator)
+    first = WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
+    applied = first.follow()
+    first.index.close()
+    again = WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
+    assert again.follow() == 0, "the tracked position was kept"
+    assert again.index.count() == 1 and applied == coordinator.recorder.max_notification_id()
+    clock.now = START + dt.timedelta(days=21)
+    assert again.index.due(clock.now) == [(str(application_id), "notice_period")]
+
+
+def test_an_objection_during_the_notice_stops_the_application(coordinator):
+    application_id = noticed(coordinator)
+    application = coordinator.object(application_id, "某债权人", "unpaid supplier invoices")
+    assert application.status == "REJECTED"
+    assert application.steps["notice_period"].status == "REJECTED"
+    assert application.steps["tax_clearance"].status == "CANCELLED"
+    assert "objection by 某债权人" in application.reasons[0]
+    assert not coordinator.end_wait(application_id, "notice_period")
+
+
+def test_no_objection_outside_the_notice_period(coordinator, clock):
+    application_id = coordinator.submit("deregistration_simplified", FORM)
+    with pytest.raises(ObjectionNotOpen):
+        coordinator.object(application_id, "someone", "too early")
+    [notice] = coordinator.bus.sent
+    coordinator.record_result(application_id, "public_notice", notice.command_id, True,
+                              {"notice_no": "N1", "notice_ends_on": "2026-12-12"})
+    clock.now = START + dt.timedelta(days=20)
+    assert coordinator.end_wait(application_id, "notice_period")
+    with pytest.raises(ObjectionNotOpen):
+        coordinator.object(application_id, "someone", "too late")
+
+
+def test_a_wait_ends_no_sooner_than_it_should(coordinator, clock):
+    application_id = noticed(coordinator)
+    clock.now = START + dt.timedelta(days=19)
+    assert not coordinator.end_wait(application_id, "notice_period")
