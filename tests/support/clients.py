@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 from lifeevents.departments.v1 import civil_registration_pb2, civil_registration_pb2_grpc
 from lifeevents.departments.v1 import health_pb2, health_pb2_grpc
 from lifeevents.departments.v1 import market_regulation_pb2, market_regulation_pb2_grpc
+from lifeevents.departments.v1 import seals_pb2, seals_pb2_grpc
 from lifeevents.departments.v1 import medical_insurance_pb2, medical_insurance_pb2_grpc
 from lifeevents.departments.v1 import social_security_pb2, social_security_pb2_grpc
 from lifeevents.v1 import applications_pb2 as pb
@@ -93,6 +94,7 @@ class DepartmentClients:
         self.medical = medical_insurance_pb2_grpc.MedicalInsuranceRegisterStub(self.channels["medical_insurance"])
         self.social = social_security_pb2_grpc.SocialSecurityRegisterStub(self.channels["social_security"])
         self.market = market_regulation_pb2_grpc.MarketRegisterStub(self.channels["market_regulation"])
+        self.seals = seals_pb2_grpc.SealRegisterStub(self.channels["seals"])
 
     def birth_certificate(self, number: str):
         return self.health.GetBirthCertificate(health_pb2.BirthCertificateQuery(number=number), timeout=5)
@@ -114,6 +116,9 @@ class DepartmentClients:
 
     def company(self, credit_code: str):
         return self.market.GetCompany(market_regulation_pb2.CompanyQuery(credit_code=credit_code), timeout=5)
+
+    def seal_set(self, credit_code: str):
+        return self.seals.GetSealSet(seals_pb2.SealSetQuery(credit_code=credit_code), timeout=5)
 
     def close(self):
         for channel in self.channels.values():

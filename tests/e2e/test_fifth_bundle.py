@@ -1,0 +1,67 @@
+"""A bundle is data: a fifth bundle, written as one file in a temporary directory from actions the
+departments already perform, runs end to end on an unchanged suite."""
+import textwrap
+
+import pytest
+
+from deploy.suite import Suite
+from lifeevents.v1 import applications_pb2 as pb
+from tests.support.broker import delete_topology, private_topology
+from tests.support.clients import ApplicantClient, DepartmentClients
+from tests.support.suite_env import private_suite_env
+
+pytestmark = pytest.mark.e2e
+
+SEAL_REPLACEMENT = textwrap.dedent("""
+    # 印章补刻: a company that lost its seals has the old set cancelled and a new one engraved.
+    id: seal_replacement
+    name: {zh: 印章遗失补刻, en: Replacement of lost seals}
+    time_limit: 1d
+    description: {zh: 注销遗失印章并重新刻制, en: Cancel the lost seals and engrave a new set}
+    fields:
+      credit_code: {type: credit_code, required: true, label: {zh: 统一社会信用代码, en: Credit code}}
+      company_name: {type: text, required: true, label: {zh: 企业名称, en: Company name},
+                     lookup: {query: market_regulation.company, key: credit_code, value: name}}
+      legal_rep_name: {type: text, required: true, label: {zh: 法定代表人, en: Legal representative},
+                       lookup: {query: market_regulation.company, key: credit_code, value: legal_rep_name}}
+    steps:
+      cancel_lost_seals:
+        department: seals
+        action: cancel_seals
+        time_limit: 4h
+        inputs: {credit_code: form.credit_code, legal_rep_name: form.legal_rep_name}
+      engrave_new_seals:
+        department: seals
+        action: engrave_seals
+        after: [cancel_lost_seals]
+        time_limit: 4h
+        inputs: {credit_code: form.credit_code, company_name: form.company_name,
+                 legal_rep_name: form.legal_rep_name}
+""")
+
+
+def test_a_bundle_written_as_one_file_runs_end_to_end(tmp_path):
+    bundles = tmp_path / "bundles"
+    bundles.mkdir()
+    (bundles / "seal_replacement.yaml").write_text(SEAL_REPLACEMENT, encoding="utf-8")
+    topology = private_topology()
+    env, addresses = private_suite_env(topology, tmp_path / "data")
+    env["LIFEEVENTS_BUNDLES_DIR"] = str(bundles)
+    with open(tmp_path / "suite.log", "w") as log, Suite(env, log=log) as suite:
+        applicant = ApplicantClient(suite.coordinator_address)
+        offered = applicant.stub.ListBundles(pb.ListBundlesRequest(), timeout=5).bundles
+        assert [b.id for b in offered] == ["seal_replacement"]
+        form = applicant.stub.GetForm(pb.GetFormRequest(bundle="seal_replacement"), timeout=5)
+        assert (form.asked_count, form.looked_up_count) == (1, 2)
+
+        application = applicant.settle(applicant.submit({"credit_code": "91370202900000014F"},
+                                                        bundle="seal_replacement"))
+        assert application.status == pb.Application.COMPLETED, (tmp_path / "suite.log").read_text()[-3000:]
+        steps = {s.id: s for s in application.steps}
+        assert steps["cancel_lost_seals"].result["cancelled_seal_set_no"] == "Y20190000417"
+        registers = DepartmentClients(addresses)
+        seal_set = registers.seal_set("91370202900000014F")
+        assert seal_set.status == "active" and seal_set.set_no == steps["engrave_new_seals"].result["seal_set_no"]
+        registers.close()
+        applicant.close()
+    delete_topology(topology)
