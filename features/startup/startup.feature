@@ -24,8 +24,8 @@ Feature: Business startup (企业开办) — registration first, then five depar
 
   Scenario: A company name already taken in the district is refused
     Given the startup example form for a company nobody has registered yet
-    And the form's company_name is "西宁高原牧业有限公司"
-    And the form's area_code is "630102"
+    And the form's company_name is "北京朝阳恒信贸易有限公司"
+    And the form's area_code is "110105"
     When the startup bundle is submitted
     Then the application reaches REJECTED
     And step business_registration is REJECTED with a reason mentioning "already registered"
