@@ -27,3 +27,15 @@ Feature: Business deregistration (企业注销) — accounts closed in parallel,
     When the deregistration bundle is submitted
     Then the application reaches REJECTED
     And step registration_cancellation is REJECTED with a reason mentioning "legal representative"
+
+  Scenario Outline: A bad identifier is refused at the door
+    Given a deregistration form for the seeded company 91370202900000014F of legal representative 370202199003070011
+    And the form's <field> is "<value>"
+    When the deregistration bundle is submitted
+    Then the submission is refused as INVALID_ARGUMENT naming form.<field>
+
+    Examples:
+      | field        | value              |
+      | credit_code  | 91370202900000014A |
+      | credit_code  | 9137020290000001   |
+      | legal_rep_id | 370202199003070012 |

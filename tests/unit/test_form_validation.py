@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NEWBORN = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml")).get("newborn")
 # The example leaves the mailing address to be looked up; validation alone sees it entered.
 EXAMPLE = {**json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8")),
-           "mailing_address": "山东省青岛市市南区香港中路10号2单元301户"}
+           "mailing_address": "山东省青岛市市南区香港中路10号2单元301户", "mother_name": "李秀英"}
 TODAY = dt.date(2026, 11, 22)
 
 

@@ -10,7 +10,8 @@ from saga.domain.forms import FormInvalid, LookupUnavailable, complete_form
 
 ROOT = Path(__file__).resolve().parents[2]
 NEWBORN = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml")).get("newborn")
-EXAMPLE = json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8"))
+EXAMPLE = {**json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8")),
+           "mother_name": "李秀英"}
 TODAY = dt.date(2026, 11, 22)
 
 
