@@ -4,20 +4,14 @@ from nameko_grpc.entrypoint import Grpc
 from lifeevents.departments.v1 import civil_registration_pb2 as pb
 from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
 from services.civil_registration.domain import CivilRegistration
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 
 grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
 
 
-class CivilRegistrationService(AnswersLookups):
+class CivilRegistrationService(DepartmentService):
     name = "civil_registration"
-    department = DepartmentProvider(CivilRegistration)
-    results = ResultPublisher()
-
-    @handles_commands("civil_registration")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = CivilRegistration
 
     @grpc
     def GetPerson(self, request, context):

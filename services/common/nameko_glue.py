@@ -140,3 +140,23 @@ class AnswersLookups:
         if values is None:
             raise GrpcError(code=StatusCode.NOT_FOUND, message=f"nothing for {request.key!r}")
         return lookup_pb2.LookupResponse(values=values)
+
+
+class DepartmentService(AnswersLookups):
+    """Base of every department's nameko service. A subclass sets `name` (the department) and
+    `domain` (a factory of its Department from a register) and adds its gRPC queries; this wires
+    the register, the result publisher and the consumer of the department's command queue."""
+
+    name: str = ""
+    domain: Callable[[SqliteRegister], Department]
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.department = DepartmentProvider(cls.domain)
+        cls.results = ResultPublisher()
+
+        def on_command(self, body):
+            self.results.send(decide(self.department, body))
+
+        # A new function per service: nameko keeps entrypoints on the function object.
+        cls.on_command = handles_commands(cls.name)(on_command)

@@ -3,21 +3,15 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import health_pb2 as pb
 from lifeevents.departments.v1 import health_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.health.domain import Health
 
 grpc = Grpc.implementing(pb_grpc.HealthRegisterStub)
 
 
-class HealthService(AnswersLookups):
+class HealthService(DepartmentService):
     name = "health"
-    department = DepartmentProvider(Health)
-    results = ResultPublisher()
-
-    @handles_commands("health")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = Health
 
     @grpc
     def GetBirthCertificate(self, request, context):

@@ -3,21 +3,15 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import housing_fund_pb2 as pb
 from lifeevents.departments.v1 import housing_fund_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.housing_fund.domain import HousingFund
 
 grpc = Grpc.implementing(pb_grpc.HousingFundRegisterStub)
 
 
-class HousingFundService(AnswersLookups):
+class HousingFundService(DepartmentService):
     name = "housing_fund"
-    department = DepartmentProvider(HousingFund)
-    results = ResultPublisher()
-
-    @handles_commands("housing_fund")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = HousingFund
 
     @grpc
     def GetEmployerAccount(self, request, context):

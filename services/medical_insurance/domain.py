@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
-from services.common.companies import credit_code
+from services.common.companies import EmployerAccounts
 from services.common.domain import Department, Inputs, Refusal
 
 # A newborn enrolled within this many days of birth is covered from the day of birth
@@ -14,8 +14,10 @@ COVERED_FROM_BIRTH_WITHIN_DAYS = 90
 RETIREE_MINIMUM_YEARS = {"male": 25, "female": 20}
 
 
-class MedicalInsurance(Department):
+class MedicalInsurance(EmployerAccounts, Department):
     name = "medical_insurance"
+    employer_account, employer_number_prefix = "medical insurance", "YB"
+    opened_output = "medical_insurance_employer_no"
     actions = ("enrol_newborn", "register_employer", "close_employer", "grant_retiree_status")
 
     def grant_retiree_status(self, inputs: Inputs, today: dt.date) -> dict:
@@ -54,39 +56,9 @@ class MedicalInsurance(Department):
             "guardian_id": inputs.required("guardian_id"), "enrolled_on": today.isoformat()})
         return {"insured_no": insured_no, "coverage_start": covered_from.isoformat()}
 
-    def register_employer(self, inputs: Inputs, today: dt.date) -> dict:
-        code = credit_code(inputs)
-        existing = self.register.get("employer", code)
-        if existing is not None and existing["status"] == "open":
-            raise Refusal(f"{code} is already registered for medical insurance as {existing['employer_no']}")
-        employer_no = f"YB{self.register.next_number('employer'):09d}"
-        self.register.put("employer", code, {
-            "employer_no": employer_no, "credit_code": code, "name": inputs.required("company_name"),
-            "status": "open", "registered_on": today.isoformat()})
-        return {"medical_insurance_employer_no": employer_no}
-
-    def close_employer(self, inputs: Inputs, today: dt.date) -> dict:
-        code = credit_code(inputs)
-        employer = self.register.get("employer", code)
-        if employer is None or employer["status"] != "open":
-            raise Refusal(f"{code} has no open medical insurance account")
-        if employer.get("arrears_yuan", 0) > 0:
-            raise Refusal(f"{employer['arrears_yuan']} yuan of medical insurance contributions are in arrears")
-        employer.update(status="closed", closed_on=today.isoformat())
-        self.register.put("employer", code, employer)
-        return {"closed_employer_no": employer["employer_no"]}
-
     def load_seed(self, seed: Mapping[str, Any]) -> int:
-        added = 0
         with self.register.transaction():
-            for employer in seed.get("employers", []):
-                if self.register.get("employer", employer["credit_code"]) is None:
-                    self.register.put("employer", employer["credit_code"], {"status": "open", **employer})
-                    added += 1
-        return added
-
-    def employer(self, code: str) -> dict | None:
-        return self.register.get("employer", code.strip().upper())
+            return self.load_employers(seed)
 
     def enrolment(self, resident_id: str) -> dict | None:
         return self.register.get("enrolment", resident_id)

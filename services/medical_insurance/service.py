@@ -3,21 +3,15 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import medical_insurance_pb2 as pb
 from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.medical_insurance.domain import MedicalInsurance
 
 grpc = Grpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
 
 
-class MedicalInsuranceService(AnswersLookups):
+class MedicalInsuranceService(DepartmentService):
     name = "medical_insurance"
-    department = DepartmentProvider(MedicalInsurance)
-    results = ResultPublisher()
-
-    @handles_commands("medical_insurance")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = MedicalInsurance
 
     @grpc
     def GetEnrolment(self, request, context):

@@ -3,21 +3,15 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import seals_pb2 as pb
 from lifeevents.departments.v1 import seals_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.seals.domain import Seals
 
 grpc = Grpc.implementing(pb_grpc.SealRegisterStub)
 
 
-class SealsService(AnswersLookups):
+class SealsService(DepartmentService):
     name = "seals"
-    department = DepartmentProvider(Seals)
-    results = ResultPublisher()
-
-    @handles_commands("seals")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = Seals
 
     @grpc
     def GetSealSet(self, request, context):

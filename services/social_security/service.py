@@ -6,8 +6,7 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import social_security_pb2 as pb
 from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.social_security.domain import SocialSecurity
 from services.social_security.retirement import RetirementRules
 
@@ -19,14 +18,9 @@ RULES = Path(__file__).with_name("retirement_rules.yaml")
 grpc = Grpc.implementing(pb_grpc.SocialSecurityRegisterStub)
 
 
-class SocialSecurityService(AnswersLookups):
+class SocialSecurityService(DepartmentService):
     name = "social_security"
-    department = DepartmentProvider(with_rules)
-    results = ResultPublisher()
-
-    @handles_commands("social_security")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = with_rules
 
     @grpc
     def GetCard(self, request, context):

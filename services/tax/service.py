@@ -3,21 +3,15 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import tax_pb2 as pb
 from lifeevents.departments.v1 import tax_pb2_grpc as pb_grpc
-from services.common.nameko_glue import (
-    AnswersLookups, DepartmentProvider, ResultPublisher, as_message, decide, handles_commands)
+from services.common.nameko_glue import DepartmentService, as_message
 from services.tax.domain import Tax
 
 grpc = Grpc.implementing(pb_grpc.TaxRegisterStub)
 
 
-class TaxService(AnswersLookups):
+class TaxService(DepartmentService):
     name = "tax"
-    department = DepartmentProvider(Tax)
-    results = ResultPublisher()
-
-    @handles_commands("tax")
-    def on_command(self, body):
-        self.results.send(decide(self.department, body))
+    domain = Tax
 
     @grpc
     def GetTaxpayer(self, request, context):
