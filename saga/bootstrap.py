@@ -12,6 +12,7 @@ from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
 from saga.adapters.rabbitmq import RabbitCommandBus, ResultConsumer
+from saga.adapters.relay import SqlitePosition
 from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.config import Config
 from saga.coordinator import Coordinator
@@ -32,6 +33,8 @@ class Running:
     def stop(self, grace: float = 2.0) -> None:
         self.server.stop(grace).wait()
         self.scheduler.stop()
+        self.coordinator.relay.stop()
+        self.coordinator.relay.join(timeout=5)
         self.consumer.stop()
         self.consumer.join(timeout=5)
         self.bus.close()
@@ -47,7 +50,10 @@ def start(config: Config | None = None) -> Running:
     bus = RabbitCommandBus(config.amqp_uri, topology, departments)
     bus.start()
     clock = OffsetClock(config.clock_offset_file)
-    coordinator = Coordinator(bundles, bus, clock=clock, env=config.event_store_env(), lookups=GrpcLookups())
+    coordinator = Coordinator(bundles, bus, clock=clock, env=config.event_store_env(), lookups=GrpcLookups(),
+                              relay_position=SqlitePosition(config.data_dir / "relay.sqlite", "commands"))
+    coordinator.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
+    coordinator.relay.start()
     scheduler = WaitScheduler(coordinator, TimerIndex(config.data_dir / "timers.sqlite"), clock)
     scheduler.follow()  # catch up with the log before serving: every running wait is in the index
     scheduler.start()

@@ -20,6 +20,7 @@ from eventsourcing.persistence import IntegrityError, Recording
 from saga.domain.bundles import Bundle, BundleSet
 from saga.domain.forms import complete_form
 from saga.domain.model import Application, UnknownStep, plan_of
+from saga.adapters.relay import CommandRelay, MemoryPosition
 from saga.domain.ports import CommandBus, NoRegisters, RegisterLookups
 
 log = logging.getLogger(__name__)
@@ -68,10 +69,13 @@ class Coordinator(EventSourcedApplication):
     name = "lifeevents"
 
     def __init__(self, bundles: BundleSet, bus: CommandBus, clock: Callable[[], dt.datetime] = utcnow,
-                 env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None):
+                 env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None,
+                 relay_position=None):
         super().__init__(env=env)
         self.bundles = bundles
         self.bus = bus
+        # Commands leave through the outbox: the relay publishes what the stream records.
+        self.relay = CommandRelay(self.recorder, self.mapper, bus, relay_position or MemoryPosition())
         self.lookups = lookups or NoRegisters()
         self.clock = clock
         self.watchers = Watchers()
@@ -82,6 +86,7 @@ class Coordinator(EventSourcedApplication):
 
     def _notify(self, recordings: list[Recording]) -> None:
         self.watchers.publish([r.domain_event for r in recordings])
+        self.relay.notify()
 
     # -- use cases -----------------------------------------------------------------
     def bundle(self, bundle_id: str) -> Bundle:
@@ -98,7 +103,7 @@ class Coordinator(EventSourcedApplication):
                                   submitted_at=now, idempotency_key=idempotency_key,
                                   looked_up=completed.looked_up)
         with self._lock_for(application.id):
-            dispatches = application.advance(now)
+            dispatches = application.advance(now)  # recorded with the submission; the relay sends them
             try:
                 self.save(application)
             except IntegrityError:
@@ -106,7 +111,6 @@ class Coordinator(EventSourcedApplication):
                     log.info("submit repeated with key %s: application %s", idempotency_key, application.id)
                     return application.id
                 raise
-            self.bus.send(dispatches)
         log.info("application %s submitted (%s), %d step(s) dispatched", application.id, bundle.id, len(dispatches))
         return application.id
 
@@ -125,9 +129,8 @@ class Coordinator(EventSourcedApplication):
             if not changed:
                 log.info("duplicate or late result for %s/%s ignored", application_id, step)
                 return False
-            dispatches = application.advance(now)
+            application.advance(now)
             self.save(application)
-            self.bus.send(dispatches)
         log.info("application %s: step %s %s", application_id, step, "completed" if completed else "rejected")
         return True
 
@@ -139,9 +142,8 @@ class Coordinator(EventSourcedApplication):
             now = self.clock()
             if not application.end_wait(step, now):
                 return False
-            dispatches = application.advance(now)
+            application.advance(now)
             self.save(application)
-            self.bus.send(dispatches)
         log.info("application %s: wait %s is over", application_id, step)
         return True
 

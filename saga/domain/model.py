@@ -139,7 +139,8 @@ class Application(Aggregate):
                 self.start_wait(step.id, now, now + dt.timedelta(seconds=step.wait_s))
                 continue
             due_at = now + dt.timedelta(seconds=step.time_limit_s)
-            self.dispatch_step(step.id, new_command_id(), self.resolve_inputs(step), now, due_at)
+            self.dispatch_step(step.id, new_command_id(), self.resolve_inputs(step), now, due_at,
+                               self.bundle, step.department, step.action)
             dispatches.append(self.dispatch_of(step))
         return dispatches
 
@@ -201,7 +202,9 @@ class Application(Aggregate):
 
     @event("StepDispatched")
     def dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
-                      due_at: dt.datetime) -> None:
+                      due_at: dt.datetime, bundle: str = "", department: str = "", action: str = "") -> None:
+        # bundle, department and action are repeated from the plan so that the event alone is the
+        # command the outbox relay publishes.
         state = self.steps[step]
         state.status, state.command_id, state.sent_inputs = DISPATCHED, command_id, dict(inputs)
         state.dispatched_at, state.due_at = at, due_at
