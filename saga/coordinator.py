@@ -147,6 +147,18 @@ class Coordinator(EventSourcedApplication):
         log.info("application %s: wait %s is over", application_id, step)
         return True
 
+    def chase(self, application_id: uuid.UUID | str, step: str) -> bool:
+        """An unanswered step is due a look: flag it overdue and/or re-send its command."""
+        application_id = uuid.UUID(str(application_id))
+        with self._lock_for(application_id):
+            application = self.get_application(application_id)
+            if not application.chase(step, self.clock()):
+                return False
+            self.save(application)
+        log.warning("application %s: step %s unanswered; chased (overdue: %s)", application_id, step,
+                    application.steps[step].overdue_since is not None)
+        return True
+
     def object(self, application_id: uuid.UUID | str, objector: str, reason: str) -> Application:
         """An objection during an objection period (e.g. a deregistration notice) stops the application."""
         application_id = uuid.UUID(str(application_id))

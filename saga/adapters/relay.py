@@ -57,6 +57,10 @@ class SqlitePosition:
         self._db.close()
 
 
+# Events that are a command to send: the first dispatch, and re-sends of an unanswered one.
+COMMAND_EVENTS = ("StepDispatched", "CommandResent")
+
+
 def dispatch_of(event) -> Dispatch:
     return Dispatch(event.originator_id, event.bundle, event.step, event.command_id, event.department,
                     event.action, dict(event.inputs), event.at, event.due_at)
@@ -84,7 +88,7 @@ class CommandRelay(threading.Thread):
                 if not notifications:
                     return published
                 dispatches = [dispatch_of(event) for event in map(self.mapper.to_domain_event, notifications)
-                              if type(event).__name__ == "StepDispatched"]
+                              if type(event).__name__ in COMMAND_EVENTS]
                 self.bus.send(dispatches)
                 self.position.set(notifications[-1].id)
                 published += len(dispatches)

@@ -21,11 +21,15 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS tracking (id INTEGER PRIMARY KEY CHECK (id = 1), position INTEGER NOT NULL);
 INSERT OR IGNORE INTO tracking (id, position) VALUES (1, 0);
 CREATE TABLE IF NOT EXISTS timers (
-    application_id TEXT NOT NULL, step TEXT NOT NULL, fires_at TEXT NOT NULL,
+    application_id TEXT NOT NULL, step TEXT NOT NULL, kind TEXT NOT NULL, fires_at TEXT NOT NULL,
     PRIMARY KEY (application_id, step));
 CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at);
 """
 _ENDS_APPLICATION = ("Completed", "Rejected")
+_SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised")
+# Events after which an unanswered step must be looked at again, at their check_at.
+_CHASE = ("StepDispatched", "CommandResent", "StepOverdue")
+WAIT, CHASE = "wait", "chase"
 
 
 class TimerIndex:
@@ -33,6 +37,9 @@ class TimerIndex:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         self._db.execute("PRAGMA journal_mode=WAL")
+        columns = [row[1] for row in self._db.execute("PRAGMA table_info(timers)")]
+        if columns and "kind" not in columns:  # an index of an older shape: rebuild it from the log
+            self._db.executescript("DROP TABLE timers; DROP TABLE tracking;")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
@@ -52,9 +59,12 @@ class TimerIndex:
                     self._db.execute("ROLLBACK")
                     return
                 if kind == "WaitStarted":
-                    self._db.execute("INSERT OR REPLACE INTO timers VALUES (?, ?, ?)",
-                                     (app, event.step, event.fires_at.astimezone(dt.timezone.utc).isoformat()))
-                elif kind in ("StepCompleted", "ObjectionRaised"):
+                    self._db.execute("INSERT OR REPLACE INTO timers VALUES (?, ?, ?, ?)",
+                                     (app, event.step, WAIT, _utc(event.fires_at)))
+                elif kind in _CHASE and getattr(event, "check_at", None) is not None:
+                    self._db.execute("INSERT OR REPLACE INTO timers VALUES (?, ?, ?, ?)",
+                                     (app, event.step, CHASE, _utc(event.check_at)))
+                elif kind in _SETTLES_STEP:
                     self._db.execute("DELETE FROM timers WHERE application_id=? AND step=?", (app, event.step))
                 elif kind in _ENDS_APPLICATION:
                     self._db.execute("DELETE FROM timers WHERE application_id=?", (app,))
@@ -64,22 +74,28 @@ class TimerIndex:
                 self._db.execute("ROLLBACK")
                 raise
 
-    def due(self, now: dt.datetime, limit: int = 100) -> list[tuple[str, str]]:
+    def due(self, now: dt.datetime, limit: int = 100) -> list[tuple[str, str, str]]:
+        """(application id, step, kind) of the timers due at `now`, earliest first."""
         with self._lock:
             return self._db.execute(
-                "SELECT application_id, step FROM timers WHERE fires_at <= ? ORDER BY fires_at LIMIT ?",
-                (now.astimezone(dt.timezone.utc).isoformat(), limit)).fetchall()
+                "SELECT application_id, step, kind FROM timers WHERE fires_at <= ? ORDER BY fires_at LIMIT ?",
+                (_utc(now), limit)).fetchall()
 
-    def count(self) -> int:
+    def count(self, kind: str = WAIT) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM timers").fetchone()[0]
+            return self._db.execute("SELECT count(*) FROM timers WHERE kind=?", (kind,)).fetchone()[0]
 
     def close(self) -> None:
         self._db.close()
 
 
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat()
+
+
 class WaitScheduler(threading.Thread):
-    """Follows the event log into the timer index and ends the waits that are due."""
+    """Follows the event log into the timer index; ends the waits that are due and chases the steps
+    whose reply is late or whose time limit has run out."""
 
     def __init__(self, coordinator, index: TimerIndex, clock: Callable[[], dt.datetime], tick_s: float = 0.5):
         super().__init__(name="wait-scheduler", daemon=True)
@@ -100,8 +116,9 @@ class WaitScheduler(threading.Thread):
 
     def fire_due(self) -> int:
         fired = 0
-        for application_id, step in self.index.due(self.clock()):
-            if self.coordinator.end_wait(application_id, step):
+        for application_id, step, kind in self.index.due(self.clock()):
+            act = self.coordinator.end_wait if kind == WAIT else self.coordinator.chase
+            if act(application_id, step):
                 fired += 1
         return fired
 

@@ -116,6 +116,9 @@ class StepSpec:
     time_limit: dt.timedelta
     wait: dt.timedelta | None = None
     objections: bool = False  # whether an objection during the wait stops the application
+    # A command with no reply is re-sent after `retry_after`, then at doubling intervals up to the cap.
+    retry_after: dt.timedelta = dt.timedelta(seconds=30)
+    retry_max_interval: dt.timedelta = dt.timedelta(minutes=10)
 
     @property
     def is_wait(self) -> bool:
@@ -261,8 +264,12 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
             inputs[input_name] = Source(None if head == "form" else head, key)
         after = tuple(spec.get("after") or ())
         depends_on = tuple(dict.fromkeys([s.step for s in inputs.values() if s.step] + list(after)))
+        retry = spec.get("retry") or {}
         steps[step_id] = StepSpec(step_id, str(spec.get("department")), str(spec.get("action")),
-                                  inputs, depends_on, _duration(spec.get("time_limit"), f"{where}.time_limit", problems))
+                                  inputs, depends_on, _duration(spec.get("time_limit"), f"{where}.time_limit", problems),
+                                  retry_after=_duration(retry.get("after", "30s"), f"{where}.retry.after", problems),
+                                  retry_max_interval=_duration(retry.get("max_interval", "10m"),
+                                                               f"{where}.retry.max_interval", problems))
         if action is not None:
             for input_name in inputs:
                 if input_name not in action.inputs:

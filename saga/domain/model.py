@@ -42,6 +42,8 @@ class StepState:
     time_limit_s: float
     wait_s: float | None = None  # a period the coordinator waits out instead of a department action
     objections: bool = False
+    retry_after_s: float = 30.0
+    retry_max_interval_s: float = 600.0
     status: str = PENDING
     command_id: str = ""
     sent_inputs: dict[str, str] = field(default_factory=dict)
@@ -51,6 +53,18 @@ class StepState:
     due_at: dt.datetime | None = None
     settled_at: dt.datetime | None = None
     fires_at: dt.datetime | None = None
+    overdue_since: dt.datetime | None = None  # flagged when the step's time limit ran out unanswered
+    sends: int = 0
+    next_resend_at: dt.datetime | None = None
+
+    @property
+    def next_check(self) -> dt.datetime | None:
+        """When the coordinator must look at this dispatched step again, if it is still unanswered."""
+        if self.status != DISPATCHED:
+            return None
+        if self.overdue_since is None:
+            return min(self.next_resend_at, self.due_at)
+        return self.next_resend_at
 
 
 @dataclass(frozen=True)
@@ -78,7 +92,9 @@ def plan_of(bundle: Bundle) -> list[dict[str, Any]]:
             "inputs": {name: src.ref for name, src in step.inputs.items()},
             "depends_on": list(step.depends_on),
             "time_limit_s": step.time_limit.total_seconds(),
-            **({"wait_s": step.wait.total_seconds(), "objections": step.objections} if step.is_wait else {}),
+            **({"wait_s": step.wait.total_seconds(), "objections": step.objections} if step.is_wait else
+               {"retry_after_s": step.retry_after.total_seconds(),
+                "retry_max_interval_s": step.retry_max_interval.total_seconds()}),
         }
         for step in bundle.steps.values()
     ]
@@ -106,7 +122,8 @@ class Application(Aggregate):
         self.settled_at: dt.datetime | None = None
         self.steps: dict[str, StepState] = {
             p["id"]: StepState(p["id"], p["department"], p["action"], dict(p["inputs"]),
-                               list(p["depends_on"]), p["time_limit_s"], p.get("wait_s"), p.get("objections", False))
+                               list(p["depends_on"]), p["time_limit_s"], p.get("wait_s"), p.get("objections", False),
+                               p.get("retry_after_s", 30.0), p.get("retry_max_interval_s", 600.0))
             for p in plan
         }
 
@@ -140,13 +157,43 @@ class Application(Aggregate):
                 continue
             due_at = now + dt.timedelta(seconds=step.time_limit_s)
             self.dispatch_step(step.id, new_command_id(), self.resolve_inputs(step), now, due_at,
-                               self.bundle, step.department, step.action)
+                               self.bundle, step.department, step.action,
+                               min(now + dt.timedelta(seconds=step.retry_after_s), due_at))
             dispatches.append(self.dispatch_of(step))
         return dispatches
 
     def dispatch_of(self, step: StepState) -> Dispatch:
         return Dispatch(self.id, self.bundle, step.id, step.command_id, step.department, step.action,
                         dict(step.sent_inputs), step.dispatched_at, step.due_at)
+
+    def chase(self, step_id: str, now: dt.datetime) -> bool:
+        """Look again at an unanswered step: flag it once its time limit has run out, and re-send its
+        command (same id: departments answer it once) when the reply is late. False if nothing to do."""
+        step = self.steps.get(step_id)
+        if step is None or self.is_settled or step.next_check is None or now < step.next_check:
+            return False
+        if step.overdue_since is None and now >= step.due_at:
+            self.flag_overdue(step_id, now, step.next_resend_at)
+        if now >= step.next_resend_at:
+            interval = min(step.retry_after_s * 2 ** step.sends, step.retry_max_interval_s)
+            next_resend = now + dt.timedelta(seconds=interval)
+            check_at = next_resend if step.overdue_since else min(next_resend, step.due_at)
+            self.resend_command(step_id, step.command_id, dict(step.sent_inputs), now, next_resend, self.bundle,
+                                step.department, step.action, step.due_at, check_at)
+        return True
+
+    # check_at on these events is when the coordinator must look at the step again (the timer index).
+    @event("StepOverdue")
+    def flag_overdue(self, step: str, at: dt.datetime, check_at: dt.datetime) -> None:
+        self.steps[step].overdue_since = at
+
+    @event("CommandResent")
+    def resend_command(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                       next_resend_at: dt.datetime, bundle: str, department: str, action: str,
+                       due_at: dt.datetime, check_at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.sends += 1
+        state.next_resend_at = next_resend_at
 
     def waits(self) -> list[StepState]:
         return [s for s in self.steps.values() if s.status == WAITING]
@@ -202,12 +249,14 @@ class Application(Aggregate):
 
     @event("StepDispatched")
     def dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
-                      due_at: dt.datetime, bundle: str = "", department: str = "", action: str = "") -> None:
+                      due_at: dt.datetime, bundle: str = "", department: str = "", action: str = "",
+                      check_at: dt.datetime | None = None) -> None:
         # bundle, department and action are repeated from the plan so that the event alone is the
         # command the outbox relay publishes.
         state = self.steps[step]
         state.status, state.command_id, state.sent_inputs = DISPATCHED, command_id, dict(inputs)
         state.dispatched_at, state.due_at = at, due_at
+        state.sends, state.next_resend_at = 1, at + dt.timedelta(seconds=state.retry_after_s)
 
     @event("StepCompleted")
     def complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime) -> None:

@@ -81,7 +81,7 @@ def test_the_timer_index_survives_a_restart_and_applies_each_event_once(coordina
     assert again.follow() == 0, "the tracked position was kept"
     assert again.index.count() == 1 and applied == coordinator.recorder.max_notification_id()
     clock.now = START + dt.timedelta(days=21)
-    assert again.index.due(clock.now) == [(str(application_id), "notice_period")]
+    assert again.index.due(clock.now) == [(str(application_id), "notice_period", "wait")]
 
 
 def test_an_objection_during_the_notice_stops_the_application(coordinator):

@@ -1,0 +1,106 @@
+"""Time limits and lost replies: an unanswered step is re-sent with backoff (same command id) and
+flagged overdue once its promised limit has run out; an answer ends the chase."""
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.timers import CHASE, TimerIndex, WaitScheduler
+from saga.coordinator import Coordinator
+from saga.domain.ports import CommandBus
+from tests.support.clients import newborn_form
+
+ROOT = Path(__file__).resolve().parents[2]
+BUNDLES = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+
+
+class RecordingBus(CommandBus):
+    def __init__(self):
+        self.sent = []
+
+    def send(self, dispatches):
+        self.sent.extend(dispatches)
+
+
+class Clock:
+    def __init__(self):
+        self.now = START
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def coordinator(clock):
+    app = Coordinator(BUNDLES, RecordingBus(), clock=clock, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def scheduler(coordinator, clock, tmp_path):
+    return WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
+
+
+def tick(scheduler, clock, **delta):
+    clock.now += dt.timedelta(**delta)
+    scheduler.follow()
+    fired = scheduler.fire_due()
+    scheduler.follow()
+    return fired
+
+
+def test_a_lost_reply_is_re_sent_with_the_same_id_at_doubling_intervals(coordinator, scheduler, clock):
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    [first] = coordinator.bus.sent
+    assert tick(scheduler, clock, seconds=29) == 0
+    assert tick(scheduler, clock, seconds=1) == 1                      # 30 s: first re-send
+    assert tick(scheduler, clock, seconds=59) == 0
+    assert tick(scheduler, clock, seconds=1) == 1                      # then 60 s later
+    assert tick(scheduler, clock, seconds=120) == 1                    # then 120 s later
+    resent = coordinator.bus.sent[1:]
+    assert len(resent) == 3 and {d.command_id for d in resent} == {first.command_id}
+    assert coordinator.get_application(application_id).steps["birth_certificate"].sends == 4
+
+
+def test_the_interval_doubles_up_to_its_cap(coordinator, scheduler, clock):
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    for _ in range(7):
+        tick(scheduler, clock, minutes=10)
+    resends = [e for e in coordinator.history(application_id) if type(e).__name__ == "CommandResent"]
+    intervals = [(e.next_resend_at - e.at).total_seconds() for e in resends]
+    assert intervals == [60, 120, 240, 480, 600, 600, 600]
+
+
+def test_a_step_past_its_time_limit_is_flagged_once(coordinator, scheduler, clock):
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    tick(scheduler, clock, hours=23, minutes=59)
+    assert coordinator.get_application(application_id).steps["birth_certificate"].overdue_since is None
+    tick(scheduler, clock, minutes=1)
+    tick(scheduler, clock, hours=2)
+    step = coordinator.get_application(application_id).steps["birth_certificate"]
+    assert step.overdue_since == START + dt.timedelta(days=1)
+    kinds = [type(e).__name__ for e in coordinator.history(application_id)]
+    assert kinds.count("StepOverdue") == 1
+
+
+def test_an_answer_ends_the_chase(coordinator, scheduler, clock):
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    [first] = coordinator.bus.sent
+    coordinator.record_result(application_id, "birth_certificate", first.command_id, False, {}, "refused")
+    scheduler.follow()
+    assert scheduler.index.count(CHASE) == 0
+    assert tick(scheduler, clock, hours=48) == 0
+    assert len(coordinator.bus.sent) == 1
+
+
+def test_the_retry_policy_is_declared_per_step():
+    step = BUNDLES.get("newborn").steps["birth_certificate"]
+    assert step.retry_after == dt.timedelta(seconds=30) and step.retry_max_interval == dt.timedelta(minutes=10)
