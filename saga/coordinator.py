@@ -5,13 +5,14 @@ through the CommandBus port; watchers hear of every saved event.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import queue
 import threading
 import uuid
 from collections import defaultdict
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
@@ -114,12 +115,20 @@ class Coordinator(EventSourcedApplication):
         log.info("application %s submitted (%s), %d step(s) dispatched", application.id, bundle.id, len(dispatches))
         return application.id
 
-    def record_result(self, application_id: uuid.UUID, step: str, command_id: str, completed: bool,
-                      outputs: Mapping[str, str], reason: str = "") -> bool:
-        """Apply one department answer; send the steps it unblocks. False if it changed nothing."""
+    @contextlib.contextmanager
+    def _changing(self, application_id: uuid.UUID | str) -> Iterator[Application]:
+        """One application, locked against concurrent changes, saved if the block changed it."""
         application_id = uuid.UUID(str(application_id))
         with self._lock_for(application_id):
             application = self.get_application(application_id)
+            yield application
+            if application.pending_events:
+                self.save(application)
+
+    def record_result(self, application_id: uuid.UUID | str, step: str, command_id: str, completed: bool,
+                      outputs: Mapping[str, str], reason: str = "") -> bool:
+        """Apply one department answer, and start the steps it unblocks. False if it changed nothing."""
+        with self._changing(application_id) as application:
             now = self.clock()  # one instant for the result and what it unblocks
             try:
                 changed = application.record_result(step, command_id, completed, dict(outputs), reason, now)
@@ -130,42 +139,32 @@ class Coordinator(EventSourcedApplication):
                 log.info("duplicate or late result for %s/%s ignored", application_id, step)
                 return False
             application.advance(now)
-            self.save(application)
         log.info("application %s: step %s %s", application_id, step, "completed" if completed else "rejected")
         return True
 
     def end_wait(self, application_id: uuid.UUID | str, step: str) -> bool:
-        """A timer is due: end the wait if its time has come, and send what it unblocks."""
-        application_id = uuid.UUID(str(application_id))
-        with self._lock_for(application_id):
-            application = self.get_application(application_id)
+        """A timer is due: end the wait if its time has come, and start what it unblocks."""
+        with self._changing(application_id) as application:
             now = self.clock()
             if not application.end_wait(step, now):
                 return False
             application.advance(now)
-            self.save(application)
         log.info("application %s: wait %s is over", application_id, step)
         return True
 
     def chase(self, application_id: uuid.UUID | str, step: str) -> bool:
         """An unanswered step is due a look: flag it overdue and/or re-send its command."""
-        application_id = uuid.UUID(str(application_id))
-        with self._lock_for(application_id):
-            application = self.get_application(application_id)
+        with self._changing(application_id) as application:
             if not application.chase(step, self.clock()):
                 return False
-            self.save(application)
         log.warning("application %s: step %s unanswered; chased (overdue: %s)", application_id, step,
                     application.steps[step].overdue_since is not None)
         return True
 
     def object(self, application_id: uuid.UUID | str, objector: str, reason: str) -> Application:
         """An objection during an objection period (e.g. a deregistration notice) stops the application."""
-        application_id = uuid.UUID(str(application_id))
-        with self._lock_for(application_id):
-            application = self.get_application(application_id)
+        with self._changing(application_id) as application:
             application.object(objector, reason, self.clock())
-            self.save(application)
         log.info("application %s stopped by an objection from %s", application_id, objector)
         return application
 
