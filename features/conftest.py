@@ -240,3 +240,15 @@ def objection_refused(applicant, submission):
 @then("the market register shows the company active")
 def company_active(registers, company):
     assert registers.company(company["credit_code"]).status == "active"
+
+
+@then("the seals were undone before the registration")
+def seals_before_registration(applicant, application):
+    undos = [e.step for e in applicant.watch(application.application_id) if e.type == "CompensationDispatched"]
+    assert undos.index("seals") < undos.index("business_registration")
+
+
+@then("the market register shows the new company withdrawn")
+def company_withdrawn(registers, application):
+    code = {s.id: s for s in application.steps}["business_registration"].result["credit_code"]
+    assert registers.company(code).status == "withdrawn"

@@ -57,8 +57,8 @@ class SqlitePosition:
         self._db.close()
 
 
-# Events that are a command to send: the first dispatch, and re-sends of an unanswered one.
-COMMAND_EVENTS = ("StepDispatched", "CommandResent")
+# Events that are a command to send: the first dispatch, re-sends of an unanswered one, and undos.
+COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched")
 
 
 def dispatch_of(event) -> Dispatch:

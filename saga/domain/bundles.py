@@ -105,6 +105,14 @@ class Source:
 
 
 @dataclass(frozen=True)
+class CompensationSpec:
+    """How a completed step is undone when the application fails: another action of its department."""
+
+    action: str
+    inputs: Mapping[str, "Source"]
+
+
+@dataclass(frozen=True)
 class StepSpec:
     """A department's action, or (with `wait`) a period the coordinator itself waits out."""
 
@@ -119,6 +127,7 @@ class StepSpec:
     # A command with no reply is re-sent after `retry_after`, then at doubling intervals up to the cap.
     retry_after: dt.timedelta = dt.timedelta(seconds=30)
     retry_max_interval: dt.timedelta = dt.timedelta(minutes=10)
+    compensation: CompensationSpec | None = None
 
     @property
     def is_wait(self) -> bool:
@@ -255,13 +264,12 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
             if action is None:
                 problems.append(f"{where}.action: department {dept.name} has no action "
                                 f"{spec.get('action')!r} (it has: {', '.join(sorted(dept.actions))})")
-        inputs: dict[str, Source] = {}
-        for input_name, ref in (spec.get("inputs") or {}).items():
-            head, _, key = str(ref).partition(".")
-            if not key:
-                problems.append(f"{where}.inputs.{input_name}: {ref!r} is not form.<field> or <step>.<result>")
-                continue
-            inputs[input_name] = Source(None if head == "form" else head, key)
+        inputs = _sources(spec.get("inputs"), f"{where}.inputs", problems)
+        compensation = None
+        if spec.get("compensation") is not None:
+            undo = spec["compensation"] or {}
+            compensation = CompensationSpec(str(undo.get("action")),
+                                            _sources(undo.get("inputs"), f"{where}.compensation.inputs", problems))
         after = tuple(spec.get("after") or ())
         depends_on = tuple(dict.fromkeys([s.step for s in inputs.values() if s.step] + list(after)))
         retry = spec.get("retry") or {}
@@ -269,18 +277,24 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
                                   inputs, depends_on, _duration(spec.get("time_limit"), f"{where}.time_limit", problems),
                                   retry_after=_duration(retry.get("after", "30s"), f"{where}.retry.after", problems),
                                   retry_max_interval=_duration(retry.get("max_interval", "10m"),
-                                                               f"{where}.retry.max_interval", problems))
+                                                               f"{where}.retry.max_interval", problems),
+                                  compensation=compensation)
         if action is not None:
-            for input_name in inputs:
-                if input_name not in action.inputs:
-                    problems.append(f"{where}.inputs.{input_name}: {dept.name}.{action.name} takes no such input")
-            for input_name, required in action.inputs.items():
-                if required and input_name not in inputs:
-                    problems.append(f"{where}.inputs: {dept.name}.{action.name} needs {input_name!r}, which is not given")
+            _check_inputs(action, dept.name, inputs, f"{where}.inputs", problems)
+        if compensation is not None and dept is not None:
+            undo_action = dept.actions.get(compensation.action)
+            if undo_action is None:
+                problems.append(f"{where}.compensation.action: department {dept.name} has no action "
+                                f"{compensation.action!r}")
+            else:
+                _check_inputs(undo_action, dept.name, compensation.inputs, f"{where}.compensation.inputs", problems)
 
     for step in steps.values():
-        for input_name, src in step.inputs.items():
-            where = f"steps.{step.id}.inputs.{input_name}"
+        references = [(f"steps.{step.id}.inputs.{name}", name, src) for name, src in step.inputs.items()]
+        if step.compensation is not None:
+            references += [(f"steps.{step.id}.compensation.inputs.{name}", name, src)
+                           for name, src in step.compensation.inputs.items()]
+        for where, input_name, src in references:
             if src.step is None:
                 fspec = fields.get(src.key)
                 if fspec is None:
@@ -299,7 +313,9 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
             if dep not in steps:
                 problems.append(f"steps.{step.id}.after: no step {dep!r}")
 
-    used = {src.key for step in steps.values() for src in step.inputs.values() if src.step is None}
+    used = {src.key for step in steps.values()
+            for src in [*step.inputs.values(), *(step.compensation.inputs.values() if step.compensation else ())]
+            if src.step is None}
     for name in fields:
         if name not in used:
             problems.append(f"fields.{name}: no step uses it, so the form must not ask for it")
@@ -317,6 +333,27 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     return Bundle(bundle_id, _text(data.get("name"), "name", problems),
                   _text(data.get("description"), "description", problems),
                   fields, {sid: steps[sid] for sid in order}, time_limit, digest)
+
+
+def _sources(spec: Any, where: str, problems: list[str]) -> dict[str, Source]:
+    sources: dict[str, Source] = {}
+    for input_name, ref in (spec or {}).items():
+        head, _, key = str(ref).partition(".")
+        if not key:
+            problems.append(f"{where}.{input_name}: {ref!r} is not form.<field> or <step>.<result>")
+            continue
+        sources[input_name] = Source(None if head == "form" else head, key)
+    return sources
+
+
+def _check_inputs(action: ActionSpec, department: str, inputs: Mapping[str, Source], where: str,
+                  problems: list[str]) -> None:
+    for input_name in inputs:
+        if input_name not in action.inputs:
+            problems.append(f"{where}.{input_name}: {department}.{action.name} takes no such input")
+    for input_name, required in action.inputs.items():
+        if required and input_name not in inputs:
+            problems.append(f"{where}: {department}.{action.name} needs {input_name!r}, which is not given")
 
 
 def _field_lookup(spec: Any, where: str, catalogue: Catalogue, problems: list[str]) -> FieldLookup | None:

@@ -19,8 +19,9 @@ from saga.domain.bundles import Bundle
 # Namespace for application ids derived from a client's idempotency key.
 _IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")
 
-IN_PROGRESS, COMPLETED, REJECTED = "IN_PROGRESS", "COMPLETED", "REJECTED"
+IN_PROGRESS, COMPENSATING, COMPLETED, REJECTED = "IN_PROGRESS", "COMPENSATING", "COMPLETED", "REJECTED"
 PENDING, DISPATCHED, WAITING, CANCELLED = "PENDING", "DISPATCHED", "WAITING", "CANCELLED"
+COMPENSATED = "COMPENSATED"  # a completed step undone by its compensation (COMPENSATING while it runs)
 TERMINAL = (COMPLETED, REJECTED)
 
 
@@ -44,6 +45,7 @@ class StepState:
     objections: bool = False
     retry_after_s: float = 30.0
     retry_max_interval_s: float = 600.0
+    compensation: dict | None = None  # {"action": ..., "inputs": {name: ref}}
     status: str = PENDING
     command_id: str = ""
     sent_inputs: dict[str, str] = field(default_factory=dict)
@@ -53,6 +55,8 @@ class StepState:
     due_at: dt.datetime | None = None
     settled_at: dt.datetime | None = None
     fires_at: dt.datetime | None = None
+    compensation_command_id: str = ""
+    compensation_result: dict[str, str] = field(default_factory=dict)
     overdue_since: dt.datetime | None = None  # flagged when the step's time limit ran out unanswered
     sends: int = 0
     next_resend_at: dt.datetime | None = None
@@ -94,7 +98,10 @@ def plan_of(bundle: Bundle) -> list[dict[str, Any]]:
             "time_limit_s": step.time_limit.total_seconds(),
             **({"wait_s": step.wait.total_seconds(), "objections": step.objections} if step.is_wait else
                {"retry_after_s": step.retry_after.total_seconds(),
-                "retry_max_interval_s": step.retry_max_interval.total_seconds()}),
+                "retry_max_interval_s": step.retry_max_interval.total_seconds(),
+                "compensation": {"action": step.compensation.action,
+                                 "inputs": {name: src.ref for name, src in step.compensation.inputs.items()}}
+                if step.compensation else None}),
         }
         for step in bundle.steps.values()
     ]
@@ -123,7 +130,8 @@ class Application(Aggregate):
         self.steps: dict[str, StepState] = {
             p["id"]: StepState(p["id"], p["department"], p["action"], dict(p["inputs"]),
                                list(p["depends_on"]), p["time_limit_s"], p.get("wait_s"), p.get("objections", False),
-                               p.get("retry_after_s", 30.0), p.get("retry_max_interval_s", 600.0))
+                               p.get("retry_after_s", 30.0), p.get("retry_max_interval_s", 600.0),
+                               p.get("compensation"))
             for p in plan
         }
 
@@ -133,14 +141,14 @@ class Application(Aggregate):
         return self.status in TERMINAL
 
     def ready_steps(self) -> list[StepState]:
-        if self.is_settled:
+        if self.is_settled or self.status == COMPENSATING:
             return []
         return [s for s in self.steps.values()
                 if s.status == PENDING and all(self.steps[d].status == COMPLETED for d in s.depends_on)]
 
-    def resolve_inputs(self, step: StepState) -> dict[str, str]:
+    def resolve_inputs(self, step: StepState, refs: dict[str, str] | None = None) -> dict[str, str]:
         values: dict[str, str] = {}
-        for name, ref in step.inputs.items():
+        for name, ref in (step.inputs if refs is None else refs).items():
             head, _, key = ref.partition(".")
             source = self.form if head == "form" else self.steps[head].result
             if source.get(key):
@@ -211,11 +219,11 @@ class Application(Aggregate):
     def object(self, objector: str, reason: str, now: dt.datetime) -> None:
         """An objection during an objection period stops the application."""
         open_periods = [s for s in self.waits() if s.objections]
-        if self.is_settled or not open_periods:
+        if self.is_settled or self.status == COMPENSATING or not open_periods:
             raise ObjectionNotOpen(f"application {self.id} has no objection period running")
         step = open_periods[0]
         self.raise_objection(step.id, objector, reason, now)
-        self.reject([f"{step.id}: objection by {objector}: {reason}"], now)
+        self.fail([f"{step.id}: objection by {objector}: {reason}"], now)
 
     @event("WaitStarted")
     def start_wait(self, step: str, at: dt.datetime, fires_at: dt.datetime) -> None:
@@ -236,16 +244,79 @@ class Application(Aggregate):
         step = self.steps.get(step_id)
         if step is None:
             raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+        if step.status == COMPENSATING and command_id == step.compensation_command_id:
+            self.settle_compensation(step_id, command_id, completed, dict(outputs), reason, now)
+            self._compensate_next(now)
+            return True
         if step.status != DISPATCHED or step.command_id != command_id or self.is_settled:
             return False
+        if self.status == COMPENSATING:  # a step that was in flight when the application failed
+            if completed:
+                self.complete_step(step_id, command_id, dict(outputs), now)
+            else:
+                self.reject_step(step_id, command_id, reason, now)
+            self._compensate_next(now)
+            return True
         if completed:
             self.complete_step(step_id, command_id, dict(outputs), now)
             if all(s.status == COMPLETED for s in self.steps.values()):
                 self.complete(now)
         else:
             self.reject_step(step_id, command_id, reason, now)
-            self.reject([f"{step_id} ({step.department}): {reason}"], now)
+            self.fail([f"{step_id} ({step.department}): {reason}"], now)
         return True
+
+    def fail(self, reasons: list[str], now: dt.datetime) -> None:
+        """The application cannot complete: undo what declares an undo, then end REJECTED."""
+        if any(s.compensation and s.status in (COMPLETED, DISPATCHED) for s in self.steps.values()):
+            self.start_compensation(reasons, now)
+            self._compensate_next(now)
+        else:
+            self.reject(reasons, now)
+
+    def _compensate_next(self, now: dt.datetime) -> None:
+        """Undo one completed step at a time, in reverse dependency order: a step is undone only once
+        nothing that depends on it is still running or still to be undone."""
+        if any(s.status == COMPENSATING for s in self.steps.values()):
+            return
+        blocked: set[str] = set()
+        for step in reversed(list(self.steps.values())):  # the plan lists dependents after what they need
+            waiting_on_it = step.id in blocked or step.status == DISPATCHED
+            if step.status == COMPLETED and step.compensation and not waiting_on_it:
+                inputs = self.resolve_inputs(step, step.compensation["inputs"])
+                self.dispatch_compensation(step.id, str(uuid.uuid4()), inputs, now,
+                                           now + dt.timedelta(seconds=step.time_limit_s), self.bundle,
+                                           step.department, step.compensation["action"])
+                return
+            if waiting_on_it or (step.status == COMPLETED and step.compensation):
+                blocked.update(step.depends_on)
+        if not any(s.compensation and s.status in (COMPLETED, DISPATCHED) for s in self.steps.values()):
+            self.reject(self.reasons, now)
+        # otherwise an answer still in flight must come first (it may need undoing); it calls this again
+
+    @event("CompensationStarted")
+    def start_compensation(self, reasons: list[str], at: dt.datetime) -> None:
+        self.status, self.reasons = COMPENSATING, list(reasons)
+        for state in self.steps.values():
+            if state.status in (PENDING, WAITING):
+                state.status = CANCELLED
+
+    @event("CompensationDispatched")
+    def dispatch_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                              due_at: dt.datetime, bundle: str, department: str, action: str) -> None:
+        state = self.steps[step]
+        state.status, state.compensation_command_id = COMPENSATING, command_id
+
+    @event("StepCompensated")
+    def settle_compensation(self, step: str, command_id: str, completed: bool, result: dict[str, str],
+                            reason: str, at: dt.datetime) -> None:
+        state = self.steps[step]
+        # A refused undo leaves the step's effect in place; the reasons say so for an officer to follow up.
+        state.status = COMPENSATED if completed else COMPLETED
+        state.compensation_result = dict(result)
+        if not completed:
+            state.compensation = None
+            self.reasons = self.reasons + [f"could not undo {step}: {reason}"]
 
     @event("StepDispatched")
     def dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,

@@ -19,7 +19,7 @@ from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 from saga.coordinator import ApplicationNotFound, Coordinator
 from saga.domain.bundles import Text, UnknownBundle
 from saga.domain.forms import FormInvalid
-from saga.domain.model import TERMINAL, Application, ObjectionNotOpen
+from saga.domain.model import Application, ObjectionNotOpen
 
 log = logging.getLogger(__name__)
 _WATCH_POLL_S = 1.0
@@ -64,6 +64,7 @@ def application_message(application: Application) -> pb.Application:
 
 
 _STATUS_AFTER = {"Completed": "COMPLETED", "Rejected": "REJECTED"}
+_COMPENSATION_EVENTS = ("CompensationStarted", "CompensationDispatched", "StepCompensated")
 
 
 def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEvent:
@@ -78,7 +79,8 @@ def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEven
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=kind, step=step,
         department=departments.get(step, ""), result=result, reason=reason,
-        status=pb.Application.Status.Value(_STATUS_AFTER.get(kind, "IN_PROGRESS")))
+        status=pb.Application.Status.Value(
+            "COMPENSATING" if kind in _COMPENSATION_EVENTS else _STATUS_AFTER.get(kind, "IN_PROGRESS")))
     message.occurred_at.FromDatetime(event.timestamp)
     return message
 
@@ -121,23 +123,22 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
     def Watch(self, request, context):
         application = self._application(request.application_id, context)
         departments = {s.id: s.department for s in application.steps.values()}
-        inbox = self.coordinator.watchers.subscribe(application.id)
+        inbox = self.coordinator.watchers.subscribe(application.id)  # before reading: nothing slips between
         try:
             seen = 0
-            for event in self.coordinator.history(application.id):
-                seen = event.originator_version
-                yield event_message(event, departments)
-            settled = self.coordinator.get_application(application.id).status in TERMINAL
-            while not settled and context.is_active():
+            backlog = self.coordinator.history(application.id)
+            while context.is_active():
+                for event in backlog:
+                    if event.originator_version <= seen:
+                        continue
+                    seen = event.originator_version
+                    yield event_message(event, departments)
+                    if type(event).__name__ in _STATUS_AFTER:
+                        return  # the stream ends with the terminal event
                 try:
-                    event = inbox.get(timeout=_WATCH_POLL_S)
+                    backlog = [inbox.get(timeout=_WATCH_POLL_S)]
                 except queue.Empty:
-                    continue
-                if event.originator_version <= seen:
-                    continue
-                seen = event.originator_version
-                yield event_message(event, departments)
-                settled = type(event).__name__ in _STATUS_AFTER
+                    backlog = self.coordinator.history(application.id, after_version=seen)  # catch up
         finally:
             self.coordinator.watchers.unsubscribe(application.id, inbox)
 

@@ -50,6 +50,17 @@ class EmployerAccounts:
         self.register.put("employer", code, employer)
         return {self.closed_output: employer["employer_no"]}
 
+    def reopen_employer(self, inputs: Inputs, today: dt.date) -> dict:
+        """Undo a closing (saga compensation): the account is open again, as it was."""
+        code = credit_code(inputs)
+        employer = self.register.get("employer", code)
+        if employer is None or employer["status"] != "closed":
+            raise Refusal(f"{code} has no closed {self.employer_account} account to reopen")
+        employer.update(status="open", reopened_on=today.isoformat())
+        employer.pop("closed_on", None)
+        self.register.put("employer", code, employer)
+        return {"reopened_employer_no": employer["employer_no"]}
+
     def load_employers(self, seed: Mapping[str, Any]) -> int:
         added = 0
         for employer in seed.get("employers", []):

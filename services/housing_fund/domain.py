@@ -16,7 +16,7 @@ class HousingFund(EmployerAccounts, Department):
     name = "housing_fund"
     employer_account, employer_number_prefix = "housing fund", "GJJ"
     opened_output, closed_output = "housing_fund_account_no", "closed_account_no"
-    actions = ("register_employer", "close_employer", "withdraw_and_close")
+    actions = ("register_employer", "close_employer", "reopen_employer", "withdraw_and_close")
 
     def new_employer_terms(self) -> dict:
         return {"deposit_rate": DEFAULT_DEPOSIT_RATE}

@@ -25,7 +25,7 @@ def _organisation_code(sequence: int) -> str:
 
 class MarketRegulation(Department):
     name = "market_regulation"
-    actions = ("register_business", "publish_deregistration_notice", "cancel_registration")
+    actions = ("register_business", "publish_deregistration_notice", "cancel_registration", "withdraw_registration")
     lookups = {"company": "company"}
 
     def register_business(self, inputs: Inputs, today: dt.date) -> dict:
@@ -46,7 +46,7 @@ class MarketRegulation(Department):
         if self.register.get("disqualified", legal_rep.number):
             raise Refusal("the legal representative is barred from that office (失信被执行人) until "
                           f"{self.register.get('disqualified', legal_rep.number)['until']}")
-        if any(c["status"] != "cancelled" for c in self.register.find("company", name=name, area_code=area_code)):
+        if any(c["status"] == "active" for c in self.register.find("company", name=name, area_code=area_code)):
             raise Refusal(f"the name {name} is already registered in {area_code}")
         organisation = _organisation_code(self.register.next_number("organisation"))
         credit_code = make_credit_code(_CATEGORY[company_type] + area_code + organisation)
@@ -85,6 +85,15 @@ class MarketRegulation(Department):
         company.update(status="cancelled", cancelled_on=today.isoformat())
         self.register.put("company", company["credit_code"], company)
         return {"cancellation_no": f"C{today:%Y}{self.register.next_number('cancellation'):06d}"}
+
+    def withdraw_registration(self, inputs: Inputs, today: dt.date) -> dict:
+        """Undo a registration whose bundle failed (saga compensation): the company never opened."""
+        company = self.check_active_company(inputs.required("credit_code"))
+        if inputs.resident_id("legal_rep_id", today).number != company["legal_rep_id"]:
+            raise Refusal("only the company's legal representative may withdraw its registration")
+        company.update(status="withdrawn", withdrawn_on=today.isoformat())
+        self.register.put("company", company["credit_code"], company)
+        return {"withdrawn_credit_code": company["credit_code"]}
 
     def check_active_company(self, credit_code: str) -> dict:
         try:

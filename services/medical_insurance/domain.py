@@ -18,7 +18,7 @@ class MedicalInsurance(EmployerAccounts, Department):
     name = "medical_insurance"
     employer_account, employer_number_prefix = "medical insurance", "YB"
     opened_output = "medical_insurance_employer_no"
-    actions = ("enrol_newborn", "register_employer", "close_employer", "grant_retiree_status")
+    actions = ("enrol_newborn", "register_employer", "close_employer", "reopen_employer", "grant_retiree_status")
 
     def grant_retiree_status(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("resident_id", today)

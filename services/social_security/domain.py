@@ -13,7 +13,7 @@ class SocialSecurity(EmployerAccounts, Department):
     name = "social_security"
     employer_account, employer_number_prefix = "social insurance", "SB"
     opened_output = "social_insurance_employer_no"
-    actions = ("apply_card", "register_employer", "close_employer", "approve_retirement", "start_pension")
+    actions = ("apply_card", "register_employer", "close_employer", "reopen_employer", "approve_retirement", "start_pension")
     lookups = {"contribution_record": "contribution_record"}
 
     def __init__(self, register: Register, today=dt.date.today, rules: RetirementRules | None = None):

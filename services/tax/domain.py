@@ -17,7 +17,13 @@ class Tax(Department):
 
     def register_taxpayer(self, inputs: Inputs, today: dt.date) -> dict:
         code = credit_code(inputs)
-        inputs.resident_id("legal_rep_id", today)
+        legal_rep = inputs.resident_id("legal_rep_id", today).number
+        defaulting = [t for t in self.register.find("taxpayer", legal_rep_id=legal_rep, status="active")
+                      if t.get("unpaid_tax_yuan", 0) > 0]
+        if defaulting:
+            # The legal representative of a taxpayer in arrears may not open another (非正常户关联限制).
+            raise Refusal(f"the legal representative also represents {defaulting[0]['name']}, which owes "
+                          f"{defaulting[0]['unpaid_tax_yuan']} yuan of tax")
         existing = self.register.get("taxpayer", code)
         if existing is not None and existing["status"] == "active":
             raise Refusal(f"{code} is already a registered taxpayer")
