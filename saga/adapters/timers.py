@@ -25,8 +25,8 @@ CREATE TABLE IF NOT EXISTS timers (
     PRIMARY KEY (application_id, step));
 CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at);
 """
-_ENDS_APPLICATION = ("Completed", "Rejected")
-_SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised")
+_ENDS_APPLICATION = ("Completed", "Rejected", "Failed")
+_SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed")
 # Events after which an unanswered step must be looked at again, at their check_at.
 _CHASE = ("StepDispatched", "CommandResent", "StepOverdue")
 WAIT, CHASE = "wait", "chase"

@@ -127,6 +127,7 @@ class StepSpec:
     # A command with no reply is re-sent after `retry_after`, then at doubling intervals up to the cap.
     retry_after: dt.timedelta = dt.timedelta(seconds=30)
     retry_max_interval: dt.timedelta = dt.timedelta(minutes=10)
+    retry_attempts: int = 8  # sends with no answer before the step fails (a fault, not a refusal)
     compensation: CompensationSpec | None = None
 
     @property
@@ -278,6 +279,7 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
                                   retry_after=_duration(retry.get("after", "30s"), f"{where}.retry.after", problems),
                                   retry_max_interval=_duration(retry.get("max_interval", "10m"),
                                                                f"{where}.retry.max_interval", problems),
+                                  retry_attempts=_attempts(retry.get("attempts", 8), f"{where}.retry.attempts", problems),
                                   compensation=compensation)
         if action is not None:
             _check_inputs(action, dept.name, inputs, f"{where}.inputs", problems)
@@ -333,6 +335,13 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     return Bundle(bundle_id, _text(data.get("name"), "name", problems),
                   _text(data.get("description"), "description", problems),
                   fields, {sid: steps[sid] for sid in order}, time_limit, digest)
+
+
+def _attempts(value: Any, where: str, problems: list[str]) -> int:
+    if isinstance(value, int) and value >= 1:
+        return value
+    problems.append(f"{where}: {value!r} is not a whole number of sends, at least 1")
+    return 1
 
 
 def _sources(spec: Any, where: str, problems: list[str]) -> dict[str, Source]:

@@ -19,10 +19,11 @@ from saga.domain.bundles import Bundle
 # Namespace for application ids derived from a client's idempotency key.
 _IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")
 
-IN_PROGRESS, COMPENSATING, COMPLETED, REJECTED = "IN_PROGRESS", "COMPENSATING", "COMPLETED", "REJECTED"
+IN_PROGRESS, COMPENSATING, COMPLETED, REJECTED, FAILED = (
+    "IN_PROGRESS", "COMPENSATING", "COMPLETED", "REJECTED", "FAILED")
 PENDING, DISPATCHED, WAITING, CANCELLED = "PENDING", "DISPATCHED", "WAITING", "CANCELLED"
 COMPENSATED = "COMPENSATED"  # a completed step undone by its compensation (COMPENSATING while it runs)
-TERMINAL = (COMPLETED, REJECTED)
+TERMINAL = (COMPLETED, REJECTED, FAILED)
 
 
 class UnknownStep(LookupError):
@@ -45,6 +46,7 @@ class StepState:
     objections: bool = False
     retry_after_s: float = 30.0
     retry_max_interval_s: float = 600.0
+    retry_attempts: int = 8
     compensation: dict | None = None  # {"action": ..., "inputs": {name: ref}}
     status: str = PENDING
     command_id: str = ""
@@ -99,6 +101,7 @@ def plan_of(bundle: Bundle) -> list[dict[str, Any]]:
             **({"wait_s": step.wait.total_seconds(), "objections": step.objections} if step.is_wait else
                {"retry_after_s": step.retry_after.total_seconds(),
                 "retry_max_interval_s": step.retry_max_interval.total_seconds(),
+                "retry_attempts": step.retry_attempts,
                 "compensation": {"action": step.compensation.action,
                                  "inputs": {name: src.ref for name, src in step.compensation.inputs.items()}}
                 if step.compensation else None}),
@@ -126,12 +129,13 @@ class Application(Aggregate):
         self.submitted_at = submitted_at
         self.status = IN_PROGRESS
         self.reasons: list[str] = []
+        self.faulted = False  # the failure is a fault (retries exhausted), not a refusal
         self.settled_at: dt.datetime | None = None
         self.steps: dict[str, StepState] = {
             p["id"]: StepState(p["id"], p["department"], p["action"], dict(p["inputs"]),
                                list(p["depends_on"]), p["time_limit_s"], p.get("wait_s"), p.get("objections", False),
                                p.get("retry_after_s", 30.0), p.get("retry_max_interval_s", 600.0),
-                               p.get("compensation"))
+                               p.get("retry_attempts", 8), p.get("compensation"))
             for p in plan
         }
 
@@ -182,6 +186,11 @@ class Application(Aggregate):
             return False
         if step.overdue_since is None and now >= step.due_at:
             self.flag_overdue(step_id, now, step.next_resend_at)
+        if now >= step.next_resend_at and step.sends >= step.retry_attempts:
+            reason = f"no answer from {step.department} after {step.sends} attempts"
+            self.give_up(step_id, reason, now)
+            self.fail([f"{step_id} ({step.department}): {reason}"], now)
+            return True
         if now >= step.next_resend_at:
             interval = min(step.retry_after_s * 2 ** step.sends, step.retry_max_interval_s)
             next_resend = now + dt.timedelta(seconds=interval)
@@ -191,6 +200,12 @@ class Application(Aggregate):
         return True
 
     # check_at on these events is when the coordinator must look at the step again (the timer index).
+    @event("StepFailed")
+    def give_up(self, step: str, reason: str, at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.reason, state.settled_at = FAILED, reason, at
+        self.faulted = True
+
     @event("StepOverdue")
     def flag_overdue(self, step: str, at: dt.datetime, check_at: dt.datetime) -> None:
         self.steps[step].overdue_since = at
@@ -272,6 +287,12 @@ class Application(Aggregate):
             self.start_compensation(reasons, now)
             self._compensate_next(now)
         else:
+            self._end_unsuccessfully(reasons, now)
+
+    def _end_unsuccessfully(self, reasons: list[str], now: dt.datetime) -> None:
+        if self.faulted:
+            self.end_failed(reasons, now)
+        else:
             self.reject(reasons, now)
 
     def _compensate_next(self, now: dt.datetime) -> None:
@@ -291,7 +312,7 @@ class Application(Aggregate):
             if waiting_on_it or (step.status == COMPLETED and step.compensation):
                 blocked.update(step.depends_on)
         if not any(s.compensation and s.status in (COMPLETED, DISPATCHED) for s in self.steps.values()):
-            self.reject(self.reasons, now)
+            self._end_unsuccessfully(self.reasons, now)
         # otherwise an answer still in flight must come first (it may need undoing); it calls this again
 
     @event("CompensationStarted")
@@ -342,6 +363,13 @@ class Application(Aggregate):
     @event("Completed")
     def complete(self, at: dt.datetime) -> None:
         self.status, self.settled_at = COMPLETED, at
+
+    @event("Failed")
+    def end_failed(self, reasons: list[str], at: dt.datetime) -> None:
+        self.status, self.settled_at, self.reasons = FAILED, at, list(reasons)
+        for state in self.steps.values():
+            if state.status in (PENDING, WAITING):
+                state.status = CANCELLED
 
     @event("Rejected")
     def reject(self, reasons: list[str], at: dt.datetime) -> None:

@@ -63,7 +63,7 @@ def application_message(application: Application) -> pb.Application:
     return message
 
 
-_STATUS_AFTER = {"Completed": "COMPLETED", "Rejected": "REJECTED"}
+_STATUS_AFTER = {"Completed": "COMPLETED", "Rejected": "REJECTED", "Failed": "FAILED"}
 _COMPENSATION_EVENTS = ("CompensationStarted", "CompensationDispatched", "StepCompensated")
 
 

@@ -104,3 +104,38 @@ def test_an_answer_ends_the_chase(coordinator, scheduler, clock):
 def test_the_retry_policy_is_declared_per_step():
     step = BUNDLES.get("newborn").steps["birth_certificate"]
     assert step.retry_after == dt.timedelta(seconds=30) and step.retry_max_interval == dt.timedelta(minutes=10)
+
+
+def test_a_fault_after_registration_undoes_what_was_done_and_ends_failed(coordinator, scheduler, clock):
+    startup = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
+               "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
+               "legal_rep_name": "李秀英"}
+    application_id = coordinator.submit("startup", startup)
+    [registration] = coordinator.bus.sent
+    coordinator.record_result(application_id, "business_registration", registration.command_id, True,
+                              {"credit_code": "91370202000000019Q", "licence_no": "1"})
+    parallel = {d.step: d for d in coordinator.bus.sent[1:]}
+    for step in ("tax_registration", "social_insurance", "medical_insurance", "housing_fund"):
+        coordinator.record_result(application_id, step, parallel[step].command_id, True, {"n": "1"})
+    for _ in range(20):  # the seals department never answers
+        tick(scheduler, clock, minutes=10)
+    assert coordinator.get_application(application_id).status == "COMPENSATING"
+    while (undo := coordinator.bus.sent[-1]).action in ("close_employer", "withdraw_registration") and \
+            coordinator.get_application(application_id).status == "COMPENSATING":
+        coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
+    application = coordinator.get_application(application_id)
+    assert application.status == "FAILED" and application.steps["seals"].status == "FAILED"
+    assert application.steps["business_registration"].status == "COMPENSATED"
+    assert application.steps["tax_registration"].status == "COMPLETED", "tax declares no undo"
+
+
+def test_retries_exhausted_is_a_fault_that_ends_failed(coordinator, scheduler, clock):
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    for _ in range(20):
+        tick(scheduler, clock, minutes=10)
+    application = coordinator.get_application(application_id)
+    step = application.steps["birth_certificate"]
+    assert (application.status, step.status) == ("FAILED", "FAILED")
+    assert step.sends == 8 and "no answer from health after 8 attempts" in application.reasons[0]
+    assert len(coordinator.bus.sent) == 8
+    assert scheduler.index.count(CHASE) == 0
