@@ -13,6 +13,7 @@ from pytest_bdd import given, parsers, then, when
 
 from lifeevents.identifiers import parse_credit_code, parse_resident_id
 from lifeevents.v1 import applications_pb2 as pb
+from saga.domain.model import Application
 from tests.support.clients import bad_request_fields, newborn_form
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bundles" / "examples"
@@ -24,14 +25,29 @@ def submission():
     return {}
 
 
-@given(parsers.parse("a newborn form for a new daughter of the {registered} mother {mother_id}"),
-       target_fixture="form")
-def a_newborn_form(mother_id):
-    parse_resident_id(mother_id)  # the scenario itself must use a valid ID
-    form = newborn_form(mother_id=mother_id, child_sex="female")
-    if mother_id != "370202199205140022":
-        form.pop("father_id"), form.pop("father_name")
-    return form
+@given(parsers.parse("a registered mother {name} with resident ID {mother_id}"), target_fixture="mother")
+def a_registered_mother(registers, name, mother_id):
+    person = registers.person(mother_id)  # NOT_FOUND here means the scenario names someone the seed lacks
+    assert (person.name, person.sex) == (name, "female"), person
+    return {"resident_id": mother_id, "name": name, "registered": True}
+
+
+@given(parsers.parse("a mother unknown to the civil register, {name}, with resident ID {mother_id}"),
+       target_fixture="mother")
+def an_unknown_mother(registers, name, mother_id):
+    assert parse_resident_id(mother_id).sex == "female"  # a valid ID of a woman: only the register refuses her
+    with pytest.raises(grpc.RpcError) as err:
+        registers.person(mother_id)
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
+    return {"resident_id": mother_id, "name": name, "registered": False}
+
+
+@given("a newborn form for a new child", target_fixture="form")
+def a_newborn_form(mother):
+    form = newborn_form(mother_id=mother["resident_id"], mother_name=mother["name"])
+    if not mother["registered"]:  # the seeded father and address belong to a registered mother
+        form.update(father_id=None, father_name=None, mailing_address="北京市朝阳区朝阳北路101号")
+    return {k: v for k, v in form.items() if v is not None}
 
 
 @given(parsers.parse('the form\'s {field} is "{value}"'), target_fixture="form")
@@ -39,10 +55,10 @@ def a_form_value(form, field, value):
     return {**form, field: value}
 
 
-@given(parsers.parse("the {bundle} bundle was submitted and completed once"), target_fixture="first")
-def submitted_once(applicant, form, bundle):
-    application = applicant.settle(applicant.submit(form, bundle=bundle))
-    assert application.status == pb.Application.COMPLETED
+@given("she has already submitted this form once and it COMPLETED", target_fixture="first")
+def submitted_once(applicant, form):
+    application = applicant.settle(applicant.submit(form, bundle="newborn"))
+    assert application.status == pb.Application.COMPLETED, list(application.reasons)
     return application
 
 
@@ -54,12 +70,32 @@ def submit(applicant, form, bundle):
         return {"error": error}
 
 
+@when(parsers.parse("she submits the {bundle} bundle"), target_fixture="submission")
+def she_submits(applicant, form, bundle):
+    """Submitted under a fresh idempotency key, so that a refused Submit can be shown to have recorded nothing."""
+    key = str(uuid.uuid4())
+    try:
+        return {"application_id": applicant.submit(form, bundle=bundle, idempotency_key=key),
+                "bundle": bundle, "idempotency_key": key}
+    except grpc.RpcError as error:
+        return {"error": error, "bundle": bundle, "idempotency_key": key}
+
+
 @then(parsers.parse("the application reaches {status}"), target_fixture="application")
 def reaches(applicant, submission, status):
     assert "error" not in submission, submission.get("error")
     application = applicant.settle(submission["application_id"])
     assert pb.Application.Status.Name(application.status) == status, list(application.reasons)
     return application
+
+
+@then(parsers.parse("every step is {status}:"))
+def every_step(application, datatable, status):
+    header, *rows = datatable
+    expected = {row[header.index("step")]: row[header.index("department")] for row in rows}
+    assert {s.id: s.department for s in application.steps} == expected
+    for step in application.steps:
+        assert pb.Step.Status.Name(step.status) == status, (step.id, step.reason)
 
 
 @then("the steps end as follows:")
@@ -94,21 +130,51 @@ def refused_at_the_door(submission, field):
     assert field in bad_request_fields(error)
 
 
-@then("the civil register lists the child in the mother's household with a resident ID of her birth date")
+@then(parsers.parse("the form is refused at the door as INVALID_ARGUMENT naming {field} and no other field"))
+def refused_naming_only(submission, field):
+    error = submission.get("error")
+    assert error is not None, f"accepted as {submission.get('application_id')}"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error
+    assert set(bad_request_fields(error)) == {field}, bad_request_fields(error)
+
+
+@then("no application was started")
+def nothing_started(applicant, submission):
+    # The id a Submit under this idempotency key would have recorded: the coordinator must hold nothing there.
+    application_id = Application.create_id(submission["bundle"], submission["idempotency_key"])
+    with pytest.raises(grpc.RpcError) as err:
+        applicant.get(str(application_id))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND, err.value
+
+
+@then("the civil register lists the child in the mother's household with a resident ID carrying the child's birth date")
 def child_in_household(application, registers, form):
-    child_id = {s.id: s for s in application.steps}["household_registration"].result["child_id"]
-    child = parse_resident_id(child_id)
-    assert child.birth_date.isoformat() == form["birth_date"] and child.sex == "female"
+    result = {s.id: s for s in application.steps}["household_registration"].result
+    household = registers.household(form["mother_id"])
+    assert result["household_no"] == household.household_no
+    child = parse_resident_id(result["child_id"])
+    assert child.birth_date.isoformat() == form["birth_date"], child
+    assert (child.area_code, child.sex) == (household.area_code, form["child_sex"]), child
+    members = {m.resident_id: m for m in household.members}
+    assert members[child.number].name == form["child_name"]
+    assert form["mother_id"] in members
+
+
+@then("the civil register lists the child once in the mother's household")
+def child_once_in_household(registers, form):
     members = registers.household(form["mother_id"]).members
-    assert (child_id, form["child_name"]) in [(m.resident_id, m.name) for m in members]
+    assert [(m.name, m.birth_date) for m in members].count((form["child_name"], form["birth_date"])) == 1
 
 
 @then("medical insurance and social security hold the child's enrolment and card")
-def enrolment_and_card(application, registers):
+def enrolment_and_card(application, registers, form):
     steps = {s.id: s for s in application.steps}
     child_id = steps["household_registration"].result["child_id"]
-    assert registers.enrolment(child_id).insured_no == steps["medical_insurance"].result["insured_no"]
-    assert registers.card(child_id).card_no == steps["social_security_card"].result["card_no"]
+    enrolment, card = registers.enrolment(child_id), registers.card(child_id)
+    assert (enrolment.insured_no, enrolment.name) == (steps["medical_insurance"].result["insured_no"],
+                                                      form["child_name"])
+    assert (card.card_no, card.name, card.mailing_address) == (steps["social_security_card"].result["card_no"],
+                                                               form["child_name"], form["mailing_address"])
 
 
 @given(parsers.parse("the {bundle} example form for a company nobody has registered yet"), target_fixture="form")
