@@ -263,8 +263,16 @@ class Application(Aggregate):
             self.settle_compensation(step_id, command_id, completed, dict(outputs), reason, now)
             self._compensate_next(now)
             return True
-        if step.status != DISPATCHED or step.command_id != command_id or self.is_settled:
+        if step.status != DISPATCHED or step.command_id != command_id:
             return False
+        if self.is_settled:
+            # The application ended while this step was in flight: record what the department did,
+            # so the stream tells the truth, but start nothing more.
+            if completed:
+                self.complete_step(step_id, command_id, dict(outputs), now)
+            else:
+                self.reject_step(step_id, command_id, reason, now)
+            return True
         if self.status == COMPENSATING:  # a step that was in flight when the application failed
             if completed:
                 self.complete_step(step_id, command_id, dict(outputs), now)

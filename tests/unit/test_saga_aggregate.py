@@ -94,14 +94,17 @@ def test_duplicate_late_and_foreign_results_change_nothing(application):
         application.record_result("wedding_photo", first.command_id, True, {}, "", NOW)
 
 
-def test_a_result_after_settlement_is_ignored(application):
+def test_an_answer_in_flight_at_the_end_is_recorded_but_starts_nothing(application):
     [first] = application.advance(NOW)
     complete(application, first, birth_certificate_no="Q1")
     ready = {d.step: d for d in application.advance(NOW)}
     application.record_result("household_registration", ready["household_registration"].command_id, False, {}, "no",
                               NOW)
-    assert not complete(application, ready["vaccination_record"], vaccination_record_no="V1", first_dose_due="x")
-    assert application.steps["vaccination_record"].status == "DISPATCHED"
+    assert complete(application, ready["vaccination_record"], vaccination_record_no="V1", first_dose_due="x")
+    assert application.steps["vaccination_record"].status == "COMPLETED"
+    assert application.status == "REJECTED" and application.advance(NOW) == []
+    assert not complete(application, ready["vaccination_record"], vaccination_record_no="V2", first_dose_due="x"), \
+        "a duplicate of it is still ignored"
 
 
 def test_the_stream_replays_to_the_same_state(application):
