@@ -1,29 +1,18 @@
 """Compensation: when a step is refused, completed steps that declare an undo are undone one at a
 time, latest in the plan first, each recorded; then the application ends REJECTED."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.coordinator import Coordinator
-from saga.domain.ports import CommandBus
+from tests.support.fakes import RecordingBus, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+BUNDLES = shipped_bundles()
 NOW = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
 STARTUP = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
            "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
            "legal_rep_name": "李秀英"}
 CODE = "91370202000000019Q"
-
-
-class RecordingBus(CommandBus):
-    def __init__(self):
-        self.sent = []
-
-    def send(self, dispatches):
-        self.sent.extend(dispatches)
 
 
 @pytest.fixture

@@ -1,18 +1,15 @@
 """The coordinator's use cases over an in-memory event store and a recording bus."""
 import datetime as dt
 import uuid
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.coordinator import ApplicationNotFound, Coordinator
 from saga.domain.bundles import UnknownBundle
 from saga.domain.forms import FormInvalid
-from saga.domain.ports import CommandBus
 from tests.support.clients import newborn_form
+from tests.support.fakes import RecordingBus, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)
 OUTPUTS = {"birth_certificate": {"birth_certificate_no": "Q1"},
            "vaccination_record": {"vaccination_record_no": "V1", "first_dose_due": "2026-11-18"},
@@ -21,18 +18,9 @@ OUTPUTS = {"birth_certificate": {"birth_certificate_no": "Q1"},
            "social_security_card": {"card_no": "S1"}}
 
 
-class RecordingBus(CommandBus):
-    def __init__(self):
-        self.sent = []
-
-    def send(self, dispatches):
-        self.sent.extend(dispatches)
-
-
 @pytest.fixture
 def coordinator():
-    bundles = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
-    app = Coordinator(bundles, RecordingBus(), clock=lambda: NOW, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = Coordinator(shipped_bundles(), RecordingBus(), clock=lambda: NOW, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     yield app
     app.close()
 

@@ -1,40 +1,21 @@
 """Time limits and lost replies: an unanswered step is re-sent with backoff (same command id) and
 flagged overdue once its promised limit has run out; an answer ends the chase."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.timers import CHASE, TimerIndex, WaitScheduler
 from saga.coordinator import Coordinator
-from saga.domain.ports import CommandBus
 from tests.support.clients import newborn_form
+from tests.support.fakes import START
+from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
-START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
-
-
-class RecordingBus(CommandBus):
-    def __init__(self):
-        self.sent = []
-
-    def send(self, dispatches):
-        self.sent.extend(dispatches)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
+BUNDLES = shipped_bundles()
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return SteppingClock()
 
 
 @pytest.fixture

@@ -1,41 +1,22 @@
 """Waits the coordinator sits out (a public notice), objections during them, and the timer index."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.coordinator import Coordinator
 from saga.domain.model import ObjectionNotOpen
-from saga.domain.ports import CommandBus
+from tests.support.fakes import START
+from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
-BUNDLES = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
-START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+BUNDLES = shipped_bundles()
 FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
         "company_name": "西宁高原牧业有限公司", "legal_rep_name": "马海龙", "registered_address": "西宁"}
 
 
-class RecordingBus(CommandBus):
-    def __init__(self):
-        self.sent = []
-
-    def send(self, dispatches):
-        self.sent.extend(dispatches)
-
-
-class Clock:
-    def __init__(self):
-        self.now = START
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return SteppingClock()
 
 
 @pytest.fixture
