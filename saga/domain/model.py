@@ -250,9 +250,6 @@ class Application(Aggregate):
         state = self.steps[step]
         state.status, state.reason, state.settled_at = REJECTED, f"objection by {objector}: {reason}", at
 
-    def in_flight(self) -> list[Dispatch]:
-        return [self.dispatch_of(s) for s in self.steps.values() if s.status == DISPATCHED]
-
     def record_result(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
                       reason: str, now: dt.datetime) -> bool:
         """Apply a department's answer. Returns False for a duplicate or late answer, which changes nothing."""
