@@ -36,6 +36,12 @@ class Topology:
         return f"{self.prefix}.dead-letters"
 
     @property
+    def dead_letter_watch_queue(self) -> str:
+        # A second queue on the fanout dead-letter exchange: the coordinator flags each dead
+        # letter's step from it, while the dead-letter queue itself keeps them for operators.
+        return f"{self.prefix}.coordinator.dead-letters"
+
+    @property
     def results_queue(self) -> str:
         return f"{self.prefix}.coordinator.results"
 
@@ -49,3 +55,28 @@ class Topology:
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": self.dead_letter_exchange,
         }
+
+
+# -- faults and dead letters (the same rules on both sides) ----------------------------------
+def delivery_number(headers: dict | None) -> int:
+    """Which delivery of a message this is: 1 the first time; quorum queues count the returns."""
+    return int((headers or {}).get("x-delivery-count") or 0) + 1
+
+
+def retry_pause(delivery: int) -> float:
+    """Seconds to pause before returning a message that faulted: doubling from 0.1 s, at most 2 s."""
+    return min(0.1 * 2 ** (delivery - 1), 2.0)
+
+
+def gives_up(delivery: int) -> bool:
+    """True when a fault on this delivery must dead-letter the message rather than return it."""
+    return delivery > DELIVERY_LIMIT
+
+
+def dead_letter_headers(headers: dict | None, error: BaseException | str, consumer: str, delivery: int,
+                        at: str) -> dict:
+    """The message's headers plus the error that made a consumer give it up."""
+    kept = {k: v for k, v in (headers or {}).items() if k != "x-delivery-count"}
+    error_type = type(error).__name__ if isinstance(error, BaseException) else "Error"
+    return {**kept, "x-error": str(error)[:2000], "x-error-type": error_type, "x-consumer": consumer,
+            "x-deliveries": delivery, "x-dead-lettered-at": at}

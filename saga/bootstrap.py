@@ -11,7 +11,7 @@ from lifeevents.v1 import steps_pb2
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
-from saga.adapters.rabbitmq import RabbitCommandBus, ResultConsumer
+from saga.adapters.rabbitmq import DeadLetter, DeadLetterWatcher, RabbitCommandBus, ResultConsumer
 from saga.adapters.relay import SqlitePosition
 from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.config import Config
@@ -26,6 +26,7 @@ class Running:
     coordinator: Coordinator
     bus: RabbitCommandBus
     consumer: ResultConsumer
+    dead_letters: DeadLetterWatcher
     server: grpc.Server
     port: int
     scheduler: WaitScheduler
@@ -35,8 +36,9 @@ class Running:
         self.scheduler.stop()
         self.coordinator.relay.stop()
         self.coordinator.relay.join(timeout=5)
-        self.consumer.stop()
-        self.consumer.join(timeout=5)
+        for consumer in (self.consumer, self.dead_letters):
+            consumer.stop()
+            consumer.join(timeout=5)
         self.bus.close()
         self.coordinator.close()
 
@@ -61,13 +63,18 @@ def start(config: Config | None = None) -> Running:
     def apply(result: steps_pb2.StepResult) -> None:
         coordinator.record_result(result.application_id, result.step, result.command_id,
                                   result.outcome == steps_pb2.StepResult.COMPLETED,
-                                  dict(result.outputs), result.reason)
+                                  dict(result.outputs), result.reason, result.delivery)
+
+    def flag(letter: DeadLetter) -> None:
+        coordinator.dead_lettered(letter.application_id, letter.step, letter.command_id, letter.error)
 
     consumer = ResultConsumer(config.amqp_uri, topology, departments, apply)
-    consumer.start()
-    consumer.ready.wait(timeout=30)
+    dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments, flag)
+    for started in (consumer, dead_letters):
+        started.start()
+        started.ready.wait(timeout=30)
     server, port = build_server(coordinator, config.grpc_address)
     server.start()
     log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
              config.grpc_address, port, ", ".join(b.id for b in bundles), config.event_store_env()["PERSISTENCE_MODULE"])
-    return Running(coordinator, bus, consumer, server, port, scheduler)
+    return Running(coordinator, bus, consumer, dead_letters, server, port, scheduler)

@@ -126,12 +126,13 @@ class Coordinator(EventSourcedApplication):
                 self.save(application)
 
     def record_result(self, application_id: uuid.UUID | str, step: str, command_id: str, completed: bool,
-                      outputs: Mapping[str, str], reason: str = "") -> bool:
+                      outputs: Mapping[str, str], reason: str = "", delivery: int = 1) -> bool:
         """Apply one department answer, and start the steps it unblocks. False if it changed nothing."""
         with self._changing(application_id) as application:
             now = self.clock()  # one instant for the result and what it unblocks
             try:
-                changed = application.record_result(step, command_id, completed, dict(outputs), reason, now)
+                changed = application.record_result(step, command_id, completed, dict(outputs), reason, now,
+                                                    max(delivery, 1))
             except UnknownStep:
                 log.warning("result for unknown step %s of %s ignored", step, application_id)
                 return False
@@ -160,6 +161,18 @@ class Coordinator(EventSourcedApplication):
         log.warning("application %s: step %s unanswered; chased (overdue: %s)", application_id, step,
                     application.steps[step].overdue_since is not None)
         return True
+
+    def dead_lettered(self, application_id: uuid.UUID | str, step: str, command_id: str, error: str) -> bool:
+        """A command of the application, or its answer, was dead-lettered: flag the step failed."""
+        with self._changing(application_id) as application:
+            try:
+                changed = application.dead_lettered(step, command_id, error, self.clock())
+            except UnknownStep:
+                log.warning("dead letter for unknown step %s of %s ignored", step, application_id)
+                return False
+        if changed:
+            log.error("application %s: step %s dead-lettered: %s", application_id, step, error)
+        return changed
 
     def object(self, application_id: uuid.UUID | str, objector: str, reason: str) -> Application:
         """An objection during an objection period (e.g. a deregistration notice) stops the application."""

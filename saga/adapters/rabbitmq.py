@@ -5,16 +5,19 @@ that no queue takes is an error rather than a silent loss.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import pika
 from google.protobuf.message import DecodeError
 from pika.exceptions import AMQPError
 
-from lifeevents.messaging import COMMAND_TYPE, CONTENT_TYPE, RESULT_ROUTING_KEY, Topology
+from lifeevents.messaging import (COMMAND_TYPE, CONTENT_TYPE, DELIVERY_LIMIT, RESULT_ROUTING_KEY, RESULT_TYPE,
+                                  Topology, dead_letter_headers, delivery_number, gives_up, retry_pause)
 from lifeevents.v1 import steps_pb2
 from saga.domain.model import Dispatch
 from saga.domain.ports import CommandBus
@@ -29,6 +32,11 @@ def declare_topology(channel, topology: Topology, departments: Iterable[str]) ->
     channel.exchange_declare(topology.dead_letter_exchange, "fanout", durable=True)
     channel.queue_declare(topology.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
     channel.queue_bind(topology.dead_letter_queue, topology.dead_letter_exchange)
+    # Flagging a dead letter's step is retried a few times, then dropped: the dead letter itself
+    # stays in the dead-letter queue.
+    channel.queue_declare(topology.dead_letter_watch_queue, durable=True,
+                          arguments={"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT})
+    channel.queue_bind(topology.dead_letter_watch_queue, topology.dead_letter_exchange)
     channel.queue_declare(topology.results_queue, durable=True, arguments=topology.queue_arguments())
     channel.queue_bind(topology.results_queue, topology.results_exchange, RESULT_ROUTING_KEY)
     for department in departments:
@@ -113,53 +121,46 @@ class RabbitCommandBus(CommandBus):
                 self._connection.close()
 
 
-class ResultConsumer(threading.Thread):
-    """Consumes department results and hands each to the coordinator; acks only once it is applied."""
+class QueueConsumer(threading.Thread):
+    """Consumes one queue on a connection of its own, reconnecting after a lost broker. A subclass
+    handles each message and acks, rejects or returns it."""
 
-    def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
-                 handle: Callable[[steps_pb2.StepResult], None], prefetch: int = 32):
-        super().__init__(name="amqp-result-consumer", daemon=True)
+    queue_name: str = ""
+
+    def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str], prefetch: int = 32):
+        super().__init__(name=f"amqp-{type(self).__name__}", daemon=True)
         self._params = pika.URLParameters(amqp_uri)
         self._topology = topology
         self._departments = sorted(set(departments))
-        self._handle = handle
         self._prefetch = prefetch
         self._stopping = threading.Event()
         self._connection: pika.BlockingConnection | None = None
         self.ready = threading.Event()
+
+    def queue(self) -> str:
+        raise NotImplementedError
+
+    def on_message(self, channel, method, properties, body: bytes) -> None:
+        raise NotImplementedError
 
     def run(self) -> None:
         while not self._stopping.is_set():
             try:
                 self._connection = pika.BlockingConnection(self._params)
                 channel = self._connection.channel()
+                channel.confirm_delivery()  # a dead letter it publishes is confirmed before the ack
                 declare_topology(channel, self._topology, self._departments)
                 channel.basic_qos(prefetch_count=self._prefetch)
-                channel.basic_consume(self._topology.results_queue, self._on_message)
+                channel.basic_consume(self.queue(), self.on_message)
                 self.ready.set()
-                log.info("consuming results from %s", self._topology.results_queue)
+                log.info("consuming %s", self.queue())
                 channel.start_consuming()
             except AMQPError as err:
                 if self._stopping.is_set():
                     break
-                log.warning("result consumer lost RabbitMQ (%s); reconnecting", err)
+                log.warning("consumer of %s lost RabbitMQ (%s); reconnecting", self.queue(), err)
                 time.sleep(1)
-        log.info("result consumer stopped")
-
-    def _on_message(self, channel, method, properties, body: bytes) -> None:
-        try:
-            result = steps_pb2.StepResult.FromString(body)
-        except DecodeError:
-            log.error("undecodable result message dead-lettered (%d bytes)", len(body))
-            channel.basic_reject(method.delivery_tag, requeue=False)
-            return
-        try:
-            self._handle(result)
-        except Exception:  # a fault: redelivered up to the queue's delivery limit, then dead-lettered
-            log.exception("result %s for %s/%s failed", result.command_id, result.application_id, result.step)
-            channel.basic_nack(method.delivery_tag, requeue=True)
-            return
-        channel.basic_ack(method.delivery_tag)
+        log.info("consumer of %s stopped", self.queue())
 
     def stop(self) -> None:
         self._stopping.set()
@@ -169,3 +170,174 @@ class ResultConsumer(threading.Thread):
                 connection.add_callback_threadsafe(connection.close)
             except AMQPError:
                 pass
+
+    def dead_letter(self, channel, method, properties, body: bytes, error: BaseException | str,
+                    delivery: int) -> None:
+        """Give a message up: publish it to the dead-letter exchange with the error, then ack it."""
+        headers = dead_letter_headers(properties.headers, error, "coordinator", delivery,
+                                      dt.datetime.now(dt.timezone.utc).isoformat())
+        channel.basic_publish(self._topology.dead_letter_exchange, method.routing_key, body,
+                              pika.BasicProperties(content_type=properties.content_type, type=properties.type,
+                                                   message_id=properties.message_id, headers=headers,
+                                                   delivery_mode=pika.DeliveryMode.Persistent))
+        channel.basic_ack(method.delivery_tag)
+        log.error("message %s dead-lettered after %d deliveries: %s", properties.message_id, delivery, error)
+
+
+class ResultConsumer(QueueConsumer):
+    """Consumes department results and hands each to the coordinator; acks only once it is applied.
+    A result that cannot be applied is returned after a pause, and dead-lettered with its error
+    after the delivery limit."""
+
+    def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
+                 handle: Callable[[steps_pb2.StepResult], None], prefetch: int = 32):
+        super().__init__(amqp_uri, topology, departments, prefetch)
+        self._handle = handle
+
+    def queue(self) -> str:
+        return self._topology.results_queue
+
+    def on_message(self, channel, method, properties, body: bytes) -> None:
+        delivery = delivery_number(properties.headers)
+        try:
+            result = steps_pb2.StepResult.FromString(body)
+        except DecodeError as err:
+            self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}", delivery)
+            return
+        try:
+            self._handle(result)
+        except Exception as err:  # a fault: returned, then dead-lettered after the delivery limit
+            log.exception("result %s for %s/%s failed", result.command_id, result.application_id, result.step)
+            if gives_up(delivery):
+                self.dead_letter(channel, method, properties, body, err, delivery)
+            else:
+                time.sleep(retry_pause(delivery))
+                channel.basic_nack(method.delivery_tag, requeue=True)
+            return
+        channel.basic_ack(method.delivery_tag)
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """A message a consumer gave up on, and why."""
+
+    message_id: str
+    type: str
+    application_id: str
+    step: str
+    command_id: str
+    department: str
+    error: str
+    consumer: str
+    deliveries: int
+    dead_lettered_at: str
+
+
+def read_dead_letter(properties, body: bytes) -> DeadLetter:
+    """What a dead letter is about: its step (if it decodes) and the error attached to it. A message
+    the broker itself dead-lettered (a consumer that crashed on it every time) has no error attached,
+    only the broker's x-death record."""
+    headers = properties.headers or {}
+    message = None
+    try:
+        if properties.type == COMMAND_TYPE:
+            message = steps_pb2.StepCommand.FromString(body)
+        elif properties.type == RESULT_TYPE:
+            message = steps_pb2.StepResult.FromString(body)
+    except DecodeError:
+        pass
+    error = headers.get("x-error")
+    if error is None:
+        deaths = headers.get("x-death") or [{}]
+        reason = deaths[0].get("reason", "unknown")
+        error = f"{reason} after {deaths[0].get('count', '?')} death(s) in {deaths[0].get('queue', '?')}"
+    decode = lambda value: value.decode() if isinstance(value, bytes) else str(value)  # noqa: E731
+    return DeadLetter(
+        message_id=properties.message_id or "", type=properties.type or "",
+        application_id=message.application_id if message else "", step=message.step if message else "",
+        command_id=message.command_id if message else "",
+        department=message.department if message else decode(headers.get("x-consumer", "")),
+        error=decode(error), consumer=decode(headers.get("x-consumer", "broker")),
+        deliveries=int(headers.get("x-deliveries") or 0),
+        dead_lettered_at=decode(headers.get("x-dead-lettered-at", "")))
+
+
+class DeadLetterWatcher(QueueConsumer):
+    """Flags the step of every dead-lettered command or result on its application."""
+
+    def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
+                 flag: Callable[[DeadLetter], None]):
+        super().__init__(amqp_uri, topology, departments, prefetch=8)
+        self._flag = flag
+
+    def queue(self) -> str:
+        return self._topology.dead_letter_watch_queue
+
+    def on_message(self, channel, method, properties, body: bytes) -> None:
+        letter = read_dead_letter(properties, body)
+        if not letter.application_id:
+            log.error("dead letter %s names no application: %s", letter.message_id, letter.error)
+            channel.basic_ack(method.delivery_tag)
+            return
+        try:
+            self._flag(letter)
+        except Exception:
+            log.exception("flagging dead letter %s failed", letter.message_id)
+            channel.basic_nack(method.delivery_tag, requeue=True)  # dropped after the delivery limit
+            return
+        channel.basic_ack(method.delivery_tag)
+
+
+class DeadLetterQueue:
+    """The dead-letter queue as operators see it: list without taking, and requeue one."""
+
+    def __init__(self, amqp_uri: str, topology: Topology):
+        self._params = pika.URLParameters(amqp_uri)
+        self._topology = topology
+
+    def list(self, limit: int = 1000) -> list[DeadLetter]:
+        # Read without acking, then close the channel: every message goes back to the queue.
+        connection = pika.BlockingConnection(self._params)
+        try:
+            channel = connection.channel()
+            letters = []
+            while len(letters) < limit:
+                method, properties, body = channel.basic_get(self._topology.dead_letter_queue, auto_ack=False)
+                if method is None:
+                    break
+                letters.append(read_dead_letter(properties, body))
+            return letters
+        finally:
+            connection.close()
+
+    def requeue(self, message_id: str) -> bool:
+        """Send one dead letter back to the queue it died in (its error headers removed); False if absent."""
+        connection = pika.BlockingConnection(self._params)
+        try:
+            channel = connection.channel()
+            channel.confirm_delivery()
+            while True:
+                method, properties, body = channel.basic_get(self._topology.dead_letter_queue, auto_ack=False)
+                if method is None:
+                    return False
+                if properties.message_id == message_id:
+                    break
+            headers = {k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-")}
+            exchange, routing_key = (
+                (self._topology.results_exchange, RESULT_ROUTING_KEY) if properties.type == RESULT_TYPE else
+                (self._topology.commands_exchange, steps_pb2.StepCommand.FromString(body).department))
+            channel.basic_publish(exchange, routing_key, body, pika.BasicProperties(
+                content_type=properties.content_type, type=properties.type, message_id=properties.message_id,
+                headers=headers, delivery_mode=pika.DeliveryMode.Persistent), mandatory=True)
+            channel.basic_ack(method.delivery_tag)
+            return True
+        finally:
+            connection.close()
+
+    def count(self) -> int:
+        connection = pika.BlockingConnection(self._params)
+        try:
+            return connection.channel().queue_declare(self._topology.dead_letter_queue, passive=True) \
+                .method.message_count
+        finally:
+            connection.close()

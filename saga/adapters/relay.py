@@ -57,8 +57,9 @@ class SqlitePosition:
         self._db.close()
 
 
-# Events that are a command to send: the first dispatch, re-sends of an unanswered one, and undos.
-COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched")
+# Events that are a command to send: the first dispatch, re-sends of an unanswered one, undos and
+# their re-sends.
+COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent")
 
 
 def dispatch_of(event) -> Dispatch:

@@ -26,9 +26,10 @@ CREATE TABLE IF NOT EXISTS timers (
 CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at);
 """
 _ENDS_APPLICATION = ("Completed", "Rejected", "Failed")
-_SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed")
-# Events after which an unanswered step must be looked at again, at their check_at.
-_CHASE = ("StepDispatched", "CommandResent", "StepOverdue")
+_SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed", "StepDeadLettered",
+                 "StepCompensated")
+# Events after which an unanswered step (or undo) must be looked at again, at their check_at.
+_CHASE = ("StepDispatched", "CommandResent", "StepOverdue", "CompensationDispatched", "CompensationResent")
 WAIT, CHASE = "wait", "chase"
 
 

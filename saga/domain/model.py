@@ -62,15 +62,24 @@ class StepState:
     overdue_since: dt.datetime | None = None  # flagged when the step's time limit ran out unanswered
     sends: int = 0
     next_resend_at: dt.datetime | None = None
+    delivery: int = 0  # which delivery of the command the department answered (>1: faults retried)
+    compensation_sends: int = 0
+    compensation_due_at: dt.datetime | None = None
+    compensation_next_resend_at: dt.datetime | None = None
 
     @property
     def next_check(self) -> dt.datetime | None:
-        """When the coordinator must look at this dispatched step again, if it is still unanswered."""
+        """When the coordinator must look at this step again, if its command (or undo) is unanswered."""
+        if self.status == COMPENSATING:
+            return self.compensation_next_resend_at
         if self.status != DISPATCHED:
             return None
         if self.overdue_since is None:
             return min(self.next_resend_at, self.due_at)
         return self.next_resend_at
+
+    def resend_interval(self, sends: int) -> float:
+        return min(self.retry_after_s * 2 ** sends, self.retry_max_interval_s)
 
 
 @dataclass(frozen=True)
@@ -184,6 +193,9 @@ class Application(Aggregate):
         step = self.steps.get(step_id)
         if step is None or self.is_settled or step.next_check is None or now < step.next_check:
             return False
+        if step.status == COMPENSATING:
+            self._chase_compensation(step, now)
+            return True
         if step.overdue_since is None and now >= step.due_at:
             self.flag_overdue(step_id, now, step.next_resend_at)
         if now >= step.next_resend_at and step.sends >= step.retry_attempts:
@@ -192,12 +204,51 @@ class Application(Aggregate):
             self.fail([f"{step_id} ({step.department}): {reason}"], now)
             return True
         if now >= step.next_resend_at:
-            interval = min(step.retry_after_s * 2 ** step.sends, step.retry_max_interval_s)
-            next_resend = now + dt.timedelta(seconds=interval)
+            next_resend = now + dt.timedelta(seconds=step.resend_interval(step.sends))
             check_at = next_resend if step.overdue_since else min(next_resend, step.due_at)
             self.resend_command(step_id, step.command_id, dict(step.sent_inputs), now, next_resend, self.bundle,
                                 step.department, step.action, step.due_at, check_at)
         return True
+
+    def _chase_compensation(self, step: StepState, now: dt.datetime) -> None:
+        """An undo is unanswered: re-send it (same id) at the step's retry pace, until its attempts
+        are used up; then record that it could not be undone and go on with the rest."""
+        if step.compensation_sends >= step.retry_attempts:
+            reason = f"no answer from {step.department} after {step.compensation_sends} attempts"
+            self.settle_compensation(step.id, step.compensation_command_id, False, {}, reason, now)
+            self._compensate_next(now)
+            return
+        next_resend = now + dt.timedelta(seconds=step.resend_interval(step.compensation_sends))
+        self.resend_compensation(step.id, step.compensation_command_id,
+                                 self.resolve_inputs(step, step.compensation["inputs"]), now,
+                                 step.compensation_due_at, self.bundle, step.department,
+                                 step.compensation["action"], next_resend)
+
+    def dead_lettered(self, step_id: str, command_id: str, error: str, now: dt.datetime) -> bool:
+        """A command of this application (or its answer) was given up as undeliverable: the step
+        fails with the error, and the application compensates and ends FAILED. False if the command
+        is no longer the step's current one (an old copy), which changes nothing."""
+        step = self.steps.get(step_id)
+        if step is None:
+            raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+        if step.status == COMPENSATING and command_id == step.compensation_command_id:
+            self.settle_compensation(step_id, command_id, False, {}, f"dead-lettered: {error}", now)
+            self._compensate_next(now)
+            return True
+        if step.status != DISPATCHED or step.command_id != command_id:
+            return False
+        self.flag_dead_letter(step_id, command_id, error, now)
+        if self.status == COMPENSATING:
+            self._compensate_next(now)
+        elif not self.is_settled:
+            self.fail([f"{step_id} ({step.department}): dead-lettered: {error}"], now)
+        return True
+
+    @event("StepDeadLettered")
+    def flag_dead_letter(self, step: str, command_id: str, error: str, at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.status, state.reason, state.settled_at = FAILED, f"dead-lettered: {error}", at
+        self.faulted = True
 
     # check_at on these events is when the coordinator must look at the step again (the timer index).
     @event("StepFailed")
@@ -251,7 +302,7 @@ class Application(Aggregate):
         state.status, state.reason, state.settled_at = REJECTED, f"objection by {objector}: {reason}", at
 
     def record_result(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
-                      reason: str, now: dt.datetime) -> bool:
+                      reason: str, now: dt.datetime, delivery: int = 1) -> bool:
         """Apply a department's answer. Returns False for a duplicate or late answer, which changes nothing."""
         step = self.steps.get(step_id)
         if step is None:
@@ -265,26 +316,25 @@ class Application(Aggregate):
         if self.is_settled:
             # The application ended while this step was in flight: record what the department did,
             # so the stream tells the truth, but start nothing more.
-            if completed:
-                self.complete_step(step_id, command_id, dict(outputs), now)
-            else:
-                self.reject_step(step_id, command_id, reason, now)
+            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
             return True
         if self.status == COMPENSATING:  # a step that was in flight when the application failed
-            if completed:
-                self.complete_step(step_id, command_id, dict(outputs), now)
-            else:
-                self.reject_step(step_id, command_id, reason, now)
+            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
             self._compensate_next(now)
             return True
-        if completed:
-            self.complete_step(step_id, command_id, dict(outputs), now)
-            if all(s.status == COMPLETED for s in self.steps.values()):
-                self.complete(now)
-        else:
-            self.reject_step(step_id, command_id, reason, now)
+        self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
+        if not completed:
             self.fail([f"{step_id} ({step.department}): {reason}"], now)
+        elif all(s.status == COMPLETED for s in self.steps.values()):
+            self.complete(now)
         return True
+
+    def _record_answer(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
+                       reason: str, now: dt.datetime, delivery: int) -> None:
+        if completed:
+            self.complete_step(step_id, command_id, dict(outputs), now, delivery)
+        else:
+            self.reject_step(step_id, command_id, reason, now, delivery)
 
     def fail(self, reasons: list[str], now: dt.datetime) -> None:
         """The application cannot complete: undo what declares an undo, then end REJECTED."""
@@ -312,7 +362,8 @@ class Application(Aggregate):
                 inputs = self.resolve_inputs(step, step.compensation["inputs"])
                 self.dispatch_compensation(step.id, str(uuid.uuid4()), inputs, now,
                                            now + dt.timedelta(seconds=step.time_limit_s), self.bundle,
-                                           step.department, step.compensation["action"])
+                                           step.department, step.compensation["action"],
+                                           now + dt.timedelta(seconds=step.retry_after_s))
                 return
             if waiting_on_it or (step.status == COMPLETED and step.compensation):
                 blocked.update(step.depends_on)
@@ -329,9 +380,20 @@ class Application(Aggregate):
 
     @event("CompensationDispatched")
     def dispatch_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
-                              due_at: dt.datetime, bundle: str, department: str, action: str) -> None:
+                              due_at: dt.datetime, bundle: str, department: str, action: str,
+                              check_at: dt.datetime | None = None) -> None:
         state = self.steps[step]
         state.status, state.compensation_command_id = COMPENSATING, command_id
+        state.compensation_sends, state.compensation_next_resend_at = 1, check_at
+        state.compensation_due_at = due_at
+
+    @event("CompensationResent")
+    def resend_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                            due_at: dt.datetime, bundle: str, department: str, action: str,
+                            check_at: dt.datetime) -> None:
+        state = self.steps[step]
+        state.compensation_sends += 1
+        state.compensation_next_resend_at = check_at
 
     @event("StepCompensated")
     def settle_compensation(self, step: str, command_id: str, completed: bool, result: dict[str, str],
@@ -356,14 +418,15 @@ class Application(Aggregate):
         state.sends, state.next_resend_at = 1, at + dt.timedelta(seconds=state.retry_after_s)
 
     @event("StepCompleted")
-    def complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime) -> None:
+    def complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime,
+                      delivery: int = 1) -> None:
         state = self.steps[step]
-        state.status, state.result, state.settled_at = COMPLETED, dict(result), at
+        state.status, state.result, state.settled_at, state.delivery = COMPLETED, dict(result), at, delivery
 
     @event("StepRejected")
-    def reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime) -> None:
+    def reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime, delivery: int = 1) -> None:
         state = self.steps[step]
-        state.status, state.reason, state.settled_at = REJECTED, reason, at
+        state.status, state.reason, state.settled_at, state.delivery = REJECTED, reason, at, delivery
 
     @event("Completed")
     def complete(self, at: dt.datetime) -> None:

@@ -54,7 +54,8 @@ def application_message(application: Application) -> pb.Application:
     for state in application.steps.values():
         step = message.steps.add(id=state.id, department=state.department, action=state.action,
                                  status=pb.Step.Status.Value(state.status), result=state.result,
-                                 reason=state.reason, depends_on=state.depends_on, sends=state.sends)
+                                 reason=state.reason, depends_on=state.depends_on, sends=state.sends,
+                                 delivery=state.delivery)
         _timestamp(step.dispatched_at, state.dispatched_at)
         _timestamp(step.settled_at, state.settled_at)
         _timestamp(step.due_at, state.due_at)

@@ -1,0 +1,56 @@
+"""Fault injection for a department process: make chosen commands fail like a real fault would.
+
+Off unless LIFEEVENTS_FAULTS_FILE names a JSON file. The file holds a list of rules; a rule
+matches a command by department, optionally action and input values, and fails its first
+`deliveries` deliveries (every delivery if omitted) with `error`:
+
+    [{"department": "medical_insurance", "inputs": {"child_name": "毒药"}, "error": "register down"},
+     {"department": "health", "action": "issue_birth_certificate", "deliveries": 2, "error": "timeout"}]
+
+Counting by delivery number (the broker's count, carried on the message) keeps a rule's effect
+the same across restarts of the process. The file is read again when it changes, so a running
+suite takes new rules without a restart.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Mapping
+
+
+class InjectedFault(RuntimeError):
+    """A fault raised on purpose by a fault-injection rule."""
+
+
+class FaultRules:
+    def __init__(self, path: Path | None):
+        self._path = path
+        self._stamp: float | None = None
+        self._rules: list[dict] = []
+
+    @classmethod
+    def from_environment(cls) -> "FaultRules":
+        value = os.environ.get("LIFEEVENTS_FAULTS_FILE")
+        return cls(Path(value) if value else None)
+
+    def _current(self) -> list[dict]:
+        if self._path is None:
+            return []
+        try:
+            stamp = self._path.stat().st_mtime
+        except FileNotFoundError:
+            return []
+        if stamp != self._stamp:
+            self._rules, self._stamp = json.loads(self._path.read_text(encoding="utf-8") or "[]"), stamp
+        return self._rules
+
+    def check(self, department: str, action: str, inputs: Mapping[str, str], delivery: int) -> None:
+        """Raise InjectedFault if a rule says this delivery of this command fails."""
+        for rule in self._current():
+            if rule.get("department") != department or rule.get("action", action) != action:
+                continue
+            if any(inputs.get(name) != value for name, value in rule.get("inputs", {}).items()):
+                continue
+            if rule.get("deliveries") is None or delivery <= int(rule["deliveries"]):
+                raise InjectedFault(rule.get("error", "injected fault"))
