@@ -62,3 +62,52 @@ def coordinator_clock(running_suite):
     from pathlib import Path
 
     return CoordinatorClock(Path(running_suite.env["LIFEEVENTS_CLOCK_OFFSET_FILE"]))
+
+
+class FaultFile:
+    """Fault-injection rules the running departments read (services/common/faults.py)."""
+
+    def __init__(self, path):
+        self.path = path
+
+    def add(self, **rule) -> None:
+        import json
+
+        rules = json.loads(self.path.read_text()) if self.path.exists() else []
+        self.path.write_text(json.dumps([*rules, rule], ensure_ascii=False))
+
+
+@pytest.fixture
+def fault_rules(running_suite):
+    from pathlib import Path
+
+    faults = FaultFile(Path(running_suite.env["LIFEEVENTS_FAULTS_FILE"]))
+    yield faults
+    faults.path.write_text("[]")
+
+
+@pytest.fixture(scope="session")
+def dead_letters(running_suite):
+    from lifeevents.messaging import Topology
+    from saga.adapters.rabbitmq import DeadLetterQueue
+    from tests.support.broker import AMQP_URI
+
+    return DeadLetterQueue(AMQP_URI, Topology(running_suite.env["LIFEEVENTS_AMQP_PREFIX"]))
+
+
+@pytest.fixture
+def department_outage(running_suite):
+    """Stops a department as a crash would; whatever the test does, it is running again afterwards."""
+    stopped = []
+
+    def stop(department: str) -> None:
+        running_suite.kill(department)
+        stopped.append(department)
+
+    def restore(department: str) -> None:
+        running_suite.restart(department)
+        stopped.remove(department)
+
+    yield stop, restore
+    for department in list(stopped):
+        restore(department)

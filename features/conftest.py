@@ -109,10 +109,15 @@ def steps_end(application, datatable):
         assert pb.Step.Status.Name(step.status) == expected["status"], (step.id, step.reason)
 
 
-@then(parsers.parse('step {step_id} is REJECTED with a reason mentioning "{words}"'))
-def rejected_mentioning(application, step_id, words):
+@then(parsers.parse('step {step_id} is {status} with a reason mentioning "{words}"'))
+def ended_with_reason(application, step_id, status, words):
     step = {s.id: s for s in application.steps}[step_id]
-    assert step.status == pb.Step.REJECTED and words in step.reason, step.reason
+    assert pb.Step.Status.Name(step.status) == status and words in step.reason, (step.status, step.reason)
+
+
+@then(parsers.parse('the application\'s reasons mention "{words}"'))
+def reasons_mention(application, words):
+    assert any(words in reason for reason in application.reasons), list(application.reasons)
 
 
 @then(parsers.parse("step {step_id} is REJECTED with a reason naming the first birth certificate"))
@@ -318,3 +323,85 @@ def seals_before_registration(applicant, application):
 def company_withdrawn(registers, application):
     code = {s.id: s for s in application.steps}["business_registration"].result["credit_code"]
     assert registers.company(code).status == "withdrawn"
+
+
+# -- faults, dead letters and time limits ------------------------------------------------------
+@given(parsers.parse('a newborn form for a child named "{name}"'), target_fixture="form")
+def a_newborn_form_for(name):
+    return newborn_form(child_name=name)
+
+
+@given(parsers.parse('the {department} department fails the first {count:d} deliveries of {action} for that child '
+                     'with "{error}"'))
+def fails_first_deliveries(fault_rules, form, department, count, action, error):
+    fault_rules.add(department=department, action=action, inputs={"child_name": form["child_name"]},
+                    deliveries=count, error=error)
+
+
+@given(parsers.parse('the {department} department fails every delivery of {action} for that child with "{error}"'))
+def fails_every_delivery(fault_rules, form, department, action, error):
+    fault_rules.add(department=department, action=action, inputs={"child_name": form["child_name"]}, error=error)
+
+
+@then(parsers.parse("step {step_id} was answered on delivery {delivery:d}"))
+def answered_on_delivery(application, step_id, delivery):
+    assert {s.id: s for s in application.steps}[step_id].delivery == delivery
+
+
+def letters_of(dead_letters, application_id):
+    return [letter for letter in dead_letters.list() if letter.application_id == application_id]
+
+
+@then("the dead-letter queue holds nothing of the application")
+def no_dead_letters(dead_letters, submission):
+    assert letters_of(dead_letters, submission["application_id"]) == []
+
+
+@then(parsers.parse('the dead-letter queue holds the {action} command of the application, with the error "{error}" '
+                    'after {deliveries:d} deliveries'))
+def dead_lettered(dead_letters, application, submission, action, error, deliveries):
+    letters = letters_of(dead_letters, submission["application_id"])
+    step = next(s for s in application.steps if s.action == action)
+    assert [(letter.step, letter.error, letter.deliveries, letter.type) for letter in letters] == [
+        (step.id, error, deliveries, "lifeevents.v1.StepCommand")]
+
+
+@given(parsers.parse("the {department} department is down"))
+def department_down(department_outage, department):
+    stop, _ = department_outage
+    stop(department)
+
+
+@when(parsers.parse("the {department} department is back"))
+def department_back(department_outage, department):
+    _, restore = department_outage
+    restore(department)
+
+
+@when(parsers.parse("step {step_id} has been sent"))
+def step_sent(applicant, submission, step_id):
+    wait_for_step(applicant, submission["application_id"], step_id, "DISPATCHED")
+
+
+@when("a day and a minute pass on the coordinator's clock")
+def a_day_passes(coordinator_clock):
+    coordinator_clock.advance(days=1, minutes=1)
+
+
+@then(parsers.parse("step {step_id} is flagged overdue, its command sent more than once"))
+def flagged_overdue(applicant, submission, step_id):
+    deadline = time.monotonic() + 20
+    while True:
+        step = {s.id: s for s in applicant.get(submission["application_id"]).steps}[step_id]
+        if step.HasField("overdue_since") and step.sends > 1:
+            break
+        assert time.monotonic() < deadline, step
+        time.sleep(0.1)
+    assert step.status == pb.Step.DISPATCHED
+    assert step.overdue_since.ToDatetime() >= step.due_at.ToDatetime()
+
+
+@then(parsers.parse("step {step_id} is COMPLETED and still shows it was overdue"))
+def completed_late(application, step_id):
+    step = {s.id: s for s in application.steps}[step_id]
+    assert step.status == pb.Step.COMPLETED and step.HasField("overdue_since")
