@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e clean bench-latency
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,6 +41,10 @@ test-integration: install
 
 test-e2e: install
 	$(PY) -m pytest -q tests/e2e features
+
+# Kill -9 every process and restart RabbitMQ with 200+ applications in flight; one summary line.
+test-faults: install
+	$(PY) -m tests.faults.run
 
 clean:
 	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var

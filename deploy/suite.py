@@ -63,6 +63,18 @@ def ensure_rabbitmq(amqp_uri: str, wait_s: float = 60) -> None:
         time.sleep(0.5)
 
 
+def restart_rabbitmq(amqp_uri: str, wait_s: float = 120) -> None:
+    """Stop the local RabbitMQ node and start it again (fault injection): every connection drops,
+    and durable queues come back from disk."""
+    host, port = broker_address(amqp_uri)
+    ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
+    subprocess.run([ctl, "shutdown"], check=True, capture_output=True, timeout=wait_s)
+    while reachable(host, port, 0.2):
+        time.sleep(0.2)
+    ensure_rabbitmq(amqp_uri, wait_s)
+    subprocess.run([ctl, "await_startup"], check=True, capture_output=True, timeout=wait_s)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
