@@ -34,12 +34,15 @@ class MemoryPosition:
 
 
 class SqlitePosition:
-    """A tracked position in a small SQLite file, written durably."""
+    """A tracked position in a small SQLite file."""
 
     def __init__(self, path: Path, name: str):
         path.parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA synchronous=FULL")
+        # WAL with NORMAL sync survives a killed process; a power cut may take the position back a
+        # little, and the relay then re-publishes commands departments answer once.
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("CREATE TABLE IF NOT EXISTS tracking (name TEXT PRIMARY KEY, position INTEGER NOT NULL)")
         self._db.execute("INSERT OR IGNORE INTO tracking VALUES (?, 0)", (name,))
         self._name = name
