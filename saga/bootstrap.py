@@ -15,7 +15,7 @@ from saga.adapters.rabbitmq import DeadLetter, DeadLetterWatcher, RabbitCommandB
 from saga.adapters.relay import SqlitePosition
 from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.config import Config
-from saga.coordinator import Coordinator
+from saga.coordinator import Coordinator, StepAnswer
 from saga.entrypoints.grpc_api import build_server
 
 log = logging.getLogger(__name__)
@@ -60,10 +60,10 @@ def start(config: Config | None = None) -> Running:
     scheduler.follow()  # catch up with the log before serving: every running wait is in the index
     scheduler.start()
 
-    def apply(result: steps_pb2.StepResult) -> None:
-        coordinator.record_result(result.application_id, result.step, result.command_id,
-                                  result.outcome == steps_pb2.StepResult.COMPLETED,
-                                  dict(result.outputs), result.reason, result.delivery)
+    def apply(results: list[steps_pb2.StepResult]) -> None:
+        coordinator.record_results([
+            StepAnswer(r.application_id, r.step, r.command_id, r.outcome == steps_pb2.StepResult.COMPLETED,
+                       dict(r.outputs), r.reason, r.delivery) for r in results])
 
     def flag(letter: DeadLetter) -> None:
         coordinator.dead_lettered(letter.application_id, letter.step, letter.command_id, letter.error)

@@ -12,6 +12,7 @@ import queue
 import threading
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping
 
 from eventsourcing.application import AggregateNotFoundError
@@ -26,6 +27,19 @@ from saga.domain.ports import CommandBus, NoRegisters, RegisterLookups
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
+
+
+@dataclass(frozen=True)
+class StepAnswer:
+    """A department's answer to one step command, as the coordinator applies it."""
+
+    application_id: str
+    step: str
+    command_id: str
+    completed: bool
+    outputs: Mapping[str, str]
+    reason: str = ""
+    delivery: int = 1
 
 
 class ApplicationNotFound(LookupError):
@@ -68,6 +82,10 @@ class Watchers:
 
 class Coordinator(EventSourcedApplication):
     name = "lifeevents"
+    # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
+    # cached one is brought up to date from the store before use), so an answer does not replay
+    # the whole stream; applications that merely wait fall out of it.
+    env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
 
     def __init__(self, bundles: BundleSet, bus: CommandBus, clock: Callable[[], dt.datetime] = utcnow,
                  env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None,
@@ -142,6 +160,40 @@ class Coordinator(EventSourcedApplication):
             application.advance(now)
         log.info("application %s: step %s %s", application_id, step, "completed" if completed else "rejected")
         return True
+
+    def record_results(self, results: list[StepAnswer]) -> list[bool]:
+        """Apply a batch of department answers in one store transaction (one commit for many answers,
+        which is what lets results keep up under load). Each answer is applied exactly as
+        record_result would; if anything in the batch fails, the answers are applied one by one,
+        so one bad answer cannot hold back the others (and its error is raised to its caller)."""
+        ids = list(dict.fromkeys(uuid.UUID(str(r.application_id)) for r in results))
+        locks = sorted({self._lock_for(i) for i in ids}, key=self._locks.index)
+        for lock in locks:  # always in the same order: no deadlock with single-lock holders
+            lock.acquire()
+        try:
+            now = self.clock()
+            applications: dict[uuid.UUID, Application] = {}
+            changed = []
+            for result in results:
+                app_id = uuid.UUID(str(result.application_id))
+                application = applications.get(app_id) or applications.setdefault(
+                    app_id, self.get_application(app_id))
+                done = application.record_result(result.step, result.command_id, result.completed,
+                                                 dict(result.outputs), result.reason, now, max(result.delivery, 1))
+                if done:
+                    application.advance(now)
+                changed.append(done)
+            self.save(*[a for a in applications.values() if a.pending_events])
+        except Exception:
+            log.warning("a batch of %d results failed; applying them one by one", len(results), exc_info=True)
+            changed = None
+        finally:
+            for lock in locks:
+                lock.release()
+        if changed is None:
+            return [self.record_result(r.application_id, r.step, r.command_id, r.completed, r.outputs, r.reason,
+                                       r.delivery) for r in results]
+        return changed
 
     def end_wait(self, application_id: uuid.UUID | str, step: str) -> bool:
         """A timer is due: end the wait if its time has come, and start what it unblocks."""

@@ -154,13 +154,16 @@ class QueueConsumer(threading.Thread):
                 channel.basic_consume(self.queue(), self.on_message)
                 self.ready.set()
                 log.info("consuming %s", self.queue())
-                channel.start_consuming()
+                self.serve(channel)
             except AMQPError as err:
                 if self._stopping.is_set():
                     break
                 log.warning("consumer of %s lost RabbitMQ (%s); reconnecting", self.queue(), err)
                 time.sleep(1)
         log.info("consumer of %s stopped", self.queue())
+
+    def serve(self, channel) -> None:
+        channel.start_consuming()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -185,27 +188,55 @@ class QueueConsumer(threading.Thread):
 
 
 class ResultConsumer(QueueConsumer):
-    """Consumes department results and hands each to the coordinator; acks only once it is applied.
-    A result that cannot be applied is returned after a pause, and dead-lettered with its error
-    after the delivery limit."""
+    """Consumes department results and hands them to the coordinator in batches (whatever has
+    arrived, up to the prefetch), so one store transaction carries many; acks only once they are
+    applied. If a batch fails, its results are applied one by one: a result that cannot be applied
+    is returned after a pause, and dead-lettered with its error after the delivery limit."""
 
     def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
-                 handle: Callable[[steps_pb2.StepResult], None], prefetch: int = 32):
+                 handle: Callable[[list[steps_pb2.StepResult]], None], prefetch: int = 64):
         super().__init__(amqp_uri, topology, departments, prefetch)
         self._handle = handle
+        self._arrived: list[tuple] = []
 
     def queue(self) -> str:
         return self._topology.results_queue
 
     def on_message(self, channel, method, properties, body: bytes) -> None:
-        delivery = delivery_number(properties.headers)
-        try:
-            result = steps_pb2.StepResult.FromString(body)
-        except DecodeError as err:
-            self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}", delivery)
+        self._arrived.append((method, properties, body))
+
+    def serve(self, channel) -> None:
+        self._arrived = []  # unacked deliveries of a lost connection come again
+        while not self._stopping.is_set():
+            self._connection.process_data_events(time_limit=1)  # returns once something has arrived
+            if self._arrived:
+                self._connection.process_data_events(time_limit=0)  # and whatever else is already here
+                batch, self._arrived = self._arrived, []
+                self._apply(channel, batch)
+
+    def _apply(self, channel, batch: list[tuple]) -> None:
+        decoded = []
+        for method, properties, body in batch:
+            try:
+                decoded.append((method, properties, body, steps_pb2.StepResult.FromString(body)))
+            except DecodeError as err:
+                self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}",
+                                 delivery_number(properties.headers))
+        if not decoded:
             return
         try:
-            self._handle(result)
+            self._handle([result for *_, result in decoded])
+        except Exception:
+            log.warning("a batch of %d results failed; applying them one by one", len(decoded))
+            for message in decoded:
+                self._apply_one(channel, *message)
+            return
+        channel.basic_ack(max(method.delivery_tag for method, *_ in decoded), multiple=True)
+
+    def _apply_one(self, channel, method, properties, body: bytes, result: steps_pb2.StepResult) -> None:
+        delivery = delivery_number(properties.headers)
+        try:
+            self._handle([result])
         except Exception as err:  # a fault: returned, then dead-lettered after the delivery limit
             log.exception("result %s for %s/%s failed", result.command_id, result.application_id, result.step)
             if gives_up(delivery):

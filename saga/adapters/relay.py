@@ -65,6 +65,11 @@ class SqlitePosition:
 COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent")
 
 
+def event_name(topic: str) -> str:
+    """The event's class name from its stored topic ("saga.domain.model:Application.StepDispatched")."""
+    return topic.rpartition(".")[2]
+
+
 def dispatch_of(event) -> Dispatch:
     return Dispatch(event.originator_id, event.bundle, event.step, event.command_id, event.department,
                     event.action, dict(event.inputs), event.at, event.due_at)
@@ -91,8 +96,8 @@ class CommandRelay(threading.Thread):
                 notifications = self.recorder.select_notifications(start=start, limit=self.batch)
                 if not notifications:
                     return published
-                dispatches = [dispatch_of(event) for event in map(self.mapper.to_domain_event, notifications)
-                              if type(event).__name__ in COMMAND_EVENTS]
+                dispatches = [dispatch_of(self.mapper.to_domain_event(n)) for n in notifications
+                              if event_name(n.topic) in COMMAND_EVENTS]  # decode only what is sent
                 self.bus.send(dispatches)
                 self.position.set(notifications[-1].id)
                 published += len(dispatches)

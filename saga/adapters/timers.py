@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from saga.adapters.relay import event_name
+
 log = logging.getLogger(__name__)
 
 _SCHEMA = """
@@ -31,6 +33,7 @@ _SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed
 # Events after which an unanswered step (or undo) must be looked at again, at their check_at.
 _CHASE = ("StepDispatched", "CommandResent", "StepOverdue", "CompensationDispatched", "CompensationResent")
 WAIT, CHASE = "wait", "chase"
+TIMER_EVENTS = frozenset(("WaitStarted", *_CHASE, *_SETTLES_STEP, *_ENDS_APPLICATION))
 
 
 class TimerIndex:
@@ -54,14 +57,16 @@ class TimerIndex:
 
     def apply(self, notifications: list[tuple[int, object]]) -> None:
         """Apply events of the log, given with their positions, exactly once: in one transaction
-        with the position, skipping what the position says is already applied."""
+        with the position, skipping what the position says is already applied. An event given as
+        None touches no timer and only moves the position."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 applied = self._db.execute("SELECT position FROM tracking").fetchone()[0]
                 for position, event in notifications:
                     if position > applied:
-                        self._apply_one(event)
+                        if event is not None:
+                            self._apply_one(event)
                         applied = position
                 self._db.execute("UPDATE tracking SET position=?", (applied,))
                 self._db.execute("COMMIT")
@@ -118,7 +123,9 @@ class WaitScheduler(threading.Thread):
             start = self.index.position + 1
             notifications = self.coordinator.recorder.select_notifications(start=start, limit=batch)
             if notifications:
-                self.index.apply([(n.id, self.coordinator.mapper.to_domain_event(n)) for n in notifications])
+                # Only the events that touch timers are decoded; the others just move the position.
+                self.index.apply([(n.id, self.coordinator.mapper.to_domain_event(n)
+                                   if event_name(n.topic) in TIMER_EVENTS else None) for n in notifications])
             applied += len(notifications)
             if len(notifications) < batch:
                 return applied
