@@ -240,6 +240,15 @@ class Coordinator(EventSourcedApplication):
         except (ValueError, AggregateNotFoundError):
             raise ApplicationNotFound(str(application_id)) from None
 
+    def read_application(self, application_id: uuid.UUID | str) -> Application:
+        """The application for reading only: the cached copy itself, not a copy of it (a change is
+        always made on a copy and then replaces the cached one, so this one never changes)."""
+        try:
+            app_id = application_id if isinstance(application_id, uuid.UUID) else uuid.UUID(str(application_id))
+            return self.repository.get(app_id, deepcopy_from_cache=False)
+        except (ValueError, AggregateNotFoundError):
+            raise ApplicationNotFound(str(application_id)) from None
+
     def history(self, application_id: uuid.UUID | str, after_version: int = 0) -> list[Any]:
-        application = self.get_application(application_id)
+        application = self.read_application(application_id)
         return list(self.events.get(application.id, gt=after_version or None))

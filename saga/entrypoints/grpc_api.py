@@ -170,7 +170,7 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "application_id is not a UUID",
                    [("application_id", f"{application_id!r} is not a UUID")])
         try:
-            return self.coordinator.get_application(application_id)
+            return self.coordinator.read_application(application_id)
         except ApplicationNotFound:
             _abort(context, grpc.StatusCode.NOT_FOUND, f"no application {application_id}",
                    [("application_id", "no such application")])

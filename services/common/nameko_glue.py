@@ -131,7 +131,7 @@ def decide(department: Department, body: bytes, delivery: int = 1,
         outcome=steps_pb2.StepResult.COMPLETED if decision.completed else steps_pb2.StepResult.REJECTED,
         outputs=decision.outputs, reason=decision.reason, delivery=delivery)
     result.decided_at.FromDatetime(dt.datetime.now(dt.timezone.utc))
-    log.info("%s %s for %s/%s: %s", department.name, command.action, command.application_id, command.step,
+    log.debug("%s %s for %s/%s: %s", department.name, command.action, command.application_id, command.step,
              "completed " + str(decision.outputs) if decision.completed else "refused: " + decision.reason)
     return result
 
