@@ -1,6 +1,7 @@
 """Composition root of the coordinator: wires config, event store, RabbitMQ and gRPC."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 
@@ -63,7 +64,9 @@ def start(config: Config | None = None) -> Running:
     def apply(results: list[steps_pb2.StepResult]) -> None:
         coordinator.record_results([
             StepAnswer(r.application_id, r.step, r.command_id, r.outcome == steps_pb2.StepResult.COMPLETED,
-                       dict(r.outputs), r.reason, r.delivery) for r in results])
+                       dict(r.outputs), r.reason, r.delivery,
+                       r.decided_at.ToDatetime(dt.timezone.utc) if r.HasField("decided_at") else None)
+            for r in results])
 
     def flag(letter: DeadLetter) -> None:
         coordinator.dead_lettered(letter.application_id, letter.step, letter.command_id, letter.error)

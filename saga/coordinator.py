@@ -40,6 +40,7 @@ class StepAnswer:
     outputs: Mapping[str, str]
     reason: str = ""
     delivery: int = 1
+    decided_at: dt.datetime | None = None
 
 
 class ApplicationNotFound(LookupError):
@@ -144,13 +145,14 @@ class Coordinator(EventSourcedApplication):
                 self.save(application)
 
     def record_result(self, application_id: uuid.UUID | str, step: str, command_id: str, completed: bool,
-                      outputs: Mapping[str, str], reason: str = "", delivery: int = 1) -> bool:
+                      outputs: Mapping[str, str], reason: str = "", delivery: int = 1,
+                      decided_at: dt.datetime | None = None) -> bool:
         """Apply one department answer, and start the steps it unblocks. False if it changed nothing."""
         with self._changing(application_id) as application:
             now = self.clock()  # one instant for the result and what it unblocks
             try:
                 changed = application.record_result(step, command_id, completed, dict(outputs), reason, now,
-                                                    max(delivery, 1))
+                                                    max(delivery, 1), decided_at)
             except UnknownStep:
                 log.warning("result for unknown step %s of %s ignored", step, application_id)
                 return False
@@ -179,7 +181,8 @@ class Coordinator(EventSourcedApplication):
                 application = applications.get(app_id) or applications.setdefault(
                     app_id, self.get_application(app_id))
                 done = application.record_result(result.step, result.command_id, result.completed,
-                                                 dict(result.outputs), result.reason, now, max(result.delivery, 1))
+                                                 dict(result.outputs), result.reason, now, max(result.delivery, 1),
+                                                 result.decided_at)
                 if done:
                     application.advance(now)
                 changed.append(done)
@@ -192,7 +195,7 @@ class Coordinator(EventSourcedApplication):
                 lock.release()
         if changed is None:
             return [self.record_result(r.application_id, r.step, r.command_id, r.completed, r.outputs, r.reason,
-                                       r.delivery) for r in results]
+                                       r.delivery, r.decided_at) for r in results]
         return changed
 
     def end_wait(self, application_id: uuid.UUID | str, step: str) -> bool:

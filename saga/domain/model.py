@@ -63,6 +63,7 @@ class StepState:
     sends: int = 0
     next_resend_at: dt.datetime | None = None
     delivery: int = 0  # which delivery of the command the department answered (>1: faults retried)
+    decided_at: dt.datetime | None = None  # when the department decided, by its own clock
     compensation_sends: int = 0
     compensation_due_at: dt.datetime | None = None
     compensation_next_resend_at: dt.datetime | None = None
@@ -302,7 +303,8 @@ class Application(Aggregate):
         state.status, state.reason, state.settled_at = REJECTED, f"objection by {objector}: {reason}", at
 
     def record_result(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
-                      reason: str, now: dt.datetime, delivery: int = 1) -> bool:
+                      reason: str, now: dt.datetime, delivery: int = 1,
+                      decided_at: dt.datetime | None = None) -> bool:
         """Apply a department's answer. Returns False for a duplicate or late answer, which changes nothing."""
         step = self.steps.get(step_id)
         if step is None:
@@ -316,13 +318,13 @@ class Application(Aggregate):
         if self.is_settled:
             # The application ended while this step was in flight: record what the department did,
             # so the stream tells the truth, but start nothing more.
-            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
+            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery, decided_at)
             return True
         if self.status == COMPENSATING:  # a step that was in flight when the application failed
-            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
+            self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery, decided_at)
             self._compensate_next(now)
             return True
-        self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery)
+        self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery, decided_at)
         if not completed:
             self.fail([f"{step_id} ({step.department}): {reason}"], now)
         elif all(s.status == COMPLETED for s in self.steps.values()):
@@ -330,11 +332,11 @@ class Application(Aggregate):
         return True
 
     def _record_answer(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
-                       reason: str, now: dt.datetime, delivery: int) -> None:
+                       reason: str, now: dt.datetime, delivery: int, decided_at: dt.datetime | None) -> None:
         if completed:
-            self.complete_step(step_id, command_id, dict(outputs), now, delivery)
+            self.complete_step(step_id, command_id, dict(outputs), now, delivery, decided_at)
         else:
-            self.reject_step(step_id, command_id, reason, now, delivery)
+            self.reject_step(step_id, command_id, reason, now, delivery, decided_at)
 
     def fail(self, reasons: list[str], now: dt.datetime) -> None:
         """The application cannot complete: undo what declares an undo, then end REJECTED."""
@@ -419,14 +421,17 @@ class Application(Aggregate):
 
     @event("StepCompleted")
     def complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime,
-                      delivery: int = 1) -> None:
+                      delivery: int = 1, decided_at: dt.datetime | None = None) -> None:
         state = self.steps[step]
         state.status, state.result, state.settled_at, state.delivery = COMPLETED, dict(result), at, delivery
+        state.decided_at = decided_at
 
     @event("StepRejected")
-    def reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime, delivery: int = 1) -> None:
+    def reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime, delivery: int = 1,
+                    decided_at: dt.datetime | None = None) -> None:
         state = self.steps[step]
         state.status, state.reason, state.settled_at, state.delivery = REJECTED, reason, at, delivery
+        state.decided_at = decided_at
 
     @event("Completed")
     def complete(self, at: dt.datetime) -> None:

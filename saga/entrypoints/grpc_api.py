@@ -61,6 +61,7 @@ def application_message(application: Application) -> pb.Application:
         _timestamp(step.due_at, state.due_at)
         _timestamp(step.fires_at, state.fires_at)
         _timestamp(step.overdue_since, state.overdue_since)
+        _timestamp(step.decided_at, state.decided_at)
     return message
 
 
