@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench-latency
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -48,6 +48,12 @@ test-faults: install
 
 clean:
 	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var
+
+# Throughput and latency against the raw broker and store limits, a profile, memory with 100k waiting
+# applications: a table on stdout and bench/results/latest.json. DURATION in seconds (default 60).
+DURATION ?= 60
+bench: install
+	$(PY) -m bench --duration $(DURATION)
 
 # Median submit-to-completed time of 20 newborn applications on a private suite.
 bench-latency: install
