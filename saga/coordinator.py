@@ -229,11 +229,26 @@ class Coordinator(EventSourcedApplication):
             log.error("application %s: step %s dead-lettered: %s", application_id, step, error)
         return changed
 
-    def object(self, application_id: uuid.UUID | str, objector: str, reason: str) -> Application:
+    def object(self, application_id: uuid.UUID | str, objector: str, reason: str,
+               objector_role: str = "") -> Application:
         """An objection during an objection period (e.g. a deregistration notice) stops the application."""
         with self._changing(application_id) as application:
-            application.object(objector, reason, self.clock())
+            application.object(objector, reason, self.clock(), objector_role)
         log.info("application %s stopped by an objection from %s", application_id, objector)
+        return application
+
+    def retry_step(self, application_id: uuid.UUID | str, step: str, operator: str, reason: str) -> Application:
+        """An operator sends a failed or stuck step again (a new command id); the relay publishes it."""
+        with self._changing(application_id) as application:
+            application.retry(step, operator, reason, self.clock())
+        log.warning("application %s: step %s retried by %s: %s", application_id, step, operator, reason)
+        return application
+
+    def skip_step(self, application_id: uuid.UUID | str, step: str, operator: str, reason: str) -> Application:
+        """An operator lets the application go on without a failed or stuck step."""
+        with self._changing(application_id) as application:
+            application.skip(step, operator, reason, self.clock())
+        log.warning("application %s: step %s skipped by %s: %s", application_id, step, operator, reason)
         return application
 
     def get_application(self, application_id: uuid.UUID | str, version: int | None = None) -> Application:

@@ -61,8 +61,8 @@ class SqlitePosition:
 
 
 # Events that are a command to send: the first dispatch, re-sends of an unanswered one, undos and
-# their re-sends.
-COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent")
+# their re-sends, and an operator's retry.
+COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent", "StepRetried")
 
 
 def event_name(topic: str) -> str:

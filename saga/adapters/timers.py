@@ -29,9 +29,10 @@ CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at);
 """
 _ENDS_APPLICATION = ("Completed", "Rejected", "Failed")
 _SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed", "StepDeadLettered",
-                 "StepCompensated")
+                 "StepCompensated", "StepSkipped")
 # Events after which an unanswered step (or undo) must be looked at again, at their check_at.
-_CHASE = ("StepDispatched", "CommandResent", "StepOverdue", "CompensationDispatched", "CompensationResent")
+_CHASE = ("StepDispatched", "CommandResent", "StepOverdue", "CompensationDispatched", "CompensationResent",
+          "StepRetried")
 WAIT, CHASE = "wait", "chase"
 TIMER_EVENTS = frozenset(("WaitStarted", *_CHASE, *_SETTLES_STEP, *_ENDS_APPLICATION))
 

@@ -22,6 +22,8 @@ _IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")
 IN_PROGRESS, COMPENSATING, COMPLETED, REJECTED, FAILED = (
     "IN_PROGRESS", "COMPENSATING", "COMPLETED", "REJECTED", "FAILED")
 PENDING, DISPATCHED, WAITING, CANCELLED = "PENDING", "DISPATCHED", "WAITING", "CANCELLED"
+SKIPPED = "SKIPPED"  # an operator let the application go on without this step (with a reason)
+DONE = (COMPLETED, SKIPPED)
 COMPENSATED = "COMPENSATED"  # a completed step undone by its compensation (COMPENSATING while it runs)
 TERMINAL = (COMPLETED, REJECTED, FAILED)
 
@@ -30,8 +32,16 @@ class UnknownStep(LookupError):
     pass
 
 
+def objection_text(role: str, objector: str, reason: str) -> str:
+    return f"objection by {role + ' ' if role else ''}{objector}: {reason}"
+
+
 class ObjectionNotOpen(ValueError):
     """An objection when no objection period of the application is running."""
+
+
+class OperatorActionRefused(ValueError):
+    """An operator's retry or skip that the application's state does not allow; says why."""
 
 
 @dataclass
@@ -154,11 +164,14 @@ class Application(Aggregate):
     def is_settled(self) -> bool:
         return self.status in TERMINAL
 
+    def _all_done(self) -> bool:
+        return all(s.status in DONE for s in self.steps.values())
+
     def ready_steps(self) -> list[StepState]:
         if self.is_settled or self.status == COMPENSATING:
             return []
         return [s for s in self.steps.values()
-                if s.status == PENDING and all(self.steps[d].status == COMPLETED for d in s.depends_on)]
+                if s.status == PENDING and all(self.steps[d].status in DONE for d in s.depends_on)]
 
     def resolve_inputs(self, step: StepState, refs: dict[str, str] | None = None) -> dict[str, str]:
         values: dict[str, str] = {}
@@ -225,6 +238,67 @@ class Application(Aggregate):
                                  step.compensation_due_at, self.bundle, step.department,
                                  step.compensation["action"], next_resend)
 
+    # -- operators ---------------------------------------------------------------
+    def _operable(self, step_id: str, action: str) -> StepState:
+        """The step an operator may retry or skip: FAILED in an application that failed with nothing
+        undone yet, or DISPATCHED past its time limit in a running one."""
+        step = self.steps.get(step_id)
+        if step is None:
+            raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+        failed_untouched = (step.status == FAILED and self.status == FAILED
+                            and not any(s.status in (COMPENSATED, COMPENSATING) for s in self.steps.values()))
+        stuck = step.status == DISPATCHED and step.overdue_since is not None and self.status == IN_PROGRESS
+        if not (failed_untouched or stuck):
+            raise OperatorActionRefused(
+                f"{action} needs a FAILED step of a FAILED application with nothing undone, or an overdue "
+                f"DISPATCHED step; {step_id} is {step.status} and the application {self.status}")
+        return step
+
+    def retry(self, step_id: str, operator: str, reason: str, now: dt.datetime,
+              new_command_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> Dispatch:
+        """Send the step again with a new command id: the application goes on as if it had just started it."""
+        step = self._operable(step_id, "a retry")
+        due_at = now + dt.timedelta(seconds=step.time_limit_s)
+        self.retry_step(step_id, new_command_id(), self.resolve_inputs(step), now, due_at, self.bundle, step.department,
+                        step.action, min(now + dt.timedelta(seconds=step.retry_after_s), due_at), operator, reason)
+        return self.dispatch_of(step)
+
+    def skip(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
+        """Go on without the step, if no later step needs what it would have issued."""
+        self._operable(step_id, "a skip")
+        needing = [s.id for s in self.steps.values()
+                   if any(ref.partition(".")[0] == step_id for ref in s.inputs.values())]
+        if needing:
+            raise OperatorActionRefused(f"{', '.join(needing)} need(s) the results of {step_id}; it cannot be skipped")
+        self.skip_step(step_id, operator, reason, now)
+        self.advance(now)
+        if self._all_done():
+            self.complete(now)
+
+    def _resume(self) -> None:
+        """A failed application an operator picks up again: running, its cancelled steps pending."""
+        if self.status == FAILED:
+            self.status, self.settled_at, self.reasons, self.faulted = IN_PROGRESS, None, [], False
+            for state in self.steps.values():
+                if state.status == CANCELLED:
+                    state.status = PENDING
+
+    @event("StepRetried")
+    def retry_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
+                   bundle: str, department: str, action: str, check_at: dt.datetime, operator: str,
+                   reason: str) -> None:
+        self._resume()
+        state = self.steps[step]
+        state.status, state.command_id, state.sent_inputs, state.reason = DISPATCHED, command_id, dict(inputs), ""
+        state.dispatched_at, state.due_at, state.settled_at, state.overdue_since = at, due_at, None, None
+        state.sends, state.next_resend_at = 1, at + dt.timedelta(seconds=state.retry_after_s)
+
+    @event("StepSkipped")
+    def skip_step(self, step: str, operator: str, reason: str, at: dt.datetime) -> None:
+        self._resume()
+        state = self.steps[step]
+        state.status, state.reason, state.settled_at = SKIPPED, f"skipped by {operator}: {reason}", at
+
     def dead_lettered(self, step_id: str, command_id: str, error: str, now: dt.datetime) -> bool:
         """A command of this application (or its answer) was given up as undeliverable: the step
         fails with the error, and the application compensates and ends FAILED. False if the command
@@ -279,28 +353,44 @@ class Application(Aggregate):
         if step is None or step.status != WAITING or self.is_settled or now < step.fires_at:
             return False
         self.complete_step(step_id, "", {"waited_until": step.fires_at.isoformat()}, now)
-        if all(s.status == COMPLETED for s in self.steps.values()):
+        if self._all_done():
             self.complete(now)
         return True
 
-    def object(self, objector: str, reason: str, now: dt.datetime) -> None:
+    def object(self, objector: str, reason: str, now: dt.datetime, objector_role: str = "") -> None:
         """An objection during an objection period stops the application."""
         open_periods = [s for s in self.waits() if s.objections]
         if self.is_settled or self.status == COMPENSATING or not open_periods:
             raise ObjectionNotOpen(f"application {self.id} has no objection period running")
         step = open_periods[0]
-        self.raise_objection(step.id, objector, reason, now)
-        self.fail([f"{step.id}: objection by {objector}: {reason}"], now)
+        self.raise_objection(step.id, objector_role, objector, reason, now)
+        self.fail([f"{step.id}: {objection_text(objector_role, objector, reason)}"], now)
 
     @event("WaitStarted")
     def start_wait(self, step: str, at: dt.datetime, fires_at: dt.datetime) -> None:
         state = self.steps[step]
         state.status, state.dispatched_at, state.fires_at, state.due_at = WAITING, at, fires_at, fires_at
 
-    @event("ObjectionRaised")
-    def raise_objection(self, step: str, objector: str, reason: str, at: dt.datetime) -> None:
+    class ObjectionRaised(Aggregate.Event):
+        """Version 2 records who objected as a role (债权人, a creditor) and a name; version 1 had
+        one `objector` text, "债权人 青岛某供应商", which the upcaster splits at the first space."""
+
+        class_version = 2
+        step: str
+        objector_role: str
+        objector: str
+        reason: str
+        at: dt.datetime
+
+        @staticmethod
+        def upcast_v1_v2(state: dict) -> None:
+            role, _, name = state["objector"].partition(" ")
+            state["objector_role"], state["objector"] = (role, name) if name else ("", state["objector"])
+
+    @event(ObjectionRaised)
+    def raise_objection(self, step: str, objector_role: str, objector: str, reason: str, at: dt.datetime) -> None:
         state = self.steps[step]
-        state.status, state.reason, state.settled_at = REJECTED, f"objection by {objector}: {reason}", at
+        state.status, state.reason, state.settled_at = REJECTED, objection_text(objector_role, objector, reason), at
 
     def record_result(self, step_id: str, command_id: str, completed: bool, outputs: dict[str, str],
                       reason: str, now: dt.datetime, delivery: int = 1,
@@ -327,7 +417,7 @@ class Application(Aggregate):
         self._record_answer(step_id, command_id, completed, outputs, reason, now, delivery, decided_at)
         if not completed:
             self.fail([f"{step_id} ({step.department}): {reason}"], now)
-        elif all(s.status == COMPLETED for s in self.steps.values()):
+        elif self._all_done():
             self.complete(now)
         return True
 

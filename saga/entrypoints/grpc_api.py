@@ -19,7 +19,7 @@ from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 from saga.coordinator import ApplicationNotFound, Coordinator
 from saga.domain.bundles import Text, UnknownBundle
 from saga.domain.forms import FormInvalid
-from saga.domain.model import Application, ObjectionNotOpen
+from saga.domain.model import Application, ObjectionNotOpen, objection_text
 
 log = logging.getLogger(__name__)
 _WATCH_POLL_S = 1.0
@@ -77,7 +77,7 @@ def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEven
     if kind == "WaitStarted":
         result = {"until": event.fires_at.isoformat()}
     elif kind == "ObjectionRaised":
-        reason = f"objection by {event.objector}: {event.reason}"
+        reason = objection_text(event.objector_role, event.objector, event.reason)
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=kind, step=step,
         department=departments.get(step, ""), result=result, reason=reason,
@@ -151,7 +151,7 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
             _abort(context, grpc.StatusCode.INVALID_ARGUMENT, "an objection names who objects and why", missing)
         try:
             application = self.coordinator.object(request.application_id, request.objector.strip(),
-                                                  request.reason.strip())
+                                                  request.reason.strip(), request.objector_role.strip())
         except ObjectionNotOpen as err:
             _abort(context, grpc.StatusCode.FAILED_PRECONDITION, str(err))
         return application_message(application)
