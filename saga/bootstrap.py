@@ -9,15 +9,17 @@ import grpc
 
 from lifeevents.messaging import Topology
 from lifeevents.v1 import steps_pb2
-from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
-from saga.adapters.rabbitmq import DeadLetter, DeadLetterWatcher, RabbitCommandBus, ResultConsumer
+from saga.adapters.rabbitmq import DeadLetter, DeadLetterQueue, DeadLetterWatcher, RabbitCommandBus, ResultConsumer
+from saga.adapters.read_models import ReadModels
 from saga.adapters.relay import SqlitePosition
 from saga.adapters.timers import TimerIndex, WaitScheduler
 from saga.config import Config
 from saga.coordinator import Coordinator, StepAnswer
 from saga.entrypoints.grpc_api import build_server
+from saga.entrypoints.operations_api import OperationsServicer, parse_operator_tokens
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +59,9 @@ def start(config: Config | None = None) -> Running:
                               relay_position=SqlitePosition(config.data_dir / "relay.sqlite", "commands"))
     coordinator.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
     coordinator.relay.start()
-    scheduler = WaitScheduler(coordinator, TimerIndex(config.data_dir / "timers.sqlite"), clock)
+    read_models = ReadModels(config.data_dir / "read_models.sqlite")
+    scheduler = WaitScheduler(coordinator, TimerIndex(config.data_dir / "timers.sqlite"), clock,
+                              followers=[read_models])
     scheduler.follow()  # catch up with the log before serving: every running wait is in the index
     scheduler.start()
 
@@ -76,7 +80,11 @@ def start(config: Config | None = None) -> Running:
     for started in (consumer, dead_letters):
         started.start()
         started.ready.wait(timeout=30)
-    server, port = build_server(coordinator, config.grpc_address)
+    operations = OperationsServicer(coordinator, read_models, [read_models, scheduler.index],
+                                    DeadLetterQueue(config.amqp_uri, topology),
+                                    parse_operator_tokens(config.operator_tokens),
+                                    lambda text: parse_bundle_text(text, catalogue))
+    server, port = build_server(coordinator, config.grpc_address, operations=operations)
     server.start()
     log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
              config.grpc_address, port, ", ".join(b.id for b in bundles), config.event_store_env()["PERSISTENCE_MODULE"])

@@ -25,6 +25,9 @@ class Config:
     bundles_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_BUNDLES_DIR", str(ROOT / "bundles"))))
     catalogue_file: Path = field(default_factory=lambda: Path(
         _env("LIFEEVENTS_CATALOGUE", str(ROOT / "bundles" / "departments.yaml"))))
+    # Operators of the Operations API: "name:token,name:token". The default is for a local suite only.
+    operator_tokens: str = field(default_factory=lambda: _env("LIFEEVENTS_OPERATOR_TOKENS",
+                                                              "operator:dev-operator-token"))
     # A file holding seconds to add to the coordinator's clock (tests of long waits); unset: real time.
     clock_offset_file: Path | None = field(default_factory=lambda: (
         Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))

@@ -33,3 +33,12 @@ def load_bundles(directory: Path, catalogue: Catalogue) -> BundleSet:
             raise BundleDefinitionError(str(path), [f"id: bundle {bundle.id!r} is defined twice"])
         bundles.bundles[bundle.id] = bundle
     return bundles
+
+
+def parse_bundle_text(text: str, catalogue: Catalogue, source: str = "<bundle text>"):
+    """A bundle definition given as YAML (or JSON) text, checked like a file."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        raise BundleDefinitionError(source, [f"cannot be read: {err}"]) from None
+    return parse_bundle(data, source, catalogue)

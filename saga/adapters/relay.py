@@ -14,6 +14,7 @@ import sqlite3
 import threading
 from pathlib import Path
 
+from saga.adapters.tracked import event_name
 from saga.domain.model import Dispatch
 from saga.domain.ports import CommandBus
 
@@ -63,11 +64,6 @@ class SqlitePosition:
 # Events that are a command to send: the first dispatch, re-sends of an unanswered one, undos and
 # their re-sends, and an operator's retry.
 COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent", "StepRetried")
-
-
-def event_name(topic: str) -> str:
-    """The event's class name from its stored topic ("saga.domain.model:Application.StepDispatched")."""
-    return topic.rpartition(".")[2]
 
 
 def dispatch_of(event) -> Dispatch:

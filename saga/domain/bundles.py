@@ -144,6 +144,15 @@ class Bundle:
     steps: Mapping[str, StepSpec]  # in an order where every step follows its dependencies
     time_limit: dt.timedelta
     version: str  # digest of the definition, recorded with every application
+    # What the separate items it replaces cost (published figures): steps, materials, promised_days,
+    # visits — whichever are known.
+    baseline: Mapping[str, float] = field(default_factory=dict)
+
+    def bundled(self) -> dict[str, float]:
+        """The same measures for the bundle: one application, the fields the applicant enters,
+        the bundle's promised days, no visit (all online)."""
+        return {"steps": 1, "materials": len(self.asked_fields), "promised_days": round(self.time_limit.total_seconds() / 86400, 2),
+                "visits": 0}
 
     @property
     def departments(self) -> list[str]:
@@ -328,13 +337,36 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
         order = list(TopologicalSorter(graph).static_order())
     except CycleError as err:
         problems.append(f"steps: dependency cycle {' -> '.join(err.args[1])}")
+    baseline = _baseline(data.get("baseline"), problems)
     if problems:
         raise BundleDefinitionError(source, problems)
 
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
     return Bundle(bundle_id, _text(data.get("name"), "name", problems),
                   _text(data.get("description"), "description", problems),
-                  fields, {sid: steps[sid] for sid in order}, time_limit, digest)
+                  fields, {sid: steps[sid] for sid in order}, time_limit, digest, baseline)
+
+
+BASELINE_MEASURES = ("steps", "materials", "promised_days", "visits")
+
+
+def _baseline(spec: Any, problems: list[str]) -> dict[str, float]:
+    if spec is None:
+        return {}
+    if not isinstance(spec, dict):
+        problems.append("baseline: a mapping of measures (and a source)")
+        return {}
+    values = {}
+    for name, value in spec.items():
+        if name == "source":
+            continue
+        if name not in BASELINE_MEASURES:
+            problems.append(f"baseline.{name}: not one of {', '.join(BASELINE_MEASURES)}")
+        elif not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            problems.append(f"baseline.{name}: {value!r} is not a number of at least 0")
+        else:
+            values[name] = float(value)
+    return values
 
 
 def _attempts(value: Any, where: str, problems: list[str]) -> int:

@@ -177,14 +177,21 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
                    [("application_id", "no such application")])
 
 
-def build_server(coordinator: Coordinator, address: str, max_workers: int = 32) -> tuple[grpc.Server, int]:
-    """A grpcio server with the Applications API, health checking and reflection; returns it and its port."""
+def build_server(coordinator: Coordinator, address: str, max_workers: int = 32,
+                 operations=None) -> tuple[grpc.Server, int]:
+    """A grpcio server with the Applications API, the Operations API (when given), health checking
+    and reflection; returns it and its port."""
+    from lifeevents.v1 import operations_pb2, operations_pb2_grpc
+
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"))
     pb_grpc.add_ApplicationsServicer_to_server(ApplicationsServicer(coordinator), server)
     health_servicer = health.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     services = (pb.DESCRIPTOR.services_by_name["Applications"].full_name,
                 health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME)
+    if operations is not None:
+        operations_pb2_grpc.add_OperationsServicer_to_server(operations, server)
+        services += (operations_pb2.DESCRIPTOR.services_by_name["Operations"].full_name,)
     reflection.enable_server_reflection(services, server)
     port = server.add_insecure_port(address)
     if not port:

@@ -58,3 +58,13 @@ def test_reflection_only_client_uses_the_whole_applicant_api(running_suite):
         application = client.call("lifeevents.v1.Applications", "Get", {"applicationId": application_id})
         assert application["status"] == "COMPLETED"
         assert len(application["steps"]) == 5
+
+
+def test_reflection_only_client_sees_operations_refuse_a_call_without_a_credential(running_suite):
+    with grpc.insecure_channel(running_suite.coordinator_address) as channel:
+        client = ReflectionClient(channel)
+        assert "lifeevents.v1.Operations" in client.services()
+        for method, request in (("ListApplications", {}), ("GetHistory", {"applicationId": "x"})):
+            with pytest.raises(grpc.RpcError) as err:
+                client.call("lifeevents.v1.Operations", method, request)
+            assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED

@@ -1,0 +1,114 @@
+"""The Operations API and the `lifeevents` CLI against the running suite: a timeline, a replay to
+an earlier version or moment, a rebuild with progress, listings from the read models, masked
+identity numbers, and refusals that name the field."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import subprocess
+import sys
+
+import grpc
+import pytest
+
+from lifeevents.v1 import operations_pb2 as ops
+from lifeevents.v1 import operations_pb2_grpc as ops_grpc
+from tests.support.clients import bad_request_fields, newborn_form
+
+pytestmark = pytest.mark.e2e
+OPERATOR = (("authorization", "Bearer dev-operator-token"),)
+
+
+@pytest.fixture(scope="module")
+def operations(running_suite):
+    channel = grpc.insecure_channel(running_suite.coordinator_address)
+    yield ops_grpc.OperationsStub(channel)
+    channel.close()
+
+
+@pytest.fixture(scope="module")
+def completed(applicant):
+    application_id = applicant.submit(newborn_form())
+    assert applicant.settle(application_id).status == 2
+    return application_id
+
+
+def cli(running_suite, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "saga.entrypoints.cli", "--address",
+                           running_suite.coordinator_address, *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "LIFEEVENTS_OPERATOR_TOKEN": "dev-operator-token"})
+
+
+def test_the_cli_shows_a_timeline_replays_to_version_2_and_rebuilds_with_a_progress_bar(running_suite, completed):
+    timeline = cli(running_suite, "timeline", completed)
+    assert timeline.returncode == 0, timeline.stderr
+    lines = timeline.stdout.splitlines()
+    assert lines[0] == f"newborn {completed}" and "Submitted" in lines[3] and "Completed" in lines[-1]
+
+    replay = cli(running_suite, "--json", "replay", completed, "--version", "2")
+    state = json.loads(replay.stdout)
+    assert int(state["version"]) == 2 and state["status"] == "IN_PROGRESS"  # int64 is a string in JSON
+    assert [s["status"] for s in state["steps"]].count("DISPATCHED") == 1
+
+    rebuild = cli(running_suite, "rebuild")
+    assert rebuild.returncode == 0, rebuild.stderr
+    assert "[########################################]" in rebuild.stderr
+    assert rebuild.stdout.startswith("rebuilt the read models from ")
+
+
+def test_history_masks_identity_numbers_and_names_the_department(operations, completed):
+    history = operations.GetHistory(ops.GetHistoryRequest(application_id=completed), metadata=OPERATOR)
+    submitted = history.events[0]
+    assert submitted.type == "Submitted" and "370202********0022" in submitted.payload_json
+    assert "370202199205140022" not in "".join(e.payload_json for e in history.events)
+    assert {e.department for e in history.events if e.type == "StepCompleted"} == {
+        "health", "civil_registration", "medical_insurance", "social_security"}
+
+
+def test_replay_at_a_moment_gives_the_state_then(operations, completed):
+    history = operations.GetHistory(ops.GetHistoryRequest(application_id=completed), metadata=OPERATOR)
+    third = history.events[2]
+    request = ops.ReplayRequest(application_id=completed)
+    request.at.CopyFrom(third.occurred_at)
+    assert operations.Replay(request, metadata=OPERATOR).version == 3
+    before = ops.ReplayRequest(application_id=completed)
+    before.at.FromDatetime(dt.datetime(2020, 1, 1))
+    with pytest.raises(grpc.RpcError) as err:
+        operations.Replay(before, metadata=OPERATOR)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "at" in bad_request_fields(err.value)
+
+
+def test_listing_reads_the_projection_and_pages(operations, completed):
+    first = operations.ListApplications(ops.ListApplicationsRequest(bundle="newborn", status="COMPLETED",
+                                                                    page_size=1), metadata=OPERATOR)
+    assert first.total >= 1 and len(first.applications) == 1
+    everything = operations.ListApplications(ops.ListApplicationsRequest(bundle="newborn", page_size=500),
+                                             metadata=OPERATOR)
+    assert completed in {a.application_id for a in everything.applications}
+    with pytest.raises(grpc.RpcError) as err:
+        operations.ListApplications(ops.ListApplicationsRequest(status="DONE"), metadata=OPERATOR)
+    assert bad_request_fields(err.value).keys() == {"status"}
+
+
+def test_statistics_report_durations_and_the_reductions_against_the_baseline(operations, completed):
+    [newborn] = operations.GetStatistics(ops.GetStatisticsRequest(bundle="newborn"), metadata=OPERATOR).bundles
+    assert newborn.by_status["COMPLETED"] >= 1 and newborn.durations.count >= 1
+    assert {s.step for s in newborn.steps} >= {"birth_certificate", "medical_insurance"}
+    reductions = {r.measure: r for r in newborn.reductions}
+    assert (reductions["steps"].separately, reductions["steps"].bundled) == (10, 1)
+    assert reductions["promised_days"].reduction_percent == pytest.approx(100 * 27 / 32)
+
+
+def test_a_step_action_needs_a_reason_and_a_wrong_token_is_refused(operations, completed):
+    with pytest.raises(grpc.RpcError) as err:
+        operations.RetryStep(ops.StepActionRequest(application_id=completed, step="medical_insurance"),
+                             metadata=OPERATOR)
+    assert bad_request_fields(err.value).keys() == {"reason"}
+    with pytest.raises(grpc.RpcError) as err:
+        operations.SkipStep(ops.StepActionRequest(application_id=completed, step="medical_insurance", reason="x"),
+                            metadata=OPERATOR)
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.RpcError) as err:
+        operations.ListApplications(ops.ListApplicationsRequest(), metadata=(("authorization", "Bearer nope"),))
+    assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
