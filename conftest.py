@@ -111,3 +111,28 @@ def department_outage(running_suite):
     yield stop, restore
     for department in list(stopped):
         restore(department)
+
+
+class Operator:
+    """The Operations API with the local suite's operator credential."""
+
+    metadata = (("authorization", "Bearer dev-operator-token"),)
+
+    def __init__(self, address: str):
+        import grpc
+
+        from lifeevents.v1 import operations_pb2_grpc
+
+        self.channel = grpc.insecure_channel(address)
+        self.stub = operations_pb2_grpc.OperationsStub(self.channel)
+
+    def __getattr__(self, method):
+        call = getattr(self.stub, method)
+        return lambda request: call(request, metadata=self.metadata, timeout=60)
+
+
+@pytest.fixture(scope="session")
+def operator(running_suite):
+    operator = Operator(running_suite.coordinator_address)
+    yield operator
+    operator.channel.close()

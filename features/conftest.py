@@ -13,6 +13,7 @@ from pytest_bdd import given, parsers, then, when
 
 from lifeevents.identifiers import parse_credit_code, parse_resident_id
 from lifeevents.v1 import applications_pb2 as pb
+from lifeevents.v1 import operations_pb2 as ops
 from saga.domain.model import Application
 from tests.support.clients import bad_request_fields, newborn_form
 
@@ -405,3 +406,94 @@ def flagged_overdue(applicant, submission, step_id):
 def completed_late(application, step_id):
     step = {s.id: s for s in application.steps}[step_id]
     assert step.status == pb.Step.COMPLETED and step.HasField("overdue_since")
+
+
+# -- operators ----------------------------------------------------------------------------------
+@when(parsers.parse("an operator replays it to version {version:d}"), target_fixture="replayed")
+def replays_to(operator, submission, version):
+    return operator.Replay(ops.ReplayRequest(application_id=submission["application_id"], version=version))
+
+
+@then(parsers.parse("the replayed application is {status} with only {step_id} DISPATCHED"))
+def replayed_state(replayed, status, step_id):
+    assert pb.Application.Status.Name(replayed.status) == status
+    assert [s.id for s in replayed.steps if s.status == pb.Step.DISPATCHED] == [step_id]
+    assert all(s.status == pb.Step.PENDING for s in replayed.steps if s.id != step_id)
+
+
+@then("replayed to its last version it is exactly what Get reports")
+def replay_matches_get(operator, applicant, submission):
+    current = applicant.get(submission["application_id"])
+    assert operator.Replay(ops.ReplayRequest(application_id=submission["application_id"],
+                                             version=current.version)) == current
+
+
+@given("applications of two bundles have been handled", target_fixture="handled")
+def two_bundles_handled(applicant):
+    ids = [applicant.submit(newborn_form(), bundle="newborn"),
+           applicant.submit(example_company_form("startup"), bundle="startup")]
+    for application_id in ids:
+        assert applicant.settle(application_id).status == pb.Application.COMPLETED
+    return ids
+
+
+def views(operator) -> tuple:
+    listing = operator.ListApplications(ops.ListApplicationsRequest(page_size=500))
+    return listing, operator.GetStatistics(ops.GetStatisticsRequest())
+
+
+@given("an operator has noted the application listing and the statistics", target_fixture="noted")
+def noted_views(operator, handled):
+    return views(operator)
+
+
+@when("the read side is wiped")
+def wipe_read_side(running_suite):
+    import sqlite3
+
+    db = sqlite3.connect(Path(running_suite.env["LIFEEVENTS_DATA_DIR"]) / "read_models.sqlite")
+    with db:
+        for table in ("applications", "pending_steps", "step_durations", "bundle_durations"):
+            db.execute(f"DELETE FROM {table}")
+    db.close()
+
+
+@then("the listing no longer shows them")
+def listing_empty(operator, handled):
+    listed = {a.application_id for a in operator.ListApplications(ops.ListApplicationsRequest(page_size=500))
+              .applications}
+    assert not listed & set(handled)
+
+
+@when("an operator rebuilds the projections")
+def rebuild(operator):
+    progress = list(operator.RebuildProjections(ops.RebuildProjectionsRequest()))
+    assert progress[-1].done and progress[-1].applied == progress[-1].total > 0
+
+
+@then("the listing and the statistics are identical to the noted ones")
+def identical_views(operator, noted):
+    assert views(operator) == noted
+
+
+@when(parsers.parse('the fault is repaired and an operator retries {step_id} because "{reason}"'))
+def repaired_and_retried(fault_rules, operator, submission, step_id, reason):
+    fault_rules.path.write_text("[]")
+    operator.RetryStep(ops.StepActionRequest(application_id=submission["application_id"], step=step_id,
+                                             reason=reason))
+
+
+@then(parsers.parse("the application is {status} in the end"), target_fixture="application")
+def in_the_end(applicant, submission, status):
+    deadline = time.monotonic() + 30
+    while (application := applicant.get(submission["application_id"])).status != pb.Application.Status.Value(status):
+        assert time.monotonic() < deadline, application
+        time.sleep(0.1)
+    return application
+
+
+@then(parsers.parse('its history shows the retry by operator "{name}" because "{reason}"'))
+def retry_in_history(operator, submission, name, reason):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=submission["application_id"]))
+    [retry] = [e for e in history.events if e.type == "StepRetried"]
+    assert retry.operator == name and json.loads(retry.payload_json)["reason"] == reason
