@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench bench-latency
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench bench-ops bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -54,6 +54,10 @@ clean:
 DURATION ?= 60
 bench: install
 	$(PY) -m bench --duration $(DURATION)
+
+# Replay time of one application and rebuild speed of the read models over 100,000+ events.
+bench-ops: install
+	$(PY) -m bench.replay_rebuild
 
 # Median submit-to-completed time of 20 newborn applications on a private suite.
 bench-latency: install
