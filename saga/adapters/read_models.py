@@ -109,6 +109,24 @@ class ReadModels(TrackedProjection):
                 "overdue")
         return [dict(zip(keys, row)) for row in rows], total
 
+    def pending_steps(self, department: str = "", overdue_only: bool = False, limit: int = 500) -> list[dict]:
+        """Steps sent and not yet answered, oldest first."""
+        where, args = ["1=1"], []
+        if department:
+            where.append("department=?")
+            args.append(department)
+        if overdue_only:
+            where.append("overdue_since IS NOT NULL")
+        with self.lock:
+            rows = self.db.execute(
+                f"SELECT application_id, step, department, since, overdue_since FROM pending_steps "
+                f"WHERE {' AND '.join(where)} ORDER BY since LIMIT ?", [*args, limit]).fetchall()
+        return [dict(zip(("application_id", "step", "department", "since", "overdue_since"), r)) for r in rows]
+
+    def pending_per_department(self) -> dict[str, int]:
+        with self.lock:
+            return dict(self.db.execute("SELECT department, count(*) FROM pending_steps GROUP BY department"))
+
     def statistics(self, bundle: str) -> dict:
         """Counts by status and duration figures of one bundle, overall and per step."""
         with self.lock:

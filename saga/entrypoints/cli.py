@@ -1,6 +1,7 @@
 """`lifeevents`: the operators' command line. It talks to the coordinator's Operations API.
 
     lifeevents list [--bundle B] [--status S] [--department D] [--overdue]
+    lifeevents queue [--department D] [--overdue]
     lifeevents timeline APPLICATION_ID
     lifeevents replay APPLICATION_ID (--version N | --at ISO-TIME)
     lifeevents rebuild
@@ -68,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     listing.add_argument("--overdue", action="store_true")
     listing.add_argument("--page-size", type=int, default=50)
     listing.add_argument("--page", default="", help="a page token from an earlier listing")
+    queue = commands.add_parser("queue", help="pending steps per department, oldest first")
+    queue.add_argument("--department", default="")
+    queue.add_argument("--overdue", action="store_true")
     for name in ("timeline", "history"):
         commands.add_parser(name, help="every event of one application").add_argument("application_id")
     replay = commands.add_parser("replay", help="an application as it was at a version or a moment")
@@ -118,6 +122,14 @@ def _run(args, stub, metadata) -> int:
                                                          if response.next_page_token else "")
         _emit(args, response, _table(rows, ["application", "bundle", "status", "submitted", "overdue", "pending"])
               + more)
+    elif args.command == "queue":
+        response = stub.ListPendingSteps(ops.ListPendingStepsRequest(department=args.department,
+                                                                     overdue_only=args.overdue), **call)
+        rows = [[p.department, p.application_id, p.step, _when(p.since), _when(p.overdue_since)]
+                for p in response.steps]
+        counts = ", ".join(f"{d} {n}" for d, n in sorted(response.per_department.items())) or "nothing pending"
+        _emit(args, response, _table(rows, ["department", "application", "step", "sent", "overdue since"])
+              + f"\npending per department: {counts}")
     elif args.command in ("timeline", "history"):
         history = stub.GetHistory(ops.GetHistoryRequest(application_id=args.application_id), **call)
         rows = [[e.version, _when(e.occurred_at), e.type, e.step, e.department, e.operator] for e in history.events]

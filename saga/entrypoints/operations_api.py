@@ -93,6 +93,19 @@ class OperationsServicer(ops_grpc.OperationsServicer):
         return response
 
     @operator_call
+    def ListPendingSteps(self, request, context, operator):
+        self.read_models.follow(self.coordinator.recorder, self.coordinator.mapper)
+        response = ops.ListPendingStepsResponse(per_department=self.read_models.pending_per_department())
+        for row in self.read_models.pending_steps(request.department, request.overdue_only,
+                                                  min(request.limit or 500, 5000)):
+            step = response.steps.add(application_id=row["application_id"], step=row["step"],
+                                      department=row["department"])
+            step.since.FromDatetime(dt.datetime.fromisoformat(row["since"]))
+            if row["overdue_since"]:
+                step.overdue_since.FromDatetime(dt.datetime.fromisoformat(row["overdue_since"]))
+        return response
+
+    @operator_call
     def GetHistory(self, request, context, operator):
         application = self._application(request.application_id, context)
         departments = {s.id: s.department for s in application.steps.values()}

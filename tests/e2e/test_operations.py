@@ -112,3 +112,9 @@ def test_a_step_action_needs_a_reason_and_a_wrong_token_is_refused(operations, c
     with pytest.raises(grpc.RpcError) as err:
         operations.ListApplications(ops.ListApplicationsRequest(), metadata=(("authorization", "Bearer nope"),))
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+def test_the_cli_lists_department_queues(running_suite, completed):
+    queue = cli(running_suite, "queue", "--department", "health")
+    assert queue.returncode == 0, queue.stderr
+    assert "pending per department:" in queue.stdout.splitlines()[-1]

@@ -44,6 +44,9 @@ def test_read_models_apply_each_event_once_and_rebuild_to_the_same_rows(coordina
     assert total == 2 and {r["application_id"]: r["status"] for r in rows} == {done: "COMPLETED",
                                                                                str(running): "IN_PROGRESS"}
     assert models.applications(department="health")[1] == 1
+    assert [(r["application_id"], r["step"]) for r in models.pending_steps("health")] == [
+        (str(running), "birth_certificate")]
+    assert models.pending_per_department() == {"health": 1} and models.pending_steps(overdue_only=True) == []
     assert models.statistics("newborn")["by_status"] == {"COMPLETED": 1, "IN_PROGRESS": 1}
     before = models.snapshot()
     progress = []
