@@ -254,12 +254,13 @@ class Application(Aggregate):
                 f"DISPATCHED step; {step_id} is {step.status} and the application {self.status}")
         return step
 
-    def retry(self, step_id: str, operator: str, reason: str, now: dt.datetime,
-              new_command_id: Callable[[], str] = lambda: str(uuid.uuid4())) -> Dispatch:
-        """Send the step again with a new command id: the application goes on as if it had just started it."""
+    def retry(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> Dispatch:
+        """Send the step again, under the same command id: a department that did the work but whose
+        answer was lost answers what it recorded (a new id would be refused as a second card or
+        certificate), and one that never got it does it now."""
         step = self._operable(step_id, "a retry")
         due_at = now + dt.timedelta(seconds=step.time_limit_s)
-        self.retry_step(step_id, new_command_id(), self.resolve_inputs(step), now, due_at, self.bundle, step.department,
+        self.retry_step(step_id, step.command_id, self.resolve_inputs(step), now, due_at, self.bundle, step.department,
                         step.action, min(now + dt.timedelta(seconds=step.retry_after_s), due_at), operator, reason)
         return self.dispatch_of(step)
 
