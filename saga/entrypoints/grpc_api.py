@@ -177,10 +177,12 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
                    [("application_id", "no such application")])
 
 
-def build_server(coordinator: Coordinator, address: str, max_workers: int = 32,
+def build_server(coordinator: Coordinator, address: str, max_workers: int = 256,
                  operations=None) -> tuple[grpc.Server, int]:
     """A grpcio server with the Applications API, the Operations API (when given), health checking
-    and reflection; returns it and its port."""
+    and reflection; returns it and its port. Every open Watch holds a worker thread (idle, waiting
+    for events) for as long as its application runs, so the pool is large: with 32, fifty
+    applicants watching made Submit wait for a free thread."""
     from lifeevents.v1 import operations_pb2, operations_pb2_grpc
 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="grpc"))
