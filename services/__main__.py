@@ -8,15 +8,12 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import importlib  # noqa: E402
 import sys  # noqa: E402
 
 from lifeevents.endpoints import DEPARTMENTS  # noqa: E402
-from services.common.departments import service_class_name, service_module  # noqa: E402
 from services.common.runner import run  # noqa: E402
 
 if __name__ == "__main__":
     if len(sys.argv) != 2 or sys.argv[1] not in DEPARTMENTS:
         sys.exit(f"usage: python -m services {{{'|'.join(DEPARTMENTS)}}}")
-    department = sys.argv[1]
-    run(getattr(importlib.import_module(service_module(department)), service_class_name(department)), department)
+    run(sys.argv[1])
