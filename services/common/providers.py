@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 class DepartmentRegister(DependencyProvider):
     """Gives each worker the department's domain object, built by `domain` over the department's
-    SQLite register (`<data dir>/<department>.sqlite`), with the demo seed loaded where it is missing."""
+    SQLite register (`<data dir>/<department>.sqlite`). Where the config sets LIFEEVENTS_LOAD_SEED
+    (`make run`, the tests), the demo seed is loaded first; production leaves it out."""
 
     def __init__(self, domain: Callable[[SqliteRegister], Department]):
         self.domain = domain
@@ -29,8 +30,9 @@ class DepartmentRegister(DependencyProvider):
     def setup(self):
         name = self.container.service_name
         self.department = self.domain(SqliteRegister(Path(config[settings.DATA_DIR]) / f"{name}.sqlite"))
-        added = load_seed_file(self.department)
-        log.info("%s demo seed: %d record set(s) added", name, added)
+        if config.get(settings.LOAD_SEED):
+            added = load_seed_file(self.department)
+            log.info("%s demo seed: %d record set(s) added", name, added)
 
     def stop(self):
         if self.department is not None:

@@ -1,8 +1,8 @@
 """A department process's settings: one nameko config, built once from the environment.
 
 The nameko layer reads `nameko.config` (set by services/common/runner.py from this); nothing else
-under services/ reads the environment. Fault injection is off unless its key is set, so a production
-configuration, which leaves it out, has none.
+under services/ reads the environment. Fault injection and the demo seed are off unless their key
+is set, so a production configuration, which leaves both out, has neither.
 """
 from __future__ import annotations
 
@@ -19,11 +19,25 @@ DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
 AMQP_PREFIX = "LIFEEVENTS_AMQP_PREFIX"  # prefix of every exchange and queue
 DATA_DIR = "LIFEEVENTS_DATA_DIR"  # where the department's register lives
 FAULTS_FILE = "LIFEEVENTS_FAULTS_FILE"  # fault-injection rules: tests and rehearsals only
+LOAD_SEED = "LIFEEVENTS_LOAD_SEED"  # load services/<department>/seed.yaml: `make run` and the tests only
+
+_YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value the department cannot use."""
 
 
 def kombu_uri(amqp_uri: str) -> str:
     # pika writes the default vhost as %2F; kombu wants an empty path segment after the slash.
     return amqp_uri.replace("/%2F", "//") if amqp_uri.endswith("/%2F") else amqp_uri
+
+
+def flag(environ: Mapping[str, str], name: str) -> bool:
+    value = (environ.get(name) or "").strip().lower()
+    if value not in _YES | _NO:
+        raise SettingError(f"{name}={environ[name]!r}: say 1 or 0")
+    return value in _YES
 
 
 def from_environment(department: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
@@ -39,4 +53,6 @@ def from_environment(department: str, environ: Mapping[str, str] = os.environ) -
     }
     if environ.get(FAULTS_FILE):
         settings[FAULTS_FILE] = environ[FAULTS_FILE]
+    if flag(environ, LOAD_SEED):
+        settings[LOAD_SEED] = True
     return settings

@@ -1,5 +1,5 @@
 """How a department process is wired: its settings come from the environment once, production leaves
-fault injection out, and each service declares its providers and entrypoint itself."""
+fault injection and the demo seed out, and each service declares its providers and entrypoint itself."""
 import ast
 from pathlib import Path
 
@@ -12,21 +12,27 @@ from services.common.departments import service_class_name
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_a_production_environment_gives_no_fault_injection():
+def test_a_production_environment_gives_no_fault_injection_and_no_demo_seed():
     config = settings.from_environment("tax", {"LIFEEVENTS_AMQP_URI": "amqp://u:p@broker:5672/%2F"})
-    assert settings.FAULTS_FILE not in config
+    assert settings.FAULTS_FILE not in config and settings.LOAD_SEED not in config
     assert config["AMQP_URI"] == "amqp://u:p@broker:5672//"
     assert config["GRPC_BIND_PORT"] == DEFAULT_GRPC_PORTS["tax"]
     assert config[settings.AMQP_PREFIX] == "lifeevents"
 
 
-def test_a_test_environment_turns_it_on_and_moves_the_port_prefix_and_data_dir(tmp_path):
+def test_a_test_environment_turns_both_on_and_moves_the_port_prefix_and_data_dir(tmp_path):
     config = settings.from_environment("tax", {
-        "LIFEEVENTS_FAULTS_FILE": str(tmp_path / "faults.json"),
+        "LIFEEVENTS_FAULTS_FILE": str(tmp_path / "faults.json"), "LIFEEVENTS_LOAD_SEED": "1",
         "LIFEEVENTS_TAX_GRPC_PORT": "41007", "LIFEEVENTS_AMQP_PREFIX": "test-1", "LIFEEVENTS_DATA_DIR": str(tmp_path)})
-    assert config[settings.FAULTS_FILE] == str(tmp_path / "faults.json")
+    assert config[settings.FAULTS_FILE] == str(tmp_path / "faults.json") and config[settings.LOAD_SEED] is True
     assert (config["GRPC_BIND_PORT"], config[settings.AMQP_PREFIX], config[settings.DATA_DIR]) == \
         (41007, "test-1", str(tmp_path))
+    assert settings.LOAD_SEED not in settings.from_environment("tax", {"LIFEEVENTS_LOAD_SEED": "0"})
+
+
+def test_a_seed_flag_that_is_neither_yes_nor_no_is_named():
+    with pytest.raises(settings.SettingError, match="LIFEEVENTS_LOAD_SEED"):
+        settings.from_environment("tax", {"LIFEEVENTS_LOAD_SEED": "maybe"})
 
 
 def service_class(department: str) -> ast.ClassDef:
