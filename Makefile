@@ -24,8 +24,9 @@ install: $(VENV)/.installed .protos.stamp
 
 protos: .protos.stamp
 
+# The departments start with the demo seed (services/*/seed.yaml), so `make demo` names people who exist.
 run: install
-	$(PY) -m deploy.run
+	LIFEEVENTS_LOAD_SEED=1 $(PY) -m deploy.run
 
 demo: install
 	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE)

@@ -20,7 +20,7 @@ from urllib.parse import urlparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from lifeevents.endpoints import DEFAULT_GRPC_PORTS, DEPARTMENTS, port_variable
+from lifeevents.endpoints import DEPARTMENTS, grpc_port
 
 ROOT = Path(__file__).resolve().parent.parent
 _COLOURS = ("\033[36m", "\033[33m", "\033[35m", "\033[32m", "\033[34m", "\033[31m")
@@ -141,7 +141,7 @@ class Suite:
         """Wait until each named process serves: a department's gRPC port is open, the coordinator is SERVING."""
         deadline = time.monotonic() + timeout
         for department in (n for n in names if n != "coordinator"):
-            port = int(self.env.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
+            port = grpc_port(department, self.env)
             while not reachable("127.0.0.1", port, 0.2):
                 self._check_alive()
                 if time.monotonic() > deadline:

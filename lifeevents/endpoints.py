@@ -1,20 +1,39 @@
-"""Where each department's gRPC query API listens: 127.0.0.1 and a fixed default port,
-overridden by LIFEEVENTS_<DEPARTMENT>_GRPC_PORT."""
+"""The departments of the suite and where each one's gRPC query API listens.
+
+The one list of departments is the catalogue, `bundles/departments.yaml` (or the file named by
+LIFEEVENTS_CATALOGUE, as for the coordinator): its departments, in its order, each on the
+`grpc_port` it declares there, at 127.0.0.1. LIFEEVENTS_<DEPARTMENT>_GRPC_PORT moves one.
+"""
 from __future__ import annotations
 
 import os
+from pathlib import Path
+from typing import Mapping
 
-DEFAULT_GRPC_PORTS = {
-    "health": 50061,
-    "civil_registration": 50062,
-    "medical_insurance": 50063,
-    "social_security": 50064,
-    "market_regulation": 50065,
-    "seals": 50066,
-    "tax": 50067,
-    "housing_fund": 50068,
-}
-# Every department of the suite, in a stable order.
+import yaml
+
+CATALOGUE_FILE = Path(__file__).resolve().parents[1] / "bundles" / "departments.yaml"
+
+
+class CatalogueError(ValueError):
+    """The catalogue does not say which departments there are or where they listen."""
+
+
+def catalogue_ports(path: Path) -> dict[str, int]:
+    """Each department of the catalogue at `path` and the gRPC port it declares, in catalogue order."""
+    departments = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("departments") or {}
+    ports = {}
+    for name, entry in departments.items():
+        if not isinstance((entry or {}).get("grpc_port"), int):
+            raise CatalogueError(f"{path}: departments.{name}.grpc_port: a port number is required")
+        ports[name] = entry["grpc_port"]
+    if len(set(ports.values())) != len(ports):
+        raise CatalogueError(f"{path}: two departments declare the same grpc_port")
+    return ports
+
+
+DEFAULT_GRPC_PORTS = catalogue_ports(Path(os.environ.get("LIFEEVENTS_CATALOGUE") or CATALOGUE_FILE))
+# Every department of the suite, in the catalogue's order.
 DEPARTMENTS = tuple(DEFAULT_GRPC_PORTS)
 
 
@@ -22,8 +41,8 @@ def port_variable(department: str) -> str:
     return f"LIFEEVENTS_{department.upper()}_GRPC_PORT"
 
 
-def grpc_port(department: str) -> int:
-    return int(os.environ.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
+def grpc_port(department: str, environ: Mapping[str, str] = os.environ) -> int:
+    return int(environ.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
 
 
 def grpc_address(department: str) -> str:

@@ -4,14 +4,18 @@ from nameko_grpc.entrypoint import Grpc
 from lifeevents.departments.v1 import civil_registration_pb2 as pb
 from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
 from services.civil_registration.domain import CivilRegistration
-from services.common.nameko_glue import DepartmentService, as_message
+from services.common.messaging import ResultPublisher, decide, handles_commands
+from services.common.providers import DepartmentRegister, FaultInjection
+from services.common.queries import AnswersLookups, as_message
 
 grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
 
 
-class CivilRegistrationService(DepartmentService):
+class CivilRegistrationService(AnswersLookups):
     name = "civil_registration"
-    domain = CivilRegistration
+    department = DepartmentRegister(CivilRegistration)  # the domain over its register
+    results = ResultPublisher()
+    faults = FaultInjection()  # no rules unless the config names a faults file
 
     @grpc
     def GetPerson(self, request, context):
@@ -23,3 +27,7 @@ class CivilRegistrationService(DepartmentService):
         if household is not None:
             household = {**household, "members": [self.department.person(m) for m in household["members"]]}
         return as_message(household, pb.Household, f"household for {request.household_no or request.member_id!r}")
+
+    @handles_commands
+    def on_command(self, body, delivery):
+        self.results.send(decide(self.department, body, delivery, self.faults))

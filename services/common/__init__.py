@@ -1,1 +1,4 @@
-"""What every department shares: the domain base (no nameko) and the thin nameko layer."""
+"""What every department shares. Without nameko: the domain base (`domain.py`), employer accounts
+(`companies.py`), the SQLite register, the demo seed, fault rules and settings. The thin nameko
+layer: `messaging.py` (command entrypoint, result publisher), `providers.py` (the register, fault
+injection), `queries.py` (gRPC), `runner.py`."""

@@ -1,6 +1,7 @@
 """Fault injection for a department process: make chosen commands fail like a real fault would.
 
-Off unless LIFEEVENTS_FAULTS_FILE names a JSON file. The file holds a list of rules; a rule
+Off unless the department's config names a JSON file in LIFEEVENTS_FAULTS_FILE (only tests and
+rehearsals set it; the FaultInjection provider reads it). The file holds a list of rules; a rule
 matches a command by department, optionally action and input values, and fails its first
 `deliveries` deliveries (every delivery if omitted) with `error`:
 
@@ -14,7 +15,6 @@ suite takes new rules without a restart.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Mapping
 
@@ -28,11 +28,6 @@ class FaultRules:
         self._path = path
         self._stamp: float | None = None
         self._rules: list[dict] = []
-
-    @classmethod
-    def from_environment(cls) -> "FaultRules":
-        value = os.environ.get("LIFEEVENTS_FAULTS_FILE")
-        return cls(Path(value) if value else None)
 
     def _current(self) -> list[dict]:
         if self._path is None:

@@ -3,15 +3,19 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import health_pb2 as pb
 from lifeevents.departments.v1 import health_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentService, as_message
+from services.common.messaging import ResultPublisher, decide, handles_commands
+from services.common.providers import DepartmentRegister, FaultInjection
+from services.common.queries import AnswersLookups, as_message
 from services.health.domain import Health
 
 grpc = Grpc.implementing(pb_grpc.HealthRegisterStub)
 
 
-class HealthService(DepartmentService):
+class HealthService(AnswersLookups):
     name = "health"
-    domain = Health
+    department = DepartmentRegister(Health)  # the domain over its register
+    results = ResultPublisher()
+    faults = FaultInjection()  # no rules unless the config names a faults file
 
     @grpc
     def GetBirthCertificate(self, request, context):
@@ -23,3 +27,7 @@ class HealthService(DepartmentService):
         record = self.department.vaccination_record(request.number, request.birth_certificate_no)
         return as_message(record, pb.VaccinationRecord,
                           f"vaccination record for {request.number or request.birth_certificate_no!r}")
+
+    @handles_commands
+    def on_command(self, body, delivery):
+        self.results.send(decide(self.department, body, delivery, self.faults))

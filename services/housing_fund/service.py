@@ -3,17 +3,25 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import housing_fund_pb2 as pb
 from lifeevents.departments.v1 import housing_fund_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentService, as_message
+from services.common.messaging import ResultPublisher, decide, handles_commands
+from services.common.providers import DepartmentRegister, FaultInjection
+from services.common.queries import AnswersLookups, as_message
 from services.housing_fund.domain import HousingFund
 
 grpc = Grpc.implementing(pb_grpc.HousingFundRegisterStub)
 
 
-class HousingFundService(DepartmentService):
+class HousingFundService(AnswersLookups):
     name = "housing_fund"
-    domain = HousingFund
+    department = DepartmentRegister(HousingFund)  # the domain over its register
+    results = ResultPublisher()
+    faults = FaultInjection()  # no rules unless the config names a faults file
 
     @grpc
     def GetEmployerAccount(self, request, context):
         return as_message(self.department.employer(request.credit_code), pb.EmployerAccount,
                           f"housing fund account of {request.credit_code!r}")
+
+    @handles_commands
+    def on_command(self, body, delivery):
+        self.results.send(decide(self.department, body, delivery, self.faults))

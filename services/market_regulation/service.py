@@ -3,17 +3,25 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import market_regulation_pb2 as pb
 from lifeevents.departments.v1 import market_regulation_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentService, as_message
+from services.common.messaging import ResultPublisher, decide, handles_commands
+from services.common.providers import DepartmentRegister, FaultInjection
+from services.common.queries import AnswersLookups, as_message
 from services.market_regulation.domain import MarketRegulation
 
 grpc = Grpc.implementing(pb_grpc.MarketRegisterStub)
 
 
-class MarketRegulationService(DepartmentService):
+class MarketRegulationService(AnswersLookups):
     name = "market_regulation"
-    domain = MarketRegulation
+    department = DepartmentRegister(MarketRegulation)  # the domain over its register
+    results = ResultPublisher()
+    faults = FaultInjection()  # no rules unless the config names a faults file
 
     @grpc
     def GetCompany(self, request, context):
         return as_message(self.department.company(request.credit_code), pb.Company,
                           f"company {request.credit_code!r}")
+
+    @handles_commands
+    def on_command(self, body, delivery):
+        self.results.send(decide(self.department, body, delivery, self.faults))

@@ -3,15 +3,19 @@ from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import medical_insurance_pb2 as pb
 from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
-from services.common.nameko_glue import DepartmentService, as_message
+from services.common.messaging import ResultPublisher, decide, handles_commands
+from services.common.providers import DepartmentRegister, FaultInjection
+from services.common.queries import AnswersLookups, as_message
 from services.medical_insurance.domain import MedicalInsurance
 
 grpc = Grpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
 
 
-class MedicalInsuranceService(DepartmentService):
+class MedicalInsuranceService(AnswersLookups):
     name = "medical_insurance"
-    domain = MedicalInsurance
+    department = DepartmentRegister(MedicalInsurance)  # the domain over its register
+    results = ResultPublisher()
+    faults = FaultInjection()  # no rules unless the config names a faults file
 
     @grpc
     def GetEnrolment(self, request, context):
@@ -22,3 +26,7 @@ class MedicalInsuranceService(DepartmentService):
     def GetMedicalInsuranceEmployer(self, request, context):
         return as_message(self.department.employer(request.credit_code), pb.MedicalInsuranceEmployer,
                           f"employer {request.credit_code!r}")
+
+    @handles_commands
+    def on_command(self, body, delivery):
+        self.results.send(decide(self.department, body, delivery, self.faults))

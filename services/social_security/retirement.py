@@ -1,9 +1,16 @@
-"""Retirement age and pension from rules given as data (retirement_rules.yaml). Pure functions."""
+"""Retirement age and pension from rules given as data (retirement_rules.yaml). Pure functions,
+once the rules are read."""
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping
+
+import yaml
+
+# The statutory rules the bureau applies (the 2025 reform of the retirement age).
+STATUTORY_RULES = Path(__file__).with_name("retirement_rules.yaml")
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,10 @@ class RetirementRules:
             tuple(sorted((int(r["from_year"]), float(r["years"])) for r in data["minimum_contribution_years"])),
             float(data["pension_base_yuan_per_month"]),
             {int(age): int(months) for age, months in data["annuity_divisors"].items()})
+
+    @classmethod
+    def from_file(cls, path: Path = STATUTORY_RULES) -> "RetirementRules":
+        return cls.from_data(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     def category_of(self, sex: str, post_type: str) -> str:
         if sex == "male":

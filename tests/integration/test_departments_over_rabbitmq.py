@@ -32,10 +32,11 @@ MOTHER = "370202199205140022"
 class Department:
     """One department process with its own data dir, port and queues, plus a pika client to talk to it."""
 
-    def __init__(self, name: str, topology: Topology, data_dir: Path):
+    def __init__(self, name: str, topology: Topology, data_dir: Path, seed: bool = True):
         self.name, self.topology, self.port = name, topology, free_port()
         env = {**os.environ, "LIFEEVENTS_AMQP_URI": AMQP_URI, "LIFEEVENTS_AMQP_PREFIX": topology.prefix,
-               "LIFEEVENTS_DATA_DIR": str(data_dir), port_variable(name): str(self.port), "PYTHONPATH": str(ROOT)}
+               "LIFEEVENTS_DATA_DIR": str(data_dir), port_variable(name): str(self.port), "PYTHONPATH": str(ROOT),
+               "LIFEEVENTS_LOAD_SEED": "1" if seed else "0"}
         self.log = open(data_dir / f"{name}.log", "w")
         self.process = subprocess.Popen([sys.executable, "-m", "services", name], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
@@ -156,3 +157,19 @@ def test_social_security_issues_one_card_per_person(department):
     assert result.outcome == COMPLETED
     assert department.registers.card(child).card_no == result.outputs["card_no"]
     assert department.ask("apply_card", inputs).outcome == REJECTED
+
+
+def test_a_department_in_production_configuration_starts_without_the_demo_seed(tmp_path):
+    topology = private_topology()
+    production = Department("civil_registration", topology, tmp_path, seed=False)
+    try:
+        with pytest.raises(grpc.RpcError) as err:
+            production.registers.person(MOTHER)
+        assert err.value.code() == grpc.StatusCode.NOT_FOUND
+        inputs = {"birth_certificate_no": "Q000000002", "mother_id": MOTHER, "child_name": unique_child_name(),
+                  "child_sex": "female", "birth_date": BIRTH.isoformat()}
+        refused = production.ask("register_birth", inputs)
+        assert refused.outcome == REJECTED and "not in the civil register" in refused.reason
+    finally:
+        production.stop()
+        delete_topology(topology)

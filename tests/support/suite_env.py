@@ -17,6 +17,7 @@ def private_suite_env(topology, data_dir) -> tuple[dict, dict]:
         "LIFEEVENTS_EVENT_STORE": "sqlite",
         "LIFEEVENTS_CLOCK_OFFSET_FILE": str(data_dir / "clock-offset-seconds"),
         "LIFEEVENTS_FAULTS_FILE": str(data_dir / "faults.json"),
+        "LIFEEVENTS_LOAD_SEED": "1",
         **{port_variable(d): str(p) for d, p in ports.items()},
     }
     return env, {d: f"127.0.0.1:{p}" for d, p in ports.items()}

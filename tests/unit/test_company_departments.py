@@ -1,13 +1,12 @@
 """The departments a company deals with: market regulation, seals, tax, housing fund, and the
 employer side of social and medical insurance."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import yaml
 
 from lifeevents.identifiers import parse_credit_code
 from services.common.domain import InMemoryRegister
+from services.common.seed import load_seed_file
 from services.housing_fund.domain import HousingFund
 from services.market_regulation.domain import MarketRegulation
 from services.medical_insurance.domain import MedicalInsurance
@@ -15,7 +14,6 @@ from services.seals.domain import Seals
 from services.social_security.domain import SocialSecurity
 from services.tax.domain import Tax
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 22)
 COFFEE, OWES_TAX = "91370202900000014F", "91110105900000022A"
 COMPANY = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
@@ -25,9 +23,7 @@ COMPANY = {"company_name": "青岛栈桥文化传媒有限公司", "company_type
 
 def seeded(cls):
     department = cls(InMemoryRegister(), today=lambda: TODAY)
-    seed = ROOT / "services" / department.name / "seed.yaml"
-    if seed.exists():
-        department.load_seed(yaml.safe_load(seed.read_text(encoding="utf-8")))
+    load_seed_file(department)
     return department
 
 

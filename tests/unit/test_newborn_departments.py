@@ -1,18 +1,16 @@
 """The newborn departments' rules, each over the in-memory register with a fixed date."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import yaml
 
 from lifeevents.identifiers import make_resident_id, parse_resident_id
 from services.civil_registration.domain import CivilRegistration
 from services.common.domain import Department, InMemoryRegister, Inputs, Refusal, UnknownAction
+from services.common.seed import load_seed_file
 from services.health.domain import Health
 from services.medical_insurance.domain import MedicalInsurance
 from services.social_security.domain import SocialSecurity
 
-ROOT = Path(__file__).resolve().parents[2]
 TODAY = dt.date(2026, 11, 22)
 MOTHER, FATHER = "370202199205140022", "370202199003070011"
 BIRTH = {"mother_id": MOTHER, "mother_name": "李秀英", "child_name": "王小禾", "child_sex": "female",
@@ -31,7 +29,7 @@ def health():
 @pytest.fixture
 def civil():
     civil = department(CivilRegistration)
-    civil.load_seed(yaml.safe_load((ROOT / "services/civil_registration/seed.yaml").read_text(encoding="utf-8")))
+    assert load_seed_file(civil) > 0
     return civil
 
 
@@ -93,9 +91,12 @@ def test_civil_registration_refuses_unknown_parents_and_repeats(civil):
 
 
 def test_seed_loading_is_idempotent(civil):
-    seed = yaml.safe_load((ROOT / "services/civil_registration/seed.yaml").read_text(encoding="utf-8"))
-    assert civil.load_seed(seed) == 0
+    assert load_seed_file(civil) == 0
     assert civil.person("11010519491231002X")["sex"] == "female"
+
+
+def test_a_department_without_a_seed_file_starts_empty(health):
+    assert load_seed_file(health) == 0 and health.register.records == {}
 
 
 def test_medical_insurance_covers_from_birth_within_ninety_days():

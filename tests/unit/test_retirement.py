@@ -1,18 +1,16 @@
 """Retirement age and pension from the rules file, and the retirement actions of three departments."""
 import datetime as dt
-from pathlib import Path
 
 import pytest
-import yaml
 
 from services.common.domain import InMemoryRegister
+from services.common.seed import load_seed_file
 from services.housing_fund.domain import HousingFund
 from services.medical_insurance.domain import MedicalInsurance
 from services.social_security.domain import SocialSecurity
 from services.social_security.retirement import RetirementRules
 
-ROOT = Path(__file__).resolve().parents[2]
-RULES = RetirementRules.from_data(yaml.safe_load((ROOT / "services/social_security/retirement_rules.yaml").read_text()))
+RULES = RetirementRules.from_file()
 TODAY = dt.date(2026, 11, 22)
 
 
@@ -37,7 +35,7 @@ def test_minimum_years_rise_from_2030_and_the_pension_formula():
 
 def seeded(cls, **kwargs):
     department = cls(InMemoryRegister(), today=lambda: TODAY, **kwargs)
-    department.load_seed(yaml.safe_load((ROOT / "services" / department.name / "seed.yaml").read_text()))
+    assert load_seed_file(department) > 0
     return department
 
 

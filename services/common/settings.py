@@ -1,0 +1,58 @@
+"""A department process's settings: one nameko config, built once from the environment.
+
+The nameko layer reads `nameko.config` (set by services/common/runner.py from this); nothing else
+under services/ reads the environment. Fault injection and the demo seed are off unless their key
+is set, so a production configuration, which leaves both out, has neither.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from lifeevents.endpoints import grpc_port
+
+DEFAULT_AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/%2F"
+DEFAULT_DATA_DIR = Path(__file__).resolve().parents[2] / "var"
+
+# Our keys in the nameko config, named as the environment variables they come from.
+AMQP_PREFIX = "LIFEEVENTS_AMQP_PREFIX"  # prefix of every exchange and queue
+DATA_DIR = "LIFEEVENTS_DATA_DIR"  # where the department's register lives
+FAULTS_FILE = "LIFEEVENTS_FAULTS_FILE"  # fault-injection rules: tests and rehearsals only
+LOAD_SEED = "LIFEEVENTS_LOAD_SEED"  # load services/<department>/seed.yaml: `make run` and the tests only
+
+_YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
+
+
+class SettingError(ValueError):
+    """An environment variable holds a value the department cannot use."""
+
+
+def kombu_uri(amqp_uri: str) -> str:
+    # pika writes the default vhost as %2F; kombu wants an empty path segment after the slash.
+    return amqp_uri.replace("/%2F", "//") if amqp_uri.endswith("/%2F") else amqp_uri
+
+
+def flag(environ: Mapping[str, str], name: str) -> bool:
+    value = (environ.get(name) or "").strip().lower()
+    if value not in _YES | _NO:
+        raise SettingError(f"{name}={environ[name]!r}: say 1 or 0")
+    return value in _YES
+
+
+def from_environment(department: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
+    """The nameko config of `department`'s process."""
+    settings: dict[str, Any] = {
+        "AMQP_URI": kombu_uri(environ.get("LIFEEVENTS_AMQP_URI") or DEFAULT_AMQP_URI),
+        "SERIALIZER": "json",
+        "ACCEPT": ["protobuf", "json"],
+        "GRPC_BIND_HOST": "127.0.0.1",
+        "GRPC_BIND_PORT": grpc_port(department, environ),
+        AMQP_PREFIX: environ.get(AMQP_PREFIX) or "lifeevents",
+        DATA_DIR: environ.get(DATA_DIR) or str(DEFAULT_DATA_DIR),
+    }
+    if environ.get(FAULTS_FILE):
+        settings[FAULTS_FILE] = environ[FAULTS_FILE]
+    if flag(environ, LOAD_SEED):
+        settings[LOAD_SEED] = True
+    return settings
