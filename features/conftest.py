@@ -295,10 +295,10 @@ def twenty_days_pass(coordinator_clock):
     coordinator_clock.advance(days=20, seconds=1)
 
 
-@when(parsers.parse('a creditor objects that "{reason}"'))
-def creditor_objects(applicant, submission, reason):
-    applicant.stub.Object(pb.ObjectRequest(application_id=submission["application_id"], objector="债权人 青岛某供应商",
-                                           reason=reason), timeout=10)
+@when(parsers.parse('{objector} objects in the role {role} that "{reason}"'))
+def objects(applicant, submission, objector, role, reason):
+    applicant.stub.Object(pb.ObjectRequest(application_id=submission["application_id"], objector=objector,
+                                           objector_role=role, reason=reason), timeout=10)
 
 
 @then("an objection now is refused as FAILED_PRECONDITION")
@@ -307,6 +307,13 @@ def objection_refused(applicant, submission):
         applicant.stub.Object(pb.ObjectRequest(application_id=submission["application_id"], objector="x",
                                                reason="late"), timeout=10)
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+@then(parsers.parse("its history records the objection by {objector} in the role {role}"))
+def objection_in_history(operator, submission, objector, role):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=submission["application_id"]))
+    [objection] = [json.loads(e.payload_json) for e in history.events if e.type == "ObjectionRaised"]
+    assert (objection["objector"], objection["objector_role"]) == (objector, role), objection
 
 
 @then("the market register shows the company active")

@@ -17,9 +17,10 @@ Feature: Simplified deregistration (简易注销) — a 20-day public notice; an
     And a deregistration form for that company giving only its code, its legal representative and a reason
     When the deregistration_simplified bundle is submitted
     And step notice_period is WAITING until twenty days after the notice
-    And a creditor objects that "货款 86,000 元未结清"
+    And 青岛某供应商 objects in the role 债权人 that "货款 86,000 元未结清"
     Then the application reaches REJECTED
     And step notice_period is REJECTED with a reason mentioning "货款 86,000 元未结清"
+    And its history records the objection by 青岛某供应商 in the role 债权人
     And the market register shows the company active
 
   Scenario: No objection is taken once the notice period is over
