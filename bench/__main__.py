@@ -12,15 +12,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from deploy.suite import Suite
-from lifeevents.v1 import applications_pb2 as pb
+from deploy.local import AMQP_URI, PrivateSuite
+from lifeevents.client import ApplicantClient
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.rabbitmq import command_message
 from saga.config import Config
 from saga.domain.model import Dispatch
-from tests.support.broker import AMQP_URI, delete_topology, private_topology
-from tests.support.clients import ApplicantClient
-from tests.support.suite_env import private_suite_env
 
 from bench import load, memory, raw_limits
 from bench.figures import broker_limit, message_rate
@@ -43,9 +40,8 @@ def critical_path(bundle) -> int:
 
 def typical_command(address: str, application_id: str) -> bytes:
     """The serialized size of a real newborn step command: the first step of a real application."""
-    application = ApplicantClient(address)
-    step = application.get(application_id).steps[0]
-    application.close()
+    with ApplicantClient(address) as applicant:
+        step = applicant.get(application_id).steps[0]
     dispatch = Dispatch(application_id=application_id, bundle="newborn", step=step.id, command_id="0" * 36,
                         department=step.department, action=step.action,
                         inputs={k: "x" * 12 for k in ("mother_id", "mother_name", "father_id", "father_name",
@@ -72,38 +68,34 @@ def main(argv=None) -> None:
     newborn = load_bundles(config.bundles_dir, load_catalogue(config.catalogue_file)).get("newborn")
     messages_per_bundle = 2 * len(newborn.steps)  # a command out and an answer back per step
 
-    topology = private_topology()
     results: dict = {"cores": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
                      "duration_s": args.duration, "event_store": "sqlite", "messages_per_bundle": messages_per_bundle,
                      "steps_per_bundle": len(newborn.steps), "critical_path_steps": critical_path(newborn)}
-    with tempfile.TemporaryDirectory() as data_dir:
-        env, _ = private_suite_env(topology, Path(data_dir))
-        with open(Path(data_dir) / "suite.log", "w") as log, Suite(env, log=log) as suite:
-            address = suite.coordinator_address
-            warm = load.maximum(address, 2, concurrency=4)  # connections, caches, a first command's size
-            first = warm["outcome"].completed_ids[0]
-            applicant = ApplicantClient(address)
+    with tempfile.TemporaryDirectory() as data_dir, PrivateSuite(Path(data_dir)) as suite:
+        address = suite.coordinator_address
+        warm = load.maximum(address, 2, concurrency=4)  # connections, caches, a first command's size
+        first = warm["outcome"].completed_ids[0]
+        with ApplicantClient(address) as applicant:
             results["events_per_bundle"] = applicant.get(first).version
-            applicant.close()
-            print(f"raw limits ({raw_s:.0f}s each) ...", flush=True)
-            results["broker"] = raw_limits.broker_rates(AMQP_URI, topology, typical_command(address, first), raw_s)
-            store_dir = tempfile.mkdtemp(dir=data_dir)
-            results["store"] = raw_limits.store_rate(Config(data_dir=Path(store_dir)).event_store_env(), raw_s)
+        print(f"raw limits ({raw_s:.0f}s each) ...", flush=True)
+        results["broker"] = raw_limits.broker_rates(AMQP_URI, suite.topology, typical_command(address, first), raw_s)
+        store_dir = tempfile.mkdtemp(dir=data_dir)
+        results["store"] = raw_limits.store_rate(Config(data_dir=Path(store_dir)).event_store_env(), raw_s)
 
-            runs = []
-            for rate in rates:
-                print(f"offering {rate:g} bundles/s for {rate_s:.0f}s ...", flush=True)
-                runs.append(load.fixed_rate(address, rate, rate_s))
-            meter = CpuMeter({**{name: p.pid for name, p in suite.processes.items()}, "rabbitmq": rabbitmq_pid()})
-            print(f"maximum with {args.clients} clients for {load_s / 2:.0f}s ...", flush=True)
-            meter.start()
-            best = load.maximum(address, load_s / 2, concurrency=args.clients)
-            results["cpu_ms_per_bundle"] = meter.per_bundle_ms(best["completed"])
-            results["hops_ms_median"] = hops(address, best["outcome"])
-            runs.append(best)
+        runs = []
+        for rate in rates:
+            print(f"offering {rate:g} bundles/s for {rate_s:.0f}s ...", flush=True)
+            runs.append(load.fixed_rate(address, rate, rate_s))
+        meter = CpuMeter({**{name: p.pid for name, p in suite.processes.items()}, "rabbitmq": rabbitmq_pid()})
+        print(f"maximum with {args.clients} clients for {load_s / 2:.0f}s ...", flush=True)
+        meter.start()
+        best = load.maximum(address, load_s / 2, concurrency=args.clients)
+        results["cpu_ms_per_bundle"] = meter.per_bundle_ms(best["completed"])
+        results["hops_ms_median"] = hops(address, best["outcome"])
+        runs.append(best)
+        suite.stop()  # the memory figure is taken with the suite's processes gone, on its settings
         print(f"memory with {args.waiting} waiting applications ...", flush=True)
-        results["memory"] = memory.measure(args.waiting, dict(env))
-    delete_topology(topology)
+        results["memory"] = memory.measure(args.waiting, dict(suite.settings))
 
     broker = results["broker"]
     results["broker_messages_per_s"] = message_rate(broker["publish_per_s"], broker["consume_per_s"])

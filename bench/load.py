@@ -11,8 +11,9 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+from deploy.sample_forms import newborn_form
+from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
-from tests.support.clients import ApplicantClient, newborn_form
 
 from bench.figures import latency_summary
 

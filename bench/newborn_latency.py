@@ -12,11 +12,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.support.suite_env import private_suite_env
-from deploy.suite import Suite
+from deploy.local import PrivateSuite
+from deploy.sample_forms import newborn_form
+from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
-from tests.support.broker import delete_topology, private_topology
-from tests.support.clients import ApplicantClient, newborn_form
 
 
 def measure(address: str, count: int) -> list[float]:
@@ -42,12 +41,8 @@ def main() -> None:
     if args.address:
         timings = measure(args.address, args.count)
     else:
-        topology = private_topology()
-        with tempfile.TemporaryDirectory() as data_dir:
-            env, _ = private_suite_env(topology, Path(data_dir))
-            with open(Path(data_dir) / "suite.log", "w") as log, Suite(env, log=log) as suite:
-                timings = measure(suite.coordinator_address, args.count)
-        delete_topology(topology)
+        with tempfile.TemporaryDirectory() as data_dir, PrivateSuite(Path(data_dir)) as suite:
+            timings = measure(suite.coordinator_address, args.count)
     quantiles = statistics.quantiles(timings, n=10)
     print(f"newborn submit-to-completed over {len(timings)} applications (5 steps, 4 departments, sequential): "
           f"median {statistics.median(timings):.1f} ms, p90 {quantiles[8]:.1f} ms, "

@@ -6,8 +6,7 @@ from __future__ import annotations
 import os
 import statistics
 
-from lifeevents.v1 import applications_pb2 as pb
-from tests.support.clients import ApplicantClient
+from lifeevents.client import ApplicantClient
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

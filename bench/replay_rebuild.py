@@ -15,12 +15,12 @@ from pathlib import Path
 
 from bench.figures import percentile
 from bench.memory import DroppingBus, populate
+from deploy.sample_forms import newborn_form
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.read_models import ReadModels
 from saga.adapters.timers import TimerIndex
 from saga.config import Config
 from saga.coordinator import Coordinator
-from tests.support.clients import newborn_form
 
 ANSWERS = {"birth_certificate": {"birth_certificate_no": "Q1"}, "household_registration": {"child_id": "C1"},
            "vaccination_record": {"vaccination_record_no": "V1"}, "social_security_card": {"card_no": "S1"},

@@ -15,7 +15,8 @@ from lifeevents.identifiers import parse_credit_code, parse_resident_id
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
 from saga.domain.model import Application
-from tests.support.clients import bad_request_fields, newborn_form
+from deploy.sample_forms import newborn_form
+from lifeevents.client import bad_request_fields
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bundles" / "examples"
 
@@ -28,7 +29,7 @@ def submission():
 
 @given(parsers.parse("a registered mother {name} with resident ID {mother_id}"), target_fixture="mother")
 def a_registered_mother(registers, name, mother_id):
-    person = registers.person(mother_id)  # NOT_FOUND here means the scenario names someone the seed lacks
+    person = registers.civil_registration.GetPerson(resident_id=mother_id)  # NOT_FOUND here means the scenario names someone the seed lacks
     assert (person.name, person.sex) == (name, "female"), person
     return {"resident_id": mother_id, "name": name, "registered": True}
 
@@ -38,7 +39,7 @@ def a_registered_mother(registers, name, mother_id):
 def an_unknown_mother(registers, name, mother_id):
     assert parse_resident_id(mother_id).sex == "female"  # a valid ID of a woman: only the register refuses her
     with pytest.raises(grpc.RpcError) as err:
-        registers.person(mother_id)
+        registers.civil_registration.GetPerson(resident_id=mother_id)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
     return {"resident_id": mother_id, "name": name, "registered": False}
 
@@ -156,7 +157,7 @@ def nothing_started(applicant, submission):
 @then("the civil register lists the child in the mother's household with a resident ID carrying the child's birth date")
 def child_in_household(application, registers, form):
     result = {s.id: s for s in application.steps}["household_registration"].result
-    household = registers.household(form["mother_id"])
+    household = registers.civil_registration.GetHousehold(member_id=form["mother_id"])
     assert result["household_no"] == household.household_no
     child = parse_resident_id(result["child_id"])
     assert child.birth_date.isoformat() == form["birth_date"], child
@@ -168,7 +169,7 @@ def child_in_household(application, registers, form):
 
 @then("the civil register lists the child once in the mother's household")
 def child_once_in_household(registers, form):
-    members = registers.household(form["mother_id"]).members
+    members = registers.civil_registration.GetHousehold(member_id=form["mother_id"]).members
     assert [(m.name, m.birth_date) for m in members].count((form["child_name"], form["birth_date"])) == 1
 
 
@@ -176,7 +177,8 @@ def child_once_in_household(registers, form):
 def enrolment_and_card(application, registers, form):
     steps = {s.id: s for s in application.steps}
     child_id = steps["household_registration"].result["child_id"]
-    enrolment, card = registers.enrolment(child_id), registers.card(child_id)
+    enrolment, card = (registers.medical_insurance.GetEnrolment(resident_id=child_id),
+                       registers.social_security.GetCard(resident_id=child_id))
     assert (enrolment.insured_no, enrolment.name) == (steps["medical_insurance"].result["insured_no"],
                                                       form["child_name"])
     assert (card.card_no, card.name, card.mailing_address) == (steps["social_security_card"].result["card_no"],
@@ -245,7 +247,7 @@ def deregistration_order(application):
 
 @then("the market register shows the company cancelled")
 def company_cancelled(registers, company):
-    assert registers.company(company["credit_code"]).status == "cancelled"
+    assert registers.market_regulation.GetCompany(credit_code=company["credit_code"]).status == "cancelled"
 
 
 @given(parsers.parse("a retirement form for {resident_id} with bank account {account}"), target_fixture="form")
@@ -318,7 +320,7 @@ def objection_in_history(operator, submission, objector, role):
 
 @then("the market register shows the company active")
 def company_active(registers, company):
-    assert registers.company(company["credit_code"]).status == "active"
+    assert registers.market_regulation.GetCompany(credit_code=company["credit_code"]).status == "active"
 
 
 @then("the seals were undone before the registration")
@@ -330,7 +332,7 @@ def seals_before_registration(applicant, application):
 @then("the market register shows the new company withdrawn")
 def company_withdrawn(registers, application):
     code = {s.id: s for s in application.steps}["business_registration"].result["credit_code"]
-    assert registers.company(code).status == "withdrawn"
+    assert registers.market_regulation.GetCompany(credit_code=code).status == "withdrawn"
 
 
 # -- faults, dead letters and time limits ------------------------------------------------------

@@ -4,11 +4,11 @@ import textwrap
 
 import pytest
 
-from deploy.suite import Suite
+from deploy.local import PrivateSuite
+from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
-from tests.support.broker import delete_topology, private_topology
-from tests.support.clients import ApplicantClient, DepartmentClients
-from tests.support.suite_env import private_suite_env
+from tests.support.applications import step
+from tests.support.clients import Registers
 
 pytestmark = pytest.mark.e2e
 
@@ -44,11 +44,8 @@ def test_a_bundle_written_as_one_file_runs_end_to_end(tmp_path):
     bundles = tmp_path / "bundles"
     bundles.mkdir()
     (bundles / "seal_replacement.yaml").write_text(SEAL_REPLACEMENT, encoding="utf-8")
-    topology = private_topology()
-    env, addresses = private_suite_env(topology, tmp_path / "data")
-    env["LIFEEVENTS_BUNDLES_DIR"] = str(bundles)
-    with open(tmp_path / "suite.log", "w") as log, Suite(env, log=log) as suite:
-        applicant = ApplicantClient(suite.coordinator_address)
+    with PrivateSuite(tmp_path / "data", LIFEEVENTS_BUNDLES_DIR=str(bundles)) as suite, \
+            ApplicantClient(suite.coordinator_address) as applicant:
         offered = applicant.stub.ListBundles(pb.ListBundlesRequest(), timeout=5).bundles
         assert [b.id for b in offered] == ["seal_replacement"]
         form = applicant.stub.GetForm(pb.GetFormRequest(bundle="seal_replacement"), timeout=5)
@@ -56,12 +53,10 @@ def test_a_bundle_written_as_one_file_runs_end_to_end(tmp_path):
 
         application = applicant.settle(applicant.submit({"credit_code": "91370202900000014F"},
                                                         bundle="seal_replacement"))
-        assert application.status == pb.Application.COMPLETED, (tmp_path / "suite.log").read_text()[-3000:]
-        steps = {s.id: s for s in application.steps}
-        assert steps["cancel_lost_seals"].result["cancelled_seal_set_no"] == "Y20190000417"
-        registers = DepartmentClients(addresses)
-        seal_set = registers.seal_set("91370202900000014F")
-        assert seal_set.status == "active" and seal_set.set_no == steps["engrave_new_seals"].result["seal_set_no"]
+        assert application.status == pb.Application.COMPLETED, suite.log_tail()
+        assert step(application, "cancel_lost_seals").result["cancelled_seal_set_no"] == "Y20190000417"
+        registers = Registers(suite.department_addresses)
+        seal_set = registers.seals.GetSealSet(credit_code="91370202900000014F")
+        assert seal_set.status == "active"
+        assert seal_set.set_no == step(application, "engrave_new_seals").result["seal_set_no"]
         registers.close()
-        applicant.close()
-    delete_topology(topology)

@@ -7,9 +7,11 @@ import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from deploy.sample_forms import newborn_form
+from lifeevents.client import bad_request_fields
 from lifeevents.identifiers import make_resident_id, parse_resident_id
 from lifeevents.v1 import applications_pb2 as pb
-from tests.support.clients import bad_request_fields, newborn_form
+from tests.support.applications import step
 
 pytestmark = pytest.mark.e2e
 STEPS = ["birth_certificate", "vaccination_record", "household_registration", "medical_insurance",
@@ -50,22 +52,27 @@ def test_a_newborn_application_completes_and_every_register_holds_its_effect(app
     assert application.status == pb.Application.COMPLETED
     assert [e.type for e in events][0] == "Submitted" and events[-1].type == "Completed"
     assert [e.version for e in events] == list(range(1, len(events) + 1))
-    steps = {s.id: s for s in application.steps}
-    assert list(steps) == STEPS and all(s.status == pb.Step.COMPLETED for s in steps.values())
+    assert [s.id for s in application.steps] == STEPS
+    assert all(s.status == pb.Step.COMPLETED for s in application.steps)
 
-    certificate = registers.birth_certificate(steps["birth_certificate"].result["birth_certificate_no"])
+    health, civil = registers.health, registers.civil_registration
+    certificate_no = step(application, "birth_certificate").result["birth_certificate_no"]
+    certificate = health.GetBirthCertificate(number=certificate_no)
     assert (certificate.child_name, certificate.mother_id) == (form["child_name"], form["mother_id"])
-    record = registers.vaccination_record(steps["vaccination_record"].result["vaccination_record_no"])
+    record_no = step(application, "vaccination_record").result["vaccination_record_no"]
+    record = health.GetVaccinationRecord(number=record_no)
     assert record.birth_certificate_no == certificate.number and len(record.schedule) == 3
-    child_id = steps["household_registration"].result["child_id"]
+    child_id = step(application, "household_registration").result["child_id"]
     child = parse_resident_id(child_id)
     assert child.birth_date.isoformat() == form["birth_date"] and child.sex == "male"
-    person = registers.person(child_id)
+    person = civil.GetPerson(resident_id=child_id)
     assert (person.name, person.birth_certificate_no) == (form["child_name"], certificate.number)
-    household = registers.household(form["mother_id"])
+    household = civil.GetHousehold(member_id=form["mother_id"])
     assert child_id in [m.resident_id for m in household.members]
-    assert registers.enrolment(child_id).insured_no == steps["medical_insurance"].result["insured_no"]
-    assert registers.card(child_id).card_no == steps["social_security_card"].result["card_no"]
+    enrolment = registers.medical_insurance.GetEnrolment(resident_id=child_id)
+    assert enrolment.insured_no == step(application, "medical_insurance").result["insured_no"]
+    card = registers.social_security.GetCard(resident_id=child_id)
+    assert card.card_no == step(application, "social_security_card").result["card_no"]
 
 
 def test_an_unknown_mother_is_refused_and_later_steps_never_start(applicant, registers):
@@ -73,14 +80,14 @@ def test_an_unknown_mother_is_refused_and_later_steps_never_start(applicant, reg
     application = applicant.settle(applicant.submit(newborn_form(mother_id=unknown_mother, father_id=None,
                                                                  father_name=None)))
     assert application.status == pb.Application.REJECTED
-    steps = {s.id: s for s in application.steps}
-    assert steps["household_registration"].status == pb.Step.REJECTED
-    assert "not in the civil register" in steps["household_registration"].reason
-    assert steps["medical_insurance"].status == pb.Step.CANCELLED
-    assert steps["social_security_card"].status == pb.Step.CANCELLED
+    household_registration = step(application, "household_registration")
+    assert household_registration.status == pb.Step.REJECTED
+    assert "not in the civil register" in household_registration.reason
+    assert step(application, "medical_insurance").status == pb.Step.CANCELLED
+    assert step(application, "social_security_card").status == pb.Step.CANCELLED
     assert any("household_registration" in r for r in application.reasons)
     with pytest.raises(grpc.RpcError) as err:
-        registers.person(unknown_mother)
+        registers.civil_registration.GetPerson(resident_id=unknown_mother)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -147,8 +154,9 @@ def test_the_mailing_address_is_looked_up_in_the_civil_register_when_left_out(ap
     form = newborn_form(mailing_address=None)
     application = applicant.settle(applicant.submit(form))
     assert application.status == pb.Application.COMPLETED
-    card = registers.card({s.id: s for s in application.steps}["household_registration"].result["child_id"])
-    assert card.mailing_address == registers.household(form["mother_id"]).address
+    child_id = step(application, "household_registration").result["child_id"]
+    card = registers.social_security.GetCard(resident_id=child_id)
+    assert card.mailing_address == registers.civil_registration.GetHousehold(member_id=form["mother_id"]).address
 
 
 def test_a_lookup_that_finds_nothing_asks_for_the_item(applicant):

@@ -12,32 +12,26 @@ import sys
 import grpc
 import pytest
 
+from deploy.sample_forms import newborn_form
+from lifeevents.client import bad_request_fields
+from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
-from lifeevents.v1 import operations_pb2_grpc as ops_grpc
-from tests.support.clients import bad_request_fields, newborn_form
+from tests.support.clients import DEV_OPERATOR_TOKEN
 
 pytestmark = pytest.mark.e2e
-OPERATOR = (("authorization", "Bearer dev-operator-token"),)
-
-
-@pytest.fixture(scope="module")
-def operations(running_suite):
-    channel = grpc.insecure_channel(running_suite.coordinator_address)
-    yield ops_grpc.OperationsStub(channel)
-    channel.close()
 
 
 @pytest.fixture(scope="module")
 def completed(applicant):
     application_id = applicant.submit(newborn_form())
-    assert applicant.settle(application_id).status == 2
+    assert applicant.settle(application_id).status == pb.Application.COMPLETED
     return application_id
 
 
 def cli(running_suite, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "saga.entrypoints.cli", "--address",
                            running_suite.coordinator_address, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "LIFEEVENTS_OPERATOR_TOKEN": "dev-operator-token"})
+                          env={**os.environ, "LIFEEVENTS_OPERATOR_TOKEN": DEV_OPERATOR_TOKEN})
 
 
 def test_the_cli_shows_a_timeline_replays_to_version_2_and_rebuilds_with_a_progress_bar(running_suite, completed):
@@ -57,8 +51,8 @@ def test_the_cli_shows_a_timeline_replays_to_version_2_and_rebuilds_with_a_progr
     assert rebuild.stdout.startswith("rebuilt the read models from ")
 
 
-def test_history_masks_identity_numbers_and_names_the_department(operations, completed):
-    history = operations.GetHistory(ops.GetHistoryRequest(application_id=completed), metadata=OPERATOR)
+def test_history_masks_identity_numbers_and_names_the_department(operator, completed):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed))
     submitted = history.events[0]
     assert submitted.type == "Submitted" and "370202********0022" in submitted.payload_json
     assert "370202199205140022" not in "".join(e.payload_json for e in history.events)
@@ -66,33 +60,31 @@ def test_history_masks_identity_numbers_and_names_the_department(operations, com
         "health", "civil_registration", "medical_insurance", "social_security"}
 
 
-def test_replay_at_a_moment_gives_the_state_then(operations, completed):
-    history = operations.GetHistory(ops.GetHistoryRequest(application_id=completed), metadata=OPERATOR)
+def test_replay_at_a_moment_gives_the_state_then(operator, completed):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed))
     third = history.events[2]
     request = ops.ReplayRequest(application_id=completed)
     request.at.CopyFrom(third.occurred_at)
-    assert operations.Replay(request, metadata=OPERATOR).version == 3
+    assert operator.Replay(request).version == 3
     before = ops.ReplayRequest(application_id=completed)
     before.at.FromDatetime(dt.datetime(2020, 1, 1))
     with pytest.raises(grpc.RpcError) as err:
-        operations.Replay(before, metadata=OPERATOR)
+        operator.Replay(before)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "at" in bad_request_fields(err.value)
 
 
-def test_listing_reads_the_projection_and_pages(operations, completed):
-    first = operations.ListApplications(ops.ListApplicationsRequest(bundle="newborn", status="COMPLETED",
-                                                                    page_size=1), metadata=OPERATOR)
+def test_listing_reads_the_projection_and_pages(operator, completed):
+    first = operator.ListApplications(ops.ListApplicationsRequest(bundle="newborn", status="COMPLETED", page_size=1))
     assert first.total >= 1 and len(first.applications) == 1
-    everything = operations.ListApplications(ops.ListApplicationsRequest(bundle="newborn", page_size=500),
-                                             metadata=OPERATOR)
+    everything = operator.ListApplications(ops.ListApplicationsRequest(bundle="newborn", page_size=500))
     assert completed in {a.application_id for a in everything.applications}
     with pytest.raises(grpc.RpcError) as err:
-        operations.ListApplications(ops.ListApplicationsRequest(status="DONE"), metadata=OPERATOR)
+        operator.ListApplications(ops.ListApplicationsRequest(status="DONE"))
     assert bad_request_fields(err.value).keys() == {"status"}
 
 
-def test_statistics_report_durations_and_the_reductions_against_the_baseline(operations, completed):
-    [newborn] = operations.GetStatistics(ops.GetStatisticsRequest(bundle="newborn"), metadata=OPERATOR).bundles
+def test_statistics_report_durations_and_the_reductions_against_the_baseline(operator, completed):
+    [newborn] = operator.GetStatistics(ops.GetStatisticsRequest(bundle="newborn")).bundles
     assert newborn.by_status["COMPLETED"] >= 1 and newborn.durations.count >= 1
     assert {s.step for s in newborn.steps} >= {"birth_certificate", "medical_insurance"}
     reductions = {r.measure: r for r in newborn.reductions}
@@ -100,17 +92,15 @@ def test_statistics_report_durations_and_the_reductions_against_the_baseline(ope
     assert reductions["promised_days"].reduction_percent == pytest.approx(100 * 27 / 32)
 
 
-def test_a_step_action_needs_a_reason_and_a_wrong_token_is_refused(operations, completed):
+def test_a_step_action_needs_a_reason_and_a_wrong_token_is_refused(operator, completed):
     with pytest.raises(grpc.RpcError) as err:
-        operations.RetryStep(ops.StepActionRequest(application_id=completed, step="medical_insurance"),
-                             metadata=OPERATOR)
+        operator.RetryStep(ops.StepActionRequest(application_id=completed, step="medical_insurance"))
     assert bad_request_fields(err.value).keys() == {"reason"}
     with pytest.raises(grpc.RpcError) as err:
-        operations.SkipStep(ops.StepActionRequest(application_id=completed, step="medical_insurance", reason="x"),
-                            metadata=OPERATOR)
+        operator.SkipStep(ops.StepActionRequest(application_id=completed, step="medical_insurance", reason="x"))
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
     with pytest.raises(grpc.RpcError) as err:
-        operations.ListApplications(ops.ListApplicationsRequest(), metadata=(("authorization", "Bearer nope"),))
+        operator.stub.ListApplications(ops.ListApplicationsRequest(), metadata=(("authorization", "Bearer nope"),))
     assert err.value.code() == grpc.StatusCode.UNAUTHENTICATED
 
 

@@ -32,7 +32,10 @@ from pathlib import Path
 
 import grpc
 
+from deploy.local import AMQP_URI, delete_topology, private_suite_env, private_topology
+from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, restart_rabbitmq
+from lifeevents.client import ApplicantClient
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.messaging import Topology
 from lifeevents.v1 import applications_pb2 as pb
@@ -43,9 +46,6 @@ from saga.coordinator import Coordinator
 from saga.domain.ports import CommandBus
 from saga.entrypoints.grpc_api import application_message
 from services.common.sqlite_register import SqliteRegister
-from tests.support.broker import AMQP_URI, delete_topology, private_topology
-from tests.support.clients import ApplicantClient, newborn_form, unique_child_name
-from tests.support.suite_env import private_suite_env
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
 OWES_TAX_REP = "11010519881102011X"  # seeded: owes tax, so tax refuses what needs clearance

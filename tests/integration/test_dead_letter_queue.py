@@ -5,22 +5,18 @@ from __future__ import annotations
 import pika
 import pytest
 
+from deploy.local import AMQP_URI
 from lifeevents.messaging import COMMAND_TYPE, CONTENT_TYPE, dead_letter_headers
 from lifeevents.v1 import steps_pb2
-from saga.adapters.rabbitmq import DeadLetterQueue, declare_topology
-from tests.support.broker import AMQP_URI, DEPARTMENTS, delete_topology, private_topology
+from tests.support.broker import dead_letter_queue, declared_topology, queue_depth
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture
 def topology():
-    topology = private_topology()
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
-    declare_topology(connection.channel(), topology, DEPARTMENTS)
-    connection.close()
-    yield topology
-    delete_topology(topology)
+    with declared_topology() as topology:
+        yield topology
 
 
 def dead_letter(topology, command: steps_pb2.StepCommand, error: str) -> None:
@@ -35,16 +31,8 @@ def dead_letter(topology, command: steps_pb2.StepCommand, error: str) -> None:
     connection.close()
 
 
-def depth(queue: str) -> int:
-    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
-    try:
-        return connection.channel().queue_declare(queue, passive=True).method.message_count
-    finally:
-        connection.close()
-
-
 def test_dead_letters_are_listed_with_their_error_and_stay_in_the_queue(topology):
-    queue = DeadLetterQueue(AMQP_URI, topology)
+    queue = dead_letter_queue(topology)
     for n in (1, 2):
         dead_letter(topology, steps_pb2.StepCommand(command_id=f"c{n}", application_id=f"a{n}", step="seals",
                                                     department="seals", action="engrave_seals"), f"error {n}")
@@ -55,13 +43,13 @@ def test_dead_letters_are_listed_with_their_error_and_stay_in_the_queue(topology
 
 
 def test_a_requeued_dead_letter_goes_back_to_its_department(topology):
-    queue = DeadLetterQueue(AMQP_URI, topology)
+    queue = dead_letter_queue(topology)
     for n in (1, 2):
         dead_letter(topology, steps_pb2.StepCommand(command_id=f"c{n}", application_id="a", step="seals",
                                                     department="seals", action="engrave_seals"), "boom")
     assert queue.requeue("c2") and not queue.requeue("no-such-message")
     assert [d.command_id for d in queue.list()] == ["c1"]
-    assert depth(topology.command_queue("seals")) == 1
+    assert queue_depth(topology.command_queue("seals")) == 1
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
     method, properties, body = connection.channel().basic_get(topology.command_queue("seals"), auto_ack=True)
     connection.close()

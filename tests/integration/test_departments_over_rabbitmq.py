@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -14,14 +13,16 @@ import grpc
 import pika
 import pytest
 
+from deploy.local import AMQP_URI
+from deploy.sample_forms import unique_child_name
 from deploy.suite import ROOT, free_port, reachable
 from lifeevents.endpoints import port_variable
 from lifeevents.identifiers import make_resident_id
 from lifeevents.messaging import Topology
 from lifeevents.v1 import steps_pb2
-from saga.adapters.rabbitmq import declare_topology
-from tests.support.broker import AMQP_URI, DEPARTMENTS, delete_topology, private_topology
-from tests.support.clients import DepartmentClients, unique_child_name
+from tests.support.broker import declared_topology
+from tests.support.clients import Register
+from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
 TODAY = dt.date.today()
@@ -37,19 +38,23 @@ class Department:
         env = {**os.environ, "LIFEEVENTS_AMQP_URI": AMQP_URI, "LIFEEVENTS_AMQP_PREFIX": topology.prefix,
                "LIFEEVENTS_DATA_DIR": str(data_dir), port_variable(name): str(self.port), "PYTHONPATH": str(ROOT),
                "LIFEEVENTS_LOAD_SEED": "1" if seed else "0"}
-        self.log = open(data_dir / f"{name}.log", "w")
+        log_path = data_dir / f"{name}.log"
+        self.log = open(log_path, "w")
         self.process = subprocess.Popen([sys.executable, "-m", "services", name], cwd=ROOT, env=env,
                                         stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while not reachable("127.0.0.1", self.port, 0.2):
-            assert self.process.poll() is None, (data_dir / f"{name}.log").read_text()
-            assert time.monotonic() < deadline, f"{name} did not start"
-            time.sleep(0.2)
+
+        def serving() -> bool:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{name} exited while starting:\n{log_path.read_text()}")
+            assert reachable("127.0.0.1", self.port, 0.2), f"{name} does not serve on port {self.port}"
+            return True
+
+        eventually(serving, timeout=30, interval=0.2)
         self.connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
-        declare_topology(self.channel, topology, DEPARTMENTS)
-        self.registers = DepartmentClients({d: f"127.0.0.1:{self.port}" for d in DEPARTMENTS})
+        self.query_channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
+        self.register = Register(name, self.query_channel)
 
     def send(self, action: str, inputs: dict, command_id: str | None = None) -> str:
         command = steps_pb2.StepCommand(command_id=command_id or str(uuid.uuid4()), application_id=str(uuid.uuid4()),
@@ -61,14 +66,14 @@ class Department:
         return command.command_id
 
     def result(self, timeout: float = 15) -> steps_pb2.StepResult:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answered() -> tuple:
             method, properties, body = self.channel.basic_get(self.topology.results_queue, auto_ack=True)
-            if method:
-                assert properties.content_type == "application/x-protobuf"
-                return steps_pb2.StepResult.FromString(body)
-            time.sleep(0.05)
-        raise AssertionError(f"no result from {self.name} within {timeout}s")
+            assert method, f"no result from {self.name} within {timeout}s"
+            return properties, body
+
+        properties, body = eventually(answered, timeout, interval=0.05)
+        assert properties.content_type == "application/x-protobuf"
+        return steps_pb2.StepResult.FromString(body)
 
     def ask(self, action: str, inputs: dict, command_id: str | None = None) -> steps_pb2.StepResult:
         sent = self.send(action, inputs, command_id)
@@ -77,7 +82,7 @@ class Department:
         return result
 
     def stop(self):
-        self.registers.close()
+        self.query_channel.close()
         self.connection.close()
         self.process.terminate()
         self.process.wait(10)
@@ -86,9 +91,8 @@ class Department:
 
 @pytest.fixture(scope="module")
 def topology():
-    topology = private_topology()
-    yield topology
-    delete_topology(topology)
+    with declared_topology() as topology:
+        yield topology
 
 
 @pytest.fixture(scope="module")
@@ -108,7 +112,7 @@ def test_health_issues_a_birth_certificate_once_and_refuses_a_male_mother(depart
     first = department.ask("issue_birth_certificate", inputs)
     assert first.outcome == COMPLETED
     number = first.outputs["birth_certificate_no"]
-    assert department.registers.birth_certificate(number).child_name == inputs["child_name"]
+    assert department.register.GetBirthCertificate(number=number).child_name == inputs["child_name"]
 
     again = department.ask("issue_birth_certificate", inputs, command_id=first.command_id)
     assert again.outcome == COMPLETED and again.outputs == first.outputs, "a repeated command answers the same"
@@ -126,14 +130,14 @@ def test_civil_registration_registers_a_birth_and_refuses_an_unknown_mother(depa
               "child_name": unique_child_name(), "child_sex": "female", "birth_date": BIRTH.isoformat()}
     result = department.ask("register_birth", inputs)
     assert result.outcome == COMPLETED
-    child = department.registers.person(result.outputs["child_id"])
+    child = department.register.GetPerson(resident_id=result.outputs["child_id"])
     assert child.household_no == "370202000101" and child.name == inputs["child_name"]
 
     stranger = make_resident_id("110105", dt.date(1990, 1, 1), 996)
     refused = department.ask("register_birth", {**inputs, "birth_certificate_no": "Q000000001", "mother_id": stranger})
     assert refused.outcome == REJECTED and "not in the civil register" in refused.reason
     with pytest.raises(grpc.RpcError) as err:
-        department.registers.person(stranger)
+        department.register.GetPerson(resident_id=stranger)
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
 
 
@@ -144,7 +148,7 @@ def test_medical_insurance_enrols_a_newborn_once(department):
               "guardian_id": MOTHER}
     result = department.ask("enrol_newborn", inputs)
     assert result.outcome == COMPLETED and result.outputs["coverage_start"] == BIRTH.isoformat()
-    assert department.registers.enrolment(child).insured_no == result.outputs["insured_no"]
+    assert department.register.GetEnrolment(resident_id=child).insured_no == result.outputs["insured_no"]
     second = department.ask("enrol_newborn", inputs)
     assert second.outcome == REJECTED and "already insured" in second.reason
 
@@ -155,21 +159,20 @@ def test_social_security_issues_one_card_per_person(department):
     inputs = {"child_id": child, "child_name": unique_child_name(), "mailing_address": "山东省青岛市市南区香港中路10号"}
     result = department.ask("apply_card", inputs)
     assert result.outcome == COMPLETED
-    assert department.registers.card(child).card_no == result.outputs["card_no"]
+    assert department.register.GetCard(resident_id=child).card_no == result.outputs["card_no"]
     assert department.ask("apply_card", inputs).outcome == REJECTED
 
 
 def test_a_department_in_production_configuration_starts_without_the_demo_seed(tmp_path):
-    topology = private_topology()
-    production = Department("civil_registration", topology, tmp_path, seed=False)
-    try:
-        with pytest.raises(grpc.RpcError) as err:
-            production.registers.person(MOTHER)
-        assert err.value.code() == grpc.StatusCode.NOT_FOUND
-        inputs = {"birth_certificate_no": "Q000000002", "mother_id": MOTHER, "child_name": unique_child_name(),
-                  "child_sex": "female", "birth_date": BIRTH.isoformat()}
-        refused = production.ask("register_birth", inputs)
-        assert refused.outcome == REJECTED and "not in the civil register" in refused.reason
-    finally:
-        production.stop()
-        delete_topology(topology)
+    with declared_topology() as topology:
+        production = Department("civil_registration", topology, tmp_path, seed=False)
+        try:
+            with pytest.raises(grpc.RpcError) as err:
+                production.register.GetPerson(resident_id=MOTHER)
+            assert err.value.code() == grpc.StatusCode.NOT_FOUND
+            inputs = {"birth_certificate_no": "Q000000002", "mother_id": MOTHER, "child_name": unique_child_name(),
+                      "child_sex": "female", "birth_date": BIRTH.isoformat()}
+            refused = production.ask("register_birth", inputs)
+            assert refused.outcome == REJECTED and "not in the civil register" in refused.reason
+        finally:
+            production.stop()

@@ -9,13 +9,12 @@ import uuid
 import psycopg
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.config import ROOT, Config
+from deploy.sample_forms import newborn_form
+from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.domain.forms import FormInvalid
-from saga.domain.model import COMPLETED, Dispatch
-from saga.domain.ports import CommandBus
-from tests.support.clients import newborn_form
+from saga.domain.model import COMPLETED
+from tests.support.fakes import RecordingBus, shipped_bundles
 
 pytestmark = pytest.mark.integration
 NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
@@ -27,18 +26,6 @@ OUTPUTS = {
     "medical_insurance": {"insured_no": "MI1", "coverage_start": "2026-11-19"},
     "social_security_card": {"card_no": "S1"},
 }
-
-
-class RecordingBus(CommandBus):
-    def __init__(self):
-        self.sent: list[Dispatch] = []
-
-    def send(self, dispatches):
-        self.sent.extend(dispatches)
-
-
-def bundles():
-    return load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +44,7 @@ class EventStoreContract:
     """Subclasses provide `store_env` (a fixture giving the eventsourcing settings)."""
 
     def coordinator(self, env, bus=None):
-        return Coordinator(bundles(), bus or RecordingBus(), clock=lambda: NOW, env=env)
+        return Coordinator(shipped_bundles(), bus or RecordingBus(), clock=lambda: NOW, env=env)
 
     def run_to_completion(self, coordinator, application_id):
         bus = coordinator.bus

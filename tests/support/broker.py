@@ -1,26 +1,39 @@
-"""Real RabbitMQ helpers for tests: a private name prefix, and removal of what a run declared."""
+"""The real RabbitMQ in tests: a private topology declared as the suite declares it, queue depths,
+and the operators' view of the dead-letter queue."""
 from __future__ import annotations
 
-import uuid
+import contextlib
+from typing import Iterator
 
 import pika
 
-from lifeevents.endpoints import DEPARTMENTS  # noqa: F401 (re-exported for tests)
+from deploy.local import AMQP_URI, delete_topology, private_topology
+from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.messaging import Topology
-
-AMQP_URI = "amqp://guest:guest@127.0.0.1:5672/%2F"
-
-
-def private_topology() -> Topology:
-    return Topology(f"test-{uuid.uuid4().hex[:10]}")
+from saga.adapters.rabbitmq import DeadLetterQueue, declare_topology
 
 
-def delete_topology(topology: Topology, departments=DEPARTMENTS) -> None:
+@contextlib.contextmanager
+def declared_topology() -> Iterator[Topology]:
+    """A private topology with every exchange and queue declared; deleted afterwards."""
+    topology = private_topology()
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
-    channel = connection.channel()
-    for queue in [topology.results_queue, topology.dead_letter_queue, topology.dead_letter_watch_queue,
-                  *(topology.command_queue(d) for d in departments)]:
-        channel.queue_delete(queue)
-    for exchange in (topology.commands_exchange, topology.results_exchange, topology.dead_letter_exchange):
-        channel.exchange_delete(exchange)
+    declare_topology(connection.channel(), topology, DEPARTMENTS)
     connection.close()
+    try:
+        yield topology
+    finally:
+        delete_topology(topology)
+
+
+def queue_depth(queue: str) -> int:
+    """How many messages wait in the queue."""
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
+    try:
+        return connection.channel().queue_declare(queue, passive=True).method.message_count
+    finally:
+        connection.close()
+
+
+def dead_letter_queue(topology: Topology) -> DeadLetterQueue:
+    return DeadLetterQueue(AMQP_URI, topology)

@@ -1,0 +1,34 @@
+"""Applications as the applicant API reports them: a step of one, a wait for a step."""
+from __future__ import annotations
+
+from lifeevents.client import ApplicantClient
+from lifeevents.v1 import applications_pb2 as pb
+from saga.domain.model import Application
+from tests.support.polling import eventually
+
+
+def step(application: pb.Application, step_id: str) -> pb.Step:
+    """The application's step of that id."""
+    for candidate in application.steps:
+        if candidate.id == step_id:
+            return candidate
+    raise KeyError(f"no step {step_id!r}; the application has {[s.id for s in application.steps]}")
+
+
+def step_reaching(applicant: ApplicantClient, application_id: str, step_id: str, status: int,
+                  timeout: float = 20) -> pb.Step:
+    """Wait until the step has the status (a pb.Step status); return it."""
+
+    def reached() -> pb.Step:
+        current = step(applicant.get(application_id), step_id)
+        assert current.status == status, \
+            f"{step_id} is {pb.Step.Status.Name(current.status)}, not {pb.Step.Status.Name(status)}"
+        return current
+
+    return eventually(reached, timeout)
+
+
+def application_id_for(bundle: str, idempotency_key: str) -> str:
+    """The id the coordinator gives the application a Submit under this key records."""
+    return str(Application.create_id(bundle, idempotency_key))
+

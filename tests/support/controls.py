@@ -1,0 +1,48 @@
+"""What a test turns on a running suite from outside: the coordinator's clock, the departments'
+fault rules, the read side's files."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from pathlib import Path
+
+# The coordinator's rebuildable projections in its data dir (saga/bootstrap.py): the timer index
+# and the read models with their tables.
+TIMER_INDEX_FILE = "timers.sqlite"
+READ_MODELS_FILE = "read_models.sqlite"
+READ_MODEL_TABLES = ("applications", "pending_steps", "step_durations", "bundle_durations")
+
+
+class CoordinatorClock:
+    """Moves the running coordinator's clock forward (it reads an offset file), for long waits."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def advance(self, **delta: float) -> None:
+        current = float(self.path.read_text()) if self.path.exists() else 0.0
+        self.path.write_text(str(current + dt.timedelta(**delta).total_seconds()))
+
+
+class FaultFile:
+    """Fault-injection rules the running departments read (services/common/faults.py)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+
+    def add(self, **rule) -> None:
+        rules = json.loads(self.path.read_text()) if self.path.exists() else []
+        self.path.write_text(json.dumps([*rules, rule], ensure_ascii=False))
+
+    def clear(self) -> None:
+        self.path.write_text("[]")
+
+
+def wipe_read_models(data_dir: Path) -> None:
+    """Empty every read model, as a lost read side would leave it (the event log is untouched)."""
+    db = sqlite3.connect(data_dir / READ_MODELS_FILE)
+    with db:
+        for table in READ_MODEL_TABLES:
+            db.execute(f"DELETE FROM {table}")
+    db.close()
