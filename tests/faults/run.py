@@ -25,7 +25,6 @@ import dataclasses
 import json
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -37,7 +36,6 @@ from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, restart_rabbitmq
 from lifeevents.client import ApplicantClient
 from lifeevents.endpoints import DEPARTMENTS
-from lifeevents.messaging import Topology
 from lifeevents.v1 import applications_pb2 as pb
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.rabbitmq import DeadLetterQueue

@@ -1,5 +1,9 @@
-"""Applications as the applicant API reports them: a step of one, a wait for a step."""
+"""Applications as the applicant API reports them: a step of one, a wait for a step, a submission."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+
+import grpc
 
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
@@ -32,3 +36,25 @@ def application_id_for(bundle: str, idempotency_key: str) -> str:
     """The id the coordinator gives the application a Submit under this key records."""
     return str(Application.create_id(bundle, idempotency_key))
 
+
+@dataclass(frozen=True)
+class Submission:
+    """What a Submit did: the application it started, or the gRPC error that refused it."""
+
+    bundle: str
+    idempotency_key: str = ""
+    accepted_as: str = ""
+    refusal: grpc.RpcError | None = None
+
+    @property
+    def application_id(self) -> str:
+        assert self.refusal is None, f"the submission was refused: {self.refusal}"
+        return self.accepted_as
+
+
+def submit(applicant: ApplicantClient, form: dict, bundle: str, idempotency_key: str = "") -> Submission:
+    try:
+        return Submission(bundle, idempotency_key,
+                          accepted_as=applicant.submit(form, bundle=bundle, idempotency_key=idempotency_key))
+    except grpc.RpcError as error:
+        return Submission(bundle, idempotency_key, refusal=error)

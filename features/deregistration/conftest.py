@@ -1,0 +1,98 @@
+"""Steps of the deregistration features: a company to close, the order of the closing steps, the
+20-day public notice and objections to it."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import grpc
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from deploy.sample_forms import new_company_form
+from lifeevents.client import bad_request_fields
+from lifeevents.v1 import applications_pb2 as pb
+from lifeevents.v1 import operations_pb2 as ops
+from tests.support.applications import step, step_reaching
+
+ACCOUNT_STEPS = ("tax_clearance", "social_insurance_closing", "medical_insurance_closing", "housing_fund_closing")
+
+
+@given("a company opened through the startup bundle", target_fixture="company")
+def opened_company(applicant):
+    form = new_company_form("startup")
+    application = applicant.settle(applicant.submit(form, bundle="startup"))
+    assert application.status == pb.Application.COMPLETED, list(application.reasons)
+    return {**form, "credit_code": step(application, "business_registration").result["credit_code"]}
+
+
+@given("a deregistration form for that company giving only its code, its legal representative and a reason",
+       target_fixture="form")
+def deregistration_form(company):
+    return {"credit_code": company["credit_code"], "legal_rep_id": company["legal_rep_id"], "reason": "business_ended"}
+
+
+@then(parsers.parse("the submission is refused as INVALID_ARGUMENT naming {field}"))
+def refused_at_the_door(submission, field):
+    error = submission.refusal
+    assert error is not None, f"accepted as {submission.accepted_as}"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in bad_request_fields(error)
+
+
+@then("registration_cancellation started only after the four account steps, and seal_cancellation after it")
+def deregistration_order(application):
+    cancellation = step(application, "registration_cancellation")
+    for account in ACCOUNT_STEPS:
+        assert step(application, account).settled_at.ToDatetime() <= cancellation.dispatched_at.ToDatetime()
+    assert cancellation.settled_at.ToDatetime() <= step(application, "seal_cancellation").dispatched_at.ToDatetime()
+
+
+@then("the market register shows the company cancelled")
+def company_cancelled(registers, company):
+    assert registers.market_regulation.GetCompany(credit_code=company["credit_code"]).status == "cancelled"
+
+
+@then("the market register shows the company active")
+def company_active(registers, company):
+    assert registers.market_regulation.GetCompany(credit_code=company["credit_code"]).status == "active"
+
+
+# -- the public notice ---------------------------------------------------------------------------
+@then(parsers.parse("step {step_id} is WAITING until twenty days after the notice"))
+@when(parsers.parse("step {step_id} is WAITING until twenty days after the notice"))
+def waiting_twenty_days(applicant, submission, step_id):
+    waiting = step_reaching(applicant, submission.application_id, step_id, pb.Step.WAITING)
+    notice = step(applicant.get(submission.application_id), "public_notice")
+    assert waiting.fires_at.ToDatetime() - notice.settled_at.ToDatetime() == dt.timedelta(days=20)
+
+
+@then("no account is closed during the notice")
+def nothing_closed(applicant, submission):
+    application = applicant.get(submission.application_id)
+    for account in ACCOUNT_STEPS:
+        assert step(application, account).status == pb.Step.PENDING
+
+
+@when("twenty days pass")
+def twenty_days_pass(coordinator_clock):
+    coordinator_clock.advance(days=20, seconds=1)
+
+
+@when(parsers.parse('{objector} objects in the role {role} that "{reason}"'))
+def objects(applicant, submission, objector, role, reason):
+    applicant.object(submission.application_id, objector, reason, objector_role=role)
+
+
+@then(parsers.parse("its history records the objection by {objector} in the role {role}"))
+def objection_in_history(operator, submission, objector, role):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=submission.application_id))
+    [objection] = [json.loads(e.payload_json) for e in history.events if e.type == "ObjectionRaised"]
+    assert (objection["objector"], objection["objector_role"]) == (objector, role), objection
+
+
+@then("an objection now is refused as FAILED_PRECONDITION")
+def objection_refused(applicant, submission):
+    with pytest.raises(grpc.RpcError) as err:
+        applicant.object(submission.application_id, "x", "late")
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
