@@ -53,7 +53,7 @@ class DevSignIn:
 
     def __init__(self, provider: DevIdentityProvider):
         self.provider = provider
-        self.verifier = TokenVerifier(provider.ensure_keys())
+        self.verifier = TokenVerifier(provider.ensure_keys(), clock=provider.clock)
 
     def sign_in(self, subject: str, role: Role, department: str = "", name: str = "") -> SignedIn:
         """BadSubject (from lifeevents.identity) when the subject does not fit the role."""

@@ -1,0 +1,37 @@
+"""The web front door is a client of the public gRPC APIs only: it imports nothing of the
+coordinator or the departments, only the shared kernel (lifeevents) and its own libraries."""
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = sorted((ROOT / "web").rglob("*.py"))
+
+
+def imported_modules(path: Path) -> set[str]:
+    modules = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module.split(".")[0])
+    return modules
+
+
+def test_there_is_a_web_package():
+    assert ROOT / "web" / "app.py" in WEB
+
+
+@pytest.mark.parametrize("path", WEB, ids=lambda p: str(p.relative_to(ROOT)))
+def test_web_imports_nothing_of_the_coordinator_or_the_departments(path):
+    assert not imported_modules(path) & {"saga", "services", "deploy", "tests", "nameko", "eventlet", "pika"}
+
+
+def test_web_has_no_inline_script_or_style():
+    """The Content-Security-Policy allows neither; a page that used them would break."""
+    for template in (ROOT / "web" / "templates").glob("*.html"):
+        source = template.read_text(encoding="utf-8")
+        assert "<script>" not in source and "<style" not in source and " style=" not in source, template
+        assert not re.search(r"\son[a-z]+=", source), f"{template}: an inline event handler"
