@@ -1,23 +1,14 @@
 """The web front door is a client of the public gRPC APIs only: it imports nothing of the
 coordinator or the departments, only the shared kernel (lifeevents) and its own libraries."""
-import ast
 import re
 from pathlib import Path
 
 import pytest
 
+from tests.unit.test_architecture import imported_modules
+
 ROOT = Path(__file__).resolve().parents[2]
 WEB = sorted((ROOT / "web").rglob("*.py"))
-
-
-def imported_modules(path: Path) -> set[str]:
-    modules = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            modules.update(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            modules.add(node.module.split(".")[0])
-    return modules
 
 
 def test_there_is_a_web_package():
