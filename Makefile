@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e test-faults clean bench bench-ops bench-latency
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-web screenshots test-faults clean bench bench-ops bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -42,6 +42,18 @@ test-integration: install
 
 test-e2e: install
 	$(PY) -m pytest -q tests/e2e features
+
+# The web front door in Chromium (Debian's /usr/bin/chromium; apt-get install -y chromium) and its unit tests.
+test-web: install
+	$(PY) -m pytest -q tests/web tests/unit/test_web_architecture.py tests/unit/test_web_i18n.py tests/unit/test_web_pages.py
+
+# README's screenshots, made by the browser tests (Chinese text needs a CJK font: fonts-noto-cjk).
+screenshots: install
+	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || { echo "install a CJK font first: apt-get install -y fonts-noto-cjk"; exit 1; }
+	$(PY) -m pytest -q tests/web/test_applicant_pages.py -k chinese
+	mkdir -p docs
+	cp var/screenshots/newborn-form-zh.png docs/web-form.png
+	cp var/screenshots/newborn-application-zh.png docs/web-application.png
 
 # Kill -9 every process and restart RabbitMQ with 200+ applications in flight; one summary line.
 test-faults: install

@@ -11,8 +11,9 @@ def main() -> int:
     stopping = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
-        suite.start()
-        print(f"lifeevents is up: Applications API on {suite.coordinator_address}. "
+        suite.start(web=True)
+        print(f"lifeevents is up: Applications API on {suite.coordinator_address}; "
+              f"web front door on http://{suite.web_address}. "
               f"Try `make demo` in another terminal; Ctrl-C stops everything.", flush=True)
         while not stopping.is_set():
             for name, process in suite.processes.items():

@@ -97,17 +97,25 @@ class Suite:
     def coordinator_address(self) -> str:
         return self.env.get("LIFEEVENTS_GRPC_ADDRESS") or "127.0.0.1:50051"
 
-    def start(self, timeout: float = 60) -> "Suite":
+    @property
+    def web_address(self) -> str:
+        return self.env.get("LIFEEVENTS_WEB_ADDRESS") or "127.0.0.1:8080"
+
+    def start(self, timeout: float = 60, web: bool = False) -> "Suite":
+        """Start the departments and the coordinator, and the web front door if `web`."""
         ensure_rabbitmq(self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F")
-        for name in (*DEPARTMENTS, "coordinator"):
+        names = (*DEPARTMENTS, "coordinator", *(("web",) if web else ()))
+        for name in names:
             self.start_process(name)
-        self.wait_ready((*DEPARTMENTS, "coordinator"), timeout)
+        self.wait_ready(names, timeout)
         return self
 
     @staticmethod
     def command(name: str) -> list[str]:
         if name == "coordinator":
             return [sys.executable, "-m", "saga"]
+        if name == "web":
+            return [sys.executable, "-m", "web"]
         return [sys.executable, "-m", "services", name]
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -138,9 +146,17 @@ class Suite:
                 self.log.flush()
 
     def wait_ready(self, names: tuple[str, ...], timeout: float) -> None:
-        """Wait until each named process serves: a department's gRPC port is open, the coordinator is SERVING."""
+        """Wait until each named process serves: a department's gRPC port or the web's port is open,
+        the coordinator is SERVING."""
         deadline = time.monotonic() + timeout
-        for department in (n for n in names if n != "coordinator"):
+        if "web" in names:
+            host, _, port = self.web_address.rpartition(":")
+            while not reachable(host, int(port), 0.2):
+                self._check_alive()
+                if time.monotonic() > deadline:
+                    raise SuiteError(f"the web front door did not open {self.web_address}")
+                time.sleep(0.2)
+        for department in (n for n in names if n not in ("coordinator", "web")):
             port = grpc_port(department, self.env)
             while not reachable("127.0.0.1", port, 0.2):
                 self._check_alive()
