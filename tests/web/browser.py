@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from tests.support.clients import unique_child_name
+from deploy.sample_forms import unique_child_name
 
 MOTHER = "370202199205140022"
 

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from tests.support.clients import newborn_form
+from deploy.sample_forms import newborn_form
 from tests.web.browser import fill_newborn_form, sign_in_as_demo_person, sign_in_with_resident_id, step_statuses
 from tests.web.conftest import PHONE, Report, screenshot
 
