@@ -226,6 +226,8 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     if not isinstance(bundle_id, str) or not re.fullmatch(r"[a-z][a-z0-9_-]*", bundle_id):
         problems.append(f"id: {bundle_id!r} is not a lower-case identifier")
     time_limit = _duration(data.get("time_limit"), "time_limit", problems)
+    name = _text(data.get("name"), "name", problems)
+    description = _text(data.get("description"), "description", problems)
 
     fields: dict[str, FieldSpec] = {}
     for name, spec in (data.get("fields") or {}).items():
@@ -342,9 +344,7 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
         raise BundleDefinitionError(source, problems)
 
     digest = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:12]
-    return Bundle(bundle_id, _text(data.get("name"), "name", problems),
-                  _text(data.get("description"), "description", problems),
-                  fields, {sid: steps[sid] for sid in order}, time_limit, digest, baseline)
+    return Bundle(bundle_id, name, description, fields, {sid: steps[sid] for sid in order}, time_limit, digest, baseline)
 
 
 BASELINE_MEASURES = ("steps", "materials", "promised_days", "visits")

@@ -94,3 +94,9 @@ def test_a_broken_file_in_a_directory_names_the_file(tmp_path):
 def test_a_field_no_step_uses_is_named():
     message = broken(lambda d: d["fields"].update(shoe_size={"type": "text", "label": {"zh": "鞋码", "en": "Shoe size"}}))
     assert "fields.shoe_size: no step uses it" in message
+
+
+@pytest.mark.parametrize("item", ["name", "description"])
+def test_a_bundle_without_bilingual_text_is_named(item):
+    message = broken(lambda d: d[item].pop("en"))
+    assert f"{item}: needs zh and en text" in message
