@@ -65,11 +65,8 @@ def application_message(application: Application) -> pb.Application:
     return message
 
 
-_STATUS_AFTER = {"Completed": "COMPLETED", "Rejected": "REJECTED", "Failed": "FAILED"}
-_COMPENSATION_EVENTS = ("CompensationStarted", "CompensationDispatched", "StepCompensated")
-
-
-def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEvent:
+def event_message(event: Any, status: str, departments: dict[str, str]) -> pb.ApplicationEvent:
+    """One event of an application, with the application's status after it."""
     kind = type(event).__name__
     step = getattr(event, "step", "")
     reason = getattr(event, "reason", "") or "; ".join(getattr(event, "reasons", []) or [])
@@ -81,8 +78,7 @@ def event_message(event: Any, departments: dict[str, str]) -> pb.ApplicationEven
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=kind, step=step,
         department=departments.get(step, ""), result=result, reason=reason,
-        status=pb.Application.Status.Value(
-            "COMPENSATING" if kind in _COMPENSATION_EVENTS else _STATUS_AFTER.get(kind, "IN_PROGRESS")))
+        status=pb.Application.Status.Value(status))
     message.occurred_at.FromDatetime(event.timestamp)
     return message
 
@@ -127,15 +123,17 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
         departments = {s.id: s.department for s in application.steps.values()}
         inbox = self.coordinator.watchers.subscribe(application.id)  # before reading: nothing slips between
         try:
-            seen = 0
+            seen, replayed = 0, None
             backlog = self.coordinator.history(application.id)
             while context.is_active():
                 for event in backlog:
                     if event.originator_version <= seen:
                         continue
                     seen = event.originator_version
-                    yield event_message(event, departments)
-                    if type(event).__name__ in _STATUS_AFTER:
+                    # The status after each event is the replayed application's: the stream is the truth.
+                    replayed = event.mutate(replayed)
+                    yield event_message(event, replayed.status, departments)
+                    if replayed.is_settled:
                         return  # the stream ends with the terminal event
                 try:
                     backlog = [inbox.get(timeout=_WATCH_POLL_S)]
