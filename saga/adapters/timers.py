@@ -27,13 +27,14 @@ _SETTLES_STEP = ("StepCompleted", "StepRejected", "ObjectionRaised", "StepFailed
 # Events after which an unanswered step (or undo) must be looked at again, at their check_at.
 _CHASE = ("StepDispatched", "CommandResent", "StepOverdue", "CompensationDispatched", "CompensationResent",
           "StepRetried")
+_CANCELS_WAITS = "CompensationStarted"  # pending and waiting steps are cancelled; steps in flight go on
 WAIT, CHASE = "wait", "chase"
 
 
 class TimerIndex(TrackedProjection):
     schema = _SCHEMA
     tables = ("timers",)
-    uses = frozenset(("WaitStarted", *_CHASE, *_SETTLES_STEP, *_ENDS_APPLICATION))
+    uses = frozenset(("WaitStarted", *_CHASE, *_SETTLES_STEP, *_ENDS_APPLICATION, _CANCELS_WAITS))
 
     def prepare(self) -> None:
         columns = [row[1] for row in self.db.execute("PRAGMA table_info(timers)")]
@@ -51,6 +52,8 @@ class TimerIndex(TrackedProjection):
                             (app, event.step, CHASE, _utc(event.check_at)))
         elif kind in _SETTLES_STEP:
             self.db.execute("DELETE FROM timers WHERE application_id=? AND step=?", (app, event.step))
+        elif kind == _CANCELS_WAITS:
+            self.db.execute("DELETE FROM timers WHERE application_id=? AND kind=?", (app, WAIT))
         elif kind in _ENDS_APPLICATION:
             self.db.execute("DELETE FROM timers WHERE application_id=?", (app,))
 

@@ -2,11 +2,14 @@
 import datetime as dt
 
 import pytest
+import yaml
 
-from saga.adapters.timers import TimerIndex, WaitScheduler
+from saga.adapters.bundle_files import load_catalogue
+from saga.adapters.timers import CHASE, WAIT, TimerIndex, WaitScheduler
 from saga.coordinator import Coordinator
+from saga.domain.bundles import BundleSet, parse_bundle
 from saga.domain.model import ObjectionNotOpen
-from tests.support.fakes import START
+from tests.support.fakes import ROOT, START
 from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
 
 BUNDLES = shipped_bundles()
@@ -92,3 +95,28 @@ def test_a_wait_ends_no_sooner_than_it_should(coordinator, clock):
     application_id = noticed(coordinator)
     clock.now = START + dt.timedelta(days=19)
     assert not coordinator.end_wait(application_id, "notice_period")
+
+
+def test_a_wait_cancelled_by_a_compensation_leaves_the_timer_index(clock, tmp_path):
+    definition = yaml.safe_load((ROOT / "bundles" / "startup.yaml").read_text(encoding="utf-8"))
+    definition["steps"]["cooling_off"] = {"wait": "7d", "after": ["business_registration"]}
+    startup = parse_bundle(definition, "startup.yaml", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+    coordinator = Coordinator(BundleSet({"startup": startup}), RecordingBus(), clock=clock,
+                              env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    scheduler = WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
+    application_id = coordinator.submit("startup", {
+        "company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
+        "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
+        "legal_rep_name": "李秀英"})
+    [registration] = coordinator.bus.sent
+    coordinator.record_result(application_id, registration.step, registration.command_id, True,
+                              {"credit_code": "91370202000000019Q", "licence_no": "1"})
+    scheduler.follow()
+    assert scheduler.index.count(WAIT) == 1
+    tax = next(d for d in coordinator.bus.sent if d.step == "tax_registration")
+    coordinator.record_result(application_id, tax.step, tax.command_id, False, {}, "arrears")
+    application = coordinator.get_application(application_id)
+    assert (application.status, application.steps["cooling_off"].status) == ("COMPENSATING", "CANCELLED")
+    scheduler.follow()
+    assert scheduler.index.count(WAIT) == 0, "the cancelled wait is no longer checked"
+    assert scheduler.index.count(CHASE) > 0, "the steps in flight are still chased"
