@@ -238,7 +238,7 @@ class Coordinator(EventSourcedApplication):
         return application
 
     def retry_step(self, application_id: uuid.UUID | str, step: str, operator: str, reason: str) -> Application:
-        """An operator sends a failed or stuck step again (a new command id); the relay publishes it."""
+        """An operator sends a failed or stuck step again, under its command id; the relay publishes it."""
         with self._changing(application_id) as application:
             application.retry(step, operator, reason, self.clock())
         log.warning("application %s: step %s retried by %s: %s", application_id, step, operator, reason)

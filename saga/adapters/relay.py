@@ -1,8 +1,9 @@
 """The outbox relay: step commands are published from the stored events, never straight from a use case.
 
-A command exists once its StepDispatched event is in the application's stream. The relay follows
-the notification log from a tracked position and publishes each StepDispatched with publisher
-confirms, then advances the position. A crash before the save loses nothing (nothing was decided);
+A command exists once the event that decides it is in the application's stream: StepDispatched,
+CommandResent, CompensationDispatched, CompensationResent or StepRetried (each carries the whole
+command). The relay follows the notification log from a tracked position and publishes each of them
+with publisher confirms, then advances the position. A crash before the save loses nothing (nothing was decided);
 a crash after the save and before publishing is caught up from the position; a crash after
 publishing and before the position is saved publishes again, which departments answer once (the
 command id is the same) and the coordinator ignores as a duplicate.
@@ -72,7 +73,7 @@ def dispatch_of(event) -> Dispatch:
 
 
 class CommandRelay(threading.Thread):
-    """Publishes StepDispatched events as commands. Without start(), `notify` relays synchronously
+    """Publishes the command events (COMMAND_EVENTS) as commands. Without start(), `notify` relays synchronously
     in the caller's thread (unit tests); started, it relays in its own thread when notified."""
 
     def __init__(self, recorder, mapper, bus: CommandBus, position, batch: int = 200, idle_s: float = 0.5):

@@ -430,7 +430,7 @@ class Application(Aggregate):
             self.reject_step(step_id, command_id, reason, now, delivery, decided_at)
 
     def fail(self, reasons: list[str], now: dt.datetime) -> None:
-        """The application cannot complete: undo what declares an undo, then end REJECTED."""
+        """The application cannot complete: undo what declares an undo, then end REJECTED (FAILED after a fault)."""
         if any(s.compensation and s.status in (COMPLETED, DISPATCHED) for s in self.steps.values()):
             self.start_compensation(reasons, now)
             self._compensate_next(now)

@@ -1,6 +1,7 @@
 """Layering rules, checked on the source: domains import no nameko or eventlet, the coordinator
 never imports eventlet (it runs grpcio), and the coordinator names no bundle."""
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,10 @@ def test_coordinator_holds_no_bundle_specific_code(path):
     bundle_words = {"newborn", "birth_certificate", "household_registration", "mother_id"}
     source = path.read_text(encoding="utf-8")
     assert not [w for w in bundle_words if w in source]
+
+
+def test_the_readme_names_every_module_of_the_coordinator():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    listed = set(re.findall(r"^\| `(saga/[\w/]+\.py)` \|", readme, re.MULTILINE))
+    modules = {str(p.relative_to(ROOT)) for p in SAGA if p.name != "__init__.py"}
+    assert listed == modules

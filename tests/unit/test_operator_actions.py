@@ -37,7 +37,7 @@ def failed_at_medical_insurance(coordinator):
     return application_id, medical
 
 
-def test_a_retried_step_is_sent_with_a_new_id_and_completes_the_application(coordinator):
+def test_a_retried_step_is_sent_again_under_its_command_id_and_completes_the_application(coordinator):
     application_id, medical = failed_at_medical_insurance(coordinator)
     application = coordinator.retry_step(application_id, "medical_insurance", "alice", "register fixed")
     retried = coordinator.bus.sent[-1]
