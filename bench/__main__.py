@@ -15,27 +15,15 @@ from pathlib import Path
 from deploy.local import AMQP_URI, PrivateSuite
 from lifeevents.client import ApplicantClient
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.rabbitmq import command_message
+from saga.adapters.rabbitmq.publisher import command_message
 from saga.config import Config
-from saga.domain.model import Dispatch
+from saga.domain.ports import Dispatch
 
 from bench import load, memory, raw_limits
 from bench.figures import broker_limit, message_rate
 from bench.profile import CpuMeter, hops, rabbitmq_pid
 
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def critical_path(bundle) -> int:
-    """How many steps one after another the bundle's longest dependency chain holds."""
-    depth: dict[str, int] = {}
-
-    def of(step_id: str) -> int:
-        if step_id not in depth:
-            depth[step_id] = 1 + max((of(d) for d in bundle.steps[step_id].depends_on), default=0)
-        return depth[step_id]
-
-    return max(of(s) for s in bundle.steps)
 
 
 def typical_command(address: str, application_id: str) -> bytes:
@@ -70,7 +58,7 @@ def main(argv=None) -> None:
 
     results: dict = {"cores": os.cpu_count(), "machine": platform.machine(), "python": platform.python_version(),
                      "duration_s": args.duration, "event_store": "sqlite", "messages_per_bundle": messages_per_bundle,
-                     "steps_per_bundle": len(newborn.steps), "critical_path_steps": critical_path(newborn)}
+                     "steps_per_bundle": len(newborn.steps), "critical_path_steps": newborn.critical_path()}
     with tempfile.TemporaryDirectory() as data_dir, PrivateSuite(Path(data_dir)) as suite:
         address = suite.coordinator_address
         warm = load.maximum(address, 2, concurrency=4)  # connections, caches, a first command's size

@@ -13,18 +13,21 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
 
 import grpc
+from eventsourcing.persistence import Tracking
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.suite import ROOT, free_port
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.relay import SqlitePosition
-from saga.adapters.timers import WAIT, TimerIndex, WaitScheduler
+from saga.adapters.projections import TrackedView, projections_datastore
+from saga.adapters.relay import CommandRelay
+from saga.adapters.timers import WAIT, TimerIndex, TimerView
 from saga.config import Config
 from saga.coordinator import Coordinator
-from saga.domain.model import Application, plan_of
+from saga.domain.application import Application
 from saga.domain.ports import CommandBus
 
 FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
@@ -41,29 +44,28 @@ def populate(data_dir: Path, count: int, batch: int = 1000) -> dict:
     config = Config(data_dir=data_dir)
     bundles = load_bundles(config.bundles_dir, load_catalogue(config.catalogue_file))
     bundle = bundles.get("deregistration_simplified")
-    coordinator = Coordinator(bundles, DroppingBus(), env={**config.event_store_env(),
-                                                           "AGGREGATE_CACHE_MAXSIZE": ""})  # no cache: written once
-    coordinator.relay.notify = lambda: None  # written as history: nothing to send now
+    # No relay (written as history: nothing to send now), no cache (written once).
+    coordinator = Coordinator(bundles, env={**config.event_store_env(), "AGGREGATE_CACHE_MAXSIZE": ""})
     started = time.perf_counter()
     now = dt.datetime.now(dt.timezone.utc)
     for first in range(0, count, batch):
         applications = []
         for _ in range(min(batch, count - first)):
-            application = Application(bundle=bundle.id, bundle_version=bundle.version, form=FORM,
-                                      plan=plan_of(bundle), time_limit_s=bundle.time_limit.total_seconds(),
-                                      submitted_at=now)
-            [notice] = application.advance(now)
-            application.record_result(notice.step, notice.command_id, True, {"notice_no": "N1"}, "", now)
-            application.advance(now)
+            application = Application.submit(bundle, FORM, now, uuid.uuid4)
+            application.advance(now, uuid.uuid4)
+            [notice] = [step for step in application.steps.values() if step.status == "DISPATCHED"]
+            application.record_result(notice.id, notice.command_id, True, {"notice_no": "N1"}, "", now)
+            application.advance(now, uuid.uuid4)
             applications.append(application)
         coordinator.save(*applications)
     written_s = time.perf_counter() - started
     last = coordinator.recorder.max_notification_id()
-    SqlitePosition(data_dir / "relay.sqlite", "commands").set(last)
-    index = TimerIndex(data_dir / "timers.sqlite")
-    WaitScheduler(coordinator, index, coordinator.clock).follow(batch=5000)
-    waiting = index.count(WAIT)
-    index.close()
+    projections = projections_datastore(config.projections_file)
+    TrackedView(projections).insert_tracking(Tracking(CommandRelay.name_of_position, last))
+    index = TimerIndex(TimerView(projections))
+    index.follow(coordinator.recorder, coordinator.mapper, batch=5000)
+    waiting = index.view.count(WAIT)
+    projections.close()
     coordinator.close()
     return {"applications": count, "events": last, "populate_s": written_s,
             "index_s": time.perf_counter() - started - written_s, "waits_in_index": waiting}

@@ -17,8 +17,10 @@ from bench.figures import percentile
 from bench.memory import DroppingBus, populate
 from deploy.sample_forms import newborn_form
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.read_models import ReadModels
-from saga.adapters.timers import TimerIndex
+from saga.adapters.projections import projections_datastore
+from saga.adapters.read_models import ReadModels, ReadModelsView
+from saga.adapters.timers import TimerIndex, TimerView
+from saga.bootstrap import wire
 from saga.config import Config
 from saga.coordinator import Coordinator
 
@@ -38,10 +40,9 @@ class AnsweringBus(DroppingBus):
 
 
 def completed_newborns(data_dir: Path, count: int) -> list[str]:
-    config = Config(data_dir=data_dir)
-    bundles = load_bundles(config.bundles_dir, load_catalogue(config.catalogue_file))
     bus = AnsweringBus()
-    coordinator = Coordinator(bundles, bus, env=config.event_store_env())
+    wiring = wire(Config(data_dir=data_dir), bus=bus)
+    coordinator = wiring.coordinator
     ids = []
     for _ in range(count):
         application_id = coordinator.submit("newborn", newborn_form())
@@ -49,7 +50,7 @@ def completed_newborns(data_dir: Path, count: int) -> list[str]:
             dispatch = bus.sent.pop(0)
             coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, ANSWERS[dispatch.step])
         ids.append(str(application_id))
-    coordinator.close()
+    wiring.close()
     return ids
 
 
@@ -64,7 +65,7 @@ def main(argv=None) -> None:
         written = populate(data_dir, max(0, (args.events - 12 * args.replays + 3) // 4))
         config = Config(data_dir=data_dir)
         coordinator = Coordinator(load_bundles(config.bundles_dir, load_catalogue(config.catalogue_file)),
-                                  DroppingBus(), env={**config.event_store_env(), "AGGREGATE_CACHE_MAXSIZE": ""})
+                                  env={**config.event_store_env(), "AGGREGATE_CACHE_MAXSIZE": ""})
         total = coordinator.recorder.max_notification_id()
         replays = []
         for application_id in newborn_ids:
@@ -73,12 +74,13 @@ def main(argv=None) -> None:
             replays.append((time.perf_counter() - started) * 1000)
             assert application.status == "COMPLETED" and application.version == 12
         results = {}
-        for name, projection in (("read models", ReadModels(data_dir / "read_models.sqlite")),
-                                 ("timer index", TimerIndex(data_dir / "rebuilt-timers.sqlite"))):
+        projections = projections_datastore(data_dir / "rebuilt-projections.sqlite")
+        for name, projection in (("read models", ReadModels(ReadModelsView(projections))),
+                                 ("timer index", TimerIndex(TimerView(projections)))):
             started = time.perf_counter()
             read = projection.rebuild(coordinator.recorder, coordinator.mapper)
             results[name] = (read, time.perf_counter() - started)
-            projection.close()
+        projections.close()
         coordinator.close()
     print(f"event store: SQLite, {total} events ({written['applications']} waiting applications, "
           f"{len(newborn_ids)} completed newborns)")

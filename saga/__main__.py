@@ -1,9 +1,9 @@
-"""Run the coordinator: `python -m saga`. Stops cleanly on SIGINT or SIGTERM."""
+"""Run the coordinator: `python -m saga` (saga/bootstrap.py builds it). Stops cleanly on SIGINT or SIGTERM."""
 import logging
 import signal
 import threading
 
-from saga import bootstrap
+from saga.bootstrap import bootstrap
 
 
 def main() -> None:
@@ -12,7 +12,7 @@ def main() -> None:
     stopping = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
-    running = bootstrap.start()
+    running = bootstrap()
     stopping.wait()
     logging.getLogger("saga").info("stopping")
     running.stop()

@@ -1,91 +1,138 @@
-"""Composition root of the coordinator: wires config, event store, RabbitMQ and gRPC."""
+"""The composition root of the coordinator: the one place that builds it and everything around it.
+
+`wire` builds the core and starts nothing: the coordinator (use cases on the event store), the outbox
+relay, the timer index and read models with their scheduler, Watch's fan-out and the queries. Unit
+and integration tests call it with fakes injected (a recording bus, a stepping clock, an in-memory
+store). `bootstrap` wires the same core for production, then connects RabbitMQ (command bus,
+result consumer, dead-letter watcher), catches up with the log and serves gRPC.
+"""
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 import grpc
+from eventsourcing.sqlite import SQLiteDatastore
 
 from lifeevents.messaging import Topology
-from lifeevents.v1 import steps_pb2
 from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
-from saga.adapters.rabbitmq import DeadLetter, DeadLetterQueue, DeadLetterWatcher, RabbitCommandBus, ResultConsumer
-from saga.adapters.read_models import ReadModels
-from saga.adapters.relay import SqlitePosition
-from saga.adapters.timers import TimerIndex, WaitScheduler
+from saga.adapters.projections import TrackedView, projections_datastore
+from saga.adapters.rabbitmq.consumers import ResultConsumer
+from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher
+from saga.adapters.rabbitmq.publisher import RabbitCommandBus
+from saga.adapters.read_models import ReadModels, ReadModelsView
+from saga.adapters.relay import CommandRelay, adopt_legacy_position
+from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.config import Config
-from saga.coordinator import Coordinator, StepAnswer
-from saga.entrypoints.grpc_api import build_server
-from saga.entrypoints.operations_api import OperationsServicer, parse_operator_tokens
+from saga.coordinator import Coordinator
+from saga.domain.application import NewId
+from saga.domain.bundle import BundleSet
+from saga.domain.ports import CommandBus, RegisterLookups
+from saga.entrypoints.applications_api import ApplicationsServicer
+from saga.entrypoints.operations_api import OperationsServicer
+from saga.entrypoints.server import build_server
+from saga.queries import Queries, Watchers
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Running:
+class Wiring:
     coordinator: Coordinator
-    bus: RabbitCommandBus
+    relay: CommandRelay
+    timers: TimerIndex
+    read_models: ReadModels
+    scheduler: Scheduler
+    watchers: Watchers
+    queries: Queries
+    projections: SQLiteDatastore
+
+    def close(self) -> None:
+        self.coordinator.close()
+        self.coordinator.lookups.close()
+        self.projections.close()
+
+
+def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | None = None,
+         clock: Callable[[], dt.datetime] | None = None, lookups: RegisterLookups | None = None,
+         projections: SQLiteDatastore | None = None, new_id: NewId = uuid.uuid4) -> Wiring:
+    """The coordinator's core, built and not started. Left out: the bundles and catalogue from the
+    config's files, its offset clock, no register lookups, the projections database in its data dir."""
+    config = config or Config()
+    catalogue = load_catalogue(config.catalogue_file)
+    bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
+    clock = clock or OffsetClock(config.clock_offset_file)
+    projections = projections or projections_datastore(config.projections_file)
+    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id)
+    positions = TrackedView(projections)
+    adopt_legacy_position(positions, config.data_dir / "relay.sqlite")
+    # Commands leave through the outbox: the relay publishes what the stream records.
+    relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions)
+    watchers = Watchers()
+    coordinator.listen(watchers.publish)
+    coordinator.listen(lambda events: relay.notify())
+    timers, read_models = TimerIndex(TimerView(projections)), ReadModels(ReadModelsView(projections))
+    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
+    queries = Queries(coordinator, watchers, read_models, [read_models, timers],
+                      lambda text: parse_bundle_text(text, catalogue))
+    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections)
+
+
+@dataclass
+class Running:
+    wiring: Wiring
+    bus: CommandBus
     consumer: ResultConsumer
     dead_letters: DeadLetterWatcher
     server: grpc.Server
     port: int
-    scheduler: WaitScheduler
+
+    @property
+    def coordinator(self) -> Coordinator:
+        return self.wiring.coordinator
 
     def stop(self, grace: float = 2.0) -> None:
         self.server.stop(grace).wait()
-        self.scheduler.stop()
-        self.coordinator.relay.stop()
-        self.coordinator.relay.join(timeout=5)
-        for consumer in (self.consumer, self.dead_letters):
-            consumer.stop()
-            consumer.join(timeout=5)
-        self.bus.close()
-        self.coordinator.close()
+        for thread in (self.wiring.scheduler, self.wiring.relay, self.consumer, self.dead_letters):
+            thread.stop()
+            thread.join(timeout=5)
+        if isinstance(self.bus, RabbitCommandBus):
+            self.bus.close()
+        self.wiring.close()
 
 
-def start(config: Config | None = None) -> Running:
+def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lookups: RegisterLookups | None = None,
+              clock: Callable[[], dt.datetime] | None = None, projections: SQLiteDatastore | None = None,
+              new_id: NewId = uuid.uuid4) -> Running:
+    """The running coordinator: RabbitMQ connected, caught up with the log, serving gRPC."""
     config = config or Config()
-    catalogue = load_catalogue(config.catalogue_file)
-    bundles = load_bundles(config.bundles_dir, catalogue)
     topology = Topology(config.amqp_prefix)
-    departments = sorted(catalogue.departments)
-    bus = RabbitCommandBus(config.amqp_uri, topology, departments)
-    bus.start()
-    clock = OffsetClock(config.clock_offset_file)
-    coordinator = Coordinator(bundles, bus, clock=clock, env=config.event_store_env(), lookups=GrpcLookups(),
-                              relay_position=SqlitePosition(config.data_dir / "relay.sqlite", "commands"))
-    coordinator.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
-    coordinator.relay.start()
-    read_models = ReadModels(config.data_dir / "read_models.sqlite")
-    scheduler = WaitScheduler(coordinator, TimerIndex(config.data_dir / "timers.sqlite"), clock,
-                              followers=[read_models])
-    scheduler.follow()  # catch up with the log before serving: every running wait is in the index
-    scheduler.start()
-
-    def apply(results: list[steps_pb2.StepResult]) -> None:
-        coordinator.record_results([
-            StepAnswer(r.application_id, r.step, r.command_id, r.outcome == steps_pb2.StepResult.COMPLETED,
-                       dict(r.outputs), r.reason, r.delivery,
-                       r.decided_at.ToDatetime(dt.timezone.utc) if r.HasField("decided_at") else None)
-            for r in results])
-
-    def flag(letter: DeadLetter) -> None:
-        coordinator.dead_lettered(letter.application_id, letter.step, letter.command_id, letter.error)
-
-    consumer = ResultConsumer(config.amqp_uri, topology, departments, apply)
-    dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments, flag)
+    departments = sorted(load_catalogue(config.catalogue_file).departments)
+    if bus is None:
+        bus = RabbitCommandBus(config.amqp_uri, topology, departments)
+        bus.start()
+    wiring = wire(config, bus=bus, clock=clock, lookups=lookups or GrpcLookups(), projections=projections,
+                  new_id=new_id)
+    coordinator = wiring.coordinator
+    wiring.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
+    wiring.relay.start()
+    wiring.scheduler.follow()  # catch up with the log before serving: every running wait is in the index
+    wiring.scheduler.start()
+    consumer = ResultConsumer(config.amqp_uri, topology, departments, coordinator.record_results)
+    dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments, coordinator.dead_lettered)
     for started in (consumer, dead_letters):
         started.start()
         started.ready.wait(timeout=30)
-    operations = OperationsServicer(coordinator, read_models, [read_models, scheduler.index],
-                                    DeadLetterQueue(config.amqp_uri, topology),
-                                    parse_operator_tokens(config.operator_tokens),
-                                    lambda text: parse_bundle_text(text, catalogue))
-    server, port = build_server(coordinator, config.grpc_address, operations=operations)
+    operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
+                                    config.operators())
+    server, port = build_server(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address)
     server.start()
     log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
-             config.grpc_address, port, ", ".join(b.id for b in bundles), config.event_store_env()["PERSISTENCE_MODULE"])
-    return Running(coordinator, bus, consumer, dead_letters, server, port, scheduler)
+             config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
+             config.event_store_env()["PERSISTENCE_MODULE"])
+    return Running(wiring, bus, consumer, dead_letters, server, port)

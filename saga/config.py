@@ -17,7 +17,8 @@ def _env(name: str, default: str) -> str:
 class Config:
     data_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_DATA_DIR", str(ROOT / "var"))))
     # "sqlite" (a file under data_dir) or a PostgreSQL URL such as
-    # postgresql://postgres@127.0.0.1:5432/lifeevents: the one setting that moves the event store.
+    # postgresql://postgres@127.0.0.1:5432/lifeevents: the one setting that moves the event store;
+    # "memory" keeps it in the process (unit tests).
     event_store: str = field(default_factory=lambda: _env("LIFEEVENTS_EVENT_STORE", "sqlite"))
     amqp_uri: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/%2F"))
     amqp_prefix: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_PREFIX", "lifeevents"))
@@ -32,8 +33,25 @@ class Config:
     clock_offset_file: Path | None = field(default_factory=lambda: (
         Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))
 
+    @property
+    def projections_file(self) -> Path:
+        """The relay's position, the timer index and the read models (saga/adapters/projections.py)."""
+        return self.data_dir / "projections.sqlite"
+
+    def operators(self) -> dict[str, str]:
+        """The operator tokens: "alice:token1,bob:token2" -> {token: operator}."""
+        tokens = {}
+        for entry in filter(None, (e.strip() for e in self.operator_tokens.split(","))):
+            name, _, token = entry.partition(":")
+            if not name or not token:
+                raise ValueError(f"LIFEEVENTS_OPERATOR_TOKENS: {entry!r} is not name:token")
+            tokens[token] = name
+        return tokens
+
     def event_store_env(self) -> dict[str, str]:
         """The eventsourcing library's settings for the configured event store."""
+        if self.event_store == "memory":
+            return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.event_store == "sqlite":
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",

@@ -7,7 +7,10 @@ from typing import Any
 
 import yaml
 
-from saga.domain.bundles import BundleDefinitionError, BundleSet, Catalogue, parse_bundle, parse_catalogue
+from saga.domain.bundle import Bundle, BundleSet
+from saga.domain.catalogue import Catalogue, parse_catalogue
+from saga.domain.errors import BundleDefinitionError
+from saga.domain.parser import parse_bundle
 
 
 def _read(path: Path) -> Any:
@@ -35,7 +38,7 @@ def load_bundles(directory: Path, catalogue: Catalogue) -> BundleSet:
     return bundles
 
 
-def parse_bundle_text(text: str, catalogue: Catalogue, source: str = "<bundle text>"):
+def parse_bundle_text(text: str, catalogue: Catalogue, source: str = "<bundle text>") -> Bundle:
     """A bundle definition given as YAML (or JSON) text, checked like a file."""
     try:
         data = yaml.safe_load(text)

@@ -8,7 +8,7 @@ import grpc
 
 from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
 from lifeevents.endpoints import grpc_address
-from saga.domain.forms import LookupUnavailable
+from saga.domain.errors import LookupUnavailable
 from saga.domain.ports import RegisterLookups
 
 
@@ -38,5 +38,8 @@ class GrpcLookups(RegisterLookups):
         return dict(response.values)
 
     def close(self) -> None:
-        for channel in self._channels:
-            channel.close()
+        with self._lock:
+            for channel in self._channels:
+                channel.close()
+            self._channels.clear()
+            self._stubs.clear()

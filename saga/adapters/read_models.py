@@ -1,110 +1,97 @@
-"""The operators' read models, projected from the event log (saga/adapters/tracked.py): applications
-by status, each department's pending steps, overdue steps, and the durations statistics need.
-They can be dropped and rebuilt from the log at any time; the stream stays the truth."""
+"""The operators' read models, projected from the event log (saga/adapters/projections.py):
+applications by status, each department's pending steps, overdue steps, and the durations
+statistics need. They can be dropped and rebuilt from the log at any time; the stream stays the truth."""
 from __future__ import annotations
 
 import datetime as dt
 import statistics
-from pathlib import Path
+from functools import singledispatchmethod
 
-from saga.adapters.tracked import TrackedProjection
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS applications (
-    application_id TEXT PRIMARY KEY, bundle TEXT NOT NULL, status TEXT NOT NULL, submitted_at TEXT NOT NULL,
-    settled_at TEXT, version INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS applications_by_submission ON applications (submitted_at);
-CREATE TABLE IF NOT EXISTS pending_steps (
-    application_id TEXT NOT NULL, step TEXT NOT NULL, department TEXT NOT NULL, since TEXT NOT NULL,
-    overdue_since TEXT, PRIMARY KEY (application_id, step));
-CREATE INDEX IF NOT EXISTS pending_by_department ON pending_steps (department);
-CREATE TABLE IF NOT EXISTS step_durations (
-    application_id TEXT NOT NULL, bundle TEXT NOT NULL, step TEXT NOT NULL, seconds REAL NOT NULL,
-    PRIMARY KEY (application_id, step));
-CREATE TABLE IF NOT EXISTS bundle_durations (
-    application_id TEXT PRIMARY KEY, bundle TEXT NOT NULL, seconds REAL NOT NULL);
-"""
-_STATUS_AFTER = {"CompensationStarted": "COMPENSATING", "Completed": "COMPLETED", "Rejected": "REJECTED",
-                 "Failed": "FAILED"}
-_STEP_SENT = ("StepDispatched", "StepRetried")
-_STEP_SETTLED = ("StepCompleted", "StepRejected", "StepFailed", "StepDeadLettered", "StepSkipped", "ObjectionRaised")
+from saga.adapters.projections import Projection, TrackedView
+from saga.domain.application import Application
+from saga.domain.steps import ApplicationStatus
 
 
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
-class ReadModels(TrackedProjection):
-    schema = _SCHEMA
+class ReadModelsView(TrackedView):
+    schema = (
+        "CREATE TABLE IF NOT EXISTS applications (application_id TEXT PRIMARY KEY, bundle TEXT NOT NULL, "
+        "status TEXT NOT NULL, submitted_at TEXT NOT NULL, settled_at TEXT, version INTEGER NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS applications_by_submission ON applications (submitted_at)",
+        "CREATE TABLE IF NOT EXISTS pending_steps (application_id TEXT NOT NULL, step TEXT NOT NULL, "
+        "department TEXT NOT NULL, since TEXT NOT NULL, overdue_since TEXT, PRIMARY KEY (application_id, step))",
+        "CREATE INDEX IF NOT EXISTS pending_by_department ON pending_steps (department)",
+        "CREATE TABLE IF NOT EXISTS step_durations (application_id TEXT NOT NULL, bundle TEXT NOT NULL, "
+        "step TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (application_id, step))",
+        "CREATE TABLE IF NOT EXISTS bundle_durations (application_id TEXT PRIMARY KEY, bundle TEXT NOT NULL, "
+        "seconds REAL NOT NULL)")
     tables = ("applications", "pending_steps", "step_durations", "bundle_durations")
-    uses = frozenset(("Submitted", *_STATUS_AFTER, *_STEP_SENT, *_STEP_SETTLED, "StepOverdue"))
 
-    def apply_event(self, event) -> None:
-        kind = type(event).__name__
-        app = str(event.originator_id)
-        db = self.db
-        if kind == "Submitted":
-            db.execute("INSERT OR REPLACE INTO applications VALUES (?, ?, 'IN_PROGRESS', ?, NULL, ?)",
-                       (app, event.bundle, _iso(event.submitted_at), event.originator_version))
-            return
-        db.execute("UPDATE applications SET version=? WHERE application_id=?", (event.originator_version, app))
-        if kind in _STEP_SENT:
-            db.execute("INSERT OR REPLACE INTO pending_steps VALUES (?, ?, ?, ?, NULL)",
-                       (app, event.step, event.department, _iso(event.at)))
-            if kind == "StepRetried":  # an operator picked a failed application up again
-                db.execute("UPDATE applications SET status='IN_PROGRESS', settled_at=NULL "
-                           "WHERE application_id=? AND status='FAILED'", (app,))
-        elif kind == "StepOverdue":
-            db.execute("UPDATE pending_steps SET overdue_since=? WHERE application_id=? AND step=?",
-                       (_iso(event.at), app, event.step))
-        elif kind in _STEP_SETTLED:
-            sent = db.execute("SELECT since FROM pending_steps WHERE application_id=? AND step=?",
-                              (app, event.step)).fetchone()
-            db.execute("DELETE FROM pending_steps WHERE application_id=? AND step=?", (app, event.step))
-            if kind == "StepCompleted" and sent:
-                seconds = (event.at - dt.datetime.fromisoformat(sent[0])).total_seconds()
-                db.execute("INSERT OR REPLACE INTO step_durations SELECT ?, bundle, ?, ? FROM applications "
-                           "WHERE application_id=?", (app, event.step, seconds, app))
-            if kind == "StepSkipped":
-                db.execute("UPDATE applications SET status='IN_PROGRESS', settled_at=NULL "
-                           "WHERE application_id=? AND status='FAILED'", (app,))
-        elif kind in _STATUS_AFTER:
-            settled = _iso(event.at) if kind != "CompensationStarted" else None
-            db.execute("UPDATE applications SET status=?, settled_at=? WHERE application_id=?",
-                       (_STATUS_AFTER[kind], settled, app))
-            if kind == "Completed":
-                db.execute("INSERT OR REPLACE INTO bundle_durations SELECT application_id, bundle, "
-                           "(julianday(?) - julianday(submitted_at)) * 86400 FROM applications "
-                           "WHERE application_id=?", (_iso(event.at), app))
+    # -- changes, within a batch's transaction ---------------------------------------------------------
+    def submitted(self, tx, application_id, bundle: str, at: dt.datetime, version: int) -> None:
+        tx.execute("INSERT OR REPLACE INTO applications VALUES (?, ?, ?, ?, NULL, ?)",
+                   (str(application_id), bundle, ApplicationStatus.IN_PROGRESS, _iso(at), version))
 
-    # -- queries ---------------------------------------------------------------------
+    def seen(self, tx, application_id, version: int) -> None:
+        tx.execute("UPDATE applications SET version=? WHERE application_id=?", (version, str(application_id)))
+
+    def status(self, tx, application_id, status: ApplicationStatus, settled_at: dt.datetime | None = None) -> None:
+        tx.execute("UPDATE applications SET status=?, settled_at=? WHERE application_id=?",
+                   (status, settled_at and _iso(settled_at), str(application_id)))
+        if status == ApplicationStatus.COMPLETED:
+            tx.execute("INSERT OR REPLACE INTO bundle_durations SELECT application_id, bundle, "
+                       "(julianday(?) - julianday(submitted_at)) * 86400 FROM applications WHERE application_id=?",
+                       (_iso(settled_at), str(application_id)))
+
+    def resumed(self, tx, application_id) -> None:
+        """An operator picked a failed application up again."""
+        tx.execute("UPDATE applications SET status=?, settled_at=NULL WHERE application_id=? AND status=?",
+                   (ApplicationStatus.IN_PROGRESS, str(application_id), ApplicationStatus.FAILED))
+
+    def step_sent(self, tx, application_id, step: str, department: str, at: dt.datetime) -> None:
+        tx.execute("INSERT OR REPLACE INTO pending_steps VALUES (?, ?, ?, ?, NULL)",
+                   (str(application_id), step, department, _iso(at)))
+
+    def step_overdue(self, tx, application_id, step: str, at: dt.datetime) -> None:
+        tx.execute("UPDATE pending_steps SET overdue_since=? WHERE application_id=? AND step=?",
+                   (_iso(at), str(application_id), step))
+
+    def step_settled(self, tx, application_id, step: str, at: dt.datetime, completed: bool) -> None:
+        """No longer pending; a completed step's time from sending to answer is recorded."""
+        app = str(application_id)
+        tx.execute("SELECT since FROM pending_steps WHERE application_id=? AND step=?", (app, step))
+        sent = tx.fetchone()
+        tx.execute("DELETE FROM pending_steps WHERE application_id=? AND step=?", (app, step))
+        if completed and sent:
+            seconds = (at - dt.datetime.fromisoformat(sent[0])).total_seconds()
+            tx.execute("INSERT OR REPLACE INTO step_durations SELECT ?, bundle, ?, ? FROM applications "
+                       "WHERE application_id=?", (app, step, seconds, app))
+
+    # -- queries -------------------------------------------------------------------------------------
     def applications(self, bundle: str = "", status: str = "", department: str = "", overdue_only: bool = False,
                      limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
         """Applications, newest first, and how many match in all."""
         where, args = ["1=1"], []
-        if bundle:
-            where.append("a.bundle=?")
-            args.append(bundle)
-        if status:
-            where.append("a.status=?")
-            args.append(status)
+        for column, value in (("a.bundle", bundle), ("a.status", status)):
+            if value:
+                where.append(f"{column}=?")
+                args.append(value)
+        pending = "EXISTS (SELECT 1 FROM pending_steps p WHERE p.application_id=a.application_id AND {})"
         if department:
-            where.append("EXISTS (SELECT 1 FROM pending_steps p WHERE p.application_id=a.application_id "
-                         "AND p.department=?)")
+            where.append(pending.format("p.department=?"))
             args.append(department)
         if overdue_only:
-            where.append("EXISTS (SELECT 1 FROM pending_steps p WHERE p.application_id=a.application_id "
-                         "AND p.overdue_since IS NOT NULL)")
+            where.append(pending.format("p.overdue_since IS NOT NULL"))
         condition = " AND ".join(where)
-        with self.lock:
-            total = self.db.execute(f"SELECT count(*) FROM applications a WHERE {condition}", args).fetchone()[0]
-            rows = self.db.execute(
-                f"SELECT a.application_id, a.bundle, a.status, a.submitted_at, a.settled_at, a.version, "
-                f"(SELECT group_concat(step) FROM pending_steps p WHERE p.application_id=a.application_id), "
-                f"EXISTS (SELECT 1 FROM pending_steps p WHERE p.application_id=a.application_id "
-                f"AND p.overdue_since IS NOT NULL) "
-                f"FROM applications a WHERE {condition} ORDER BY a.submitted_at DESC, a.application_id "
-                f"LIMIT ? OFFSET ?", [*args, limit, offset]).fetchall()
+        total = self.rows(f"SELECT count(*) FROM applications a WHERE {condition}", args)[0][0]
+        rows = self.rows(
+            f"SELECT a.application_id, a.bundle, a.status, a.submitted_at, a.settled_at, a.version, "
+            f"(SELECT group_concat(step) FROM pending_steps p WHERE p.application_id=a.application_id), "
+            f"{pending.format('p.overdue_since IS NOT NULL')} FROM applications a WHERE {condition} "
+            f"ORDER BY a.submitted_at DESC, a.application_id LIMIT ? OFFSET ?", [*args, limit, offset])
         keys = ("application_id", "bundle", "status", "submitted_at", "settled_at", "version", "pending_steps",
                 "overdue")
         return [dict(zip(keys, row)) for row in rows], total
@@ -117,33 +104,27 @@ class ReadModels(TrackedProjection):
             args.append(department)
         if overdue_only:
             where.append("overdue_since IS NOT NULL")
-        with self.lock:
-            rows = self.db.execute(
-                f"SELECT application_id, step, department, since, overdue_since FROM pending_steps "
-                f"WHERE {' AND '.join(where)} ORDER BY since LIMIT ?", [*args, limit]).fetchall()
+        rows = self.rows(f"SELECT application_id, step, department, since, overdue_since FROM pending_steps "
+                         f"WHERE {' AND '.join(where)} ORDER BY since LIMIT ?", [*args, limit])
         return [dict(zip(("application_id", "step", "department", "since", "overdue_since"), r)) for r in rows]
 
     def pending_per_department(self) -> dict[str, int]:
-        with self.lock:
-            return dict(self.db.execute("SELECT department, count(*) FROM pending_steps GROUP BY department"))
+        return dict(self.rows("SELECT department, count(*) FROM pending_steps GROUP BY department"))
 
     def statistics(self, bundle: str) -> dict:
         """Counts by status and duration figures of one bundle, overall and per step."""
-        with self.lock:
-            by_status = dict(self.db.execute(
-                "SELECT status, count(*) FROM applications WHERE bundle=? GROUP BY status", (bundle,)).fetchall())
-            durations = [r[0] for r in self.db.execute(
-                "SELECT seconds FROM bundle_durations WHERE bundle=?", (bundle,))]
-            steps: dict[str, list[float]] = {}
-            for step, seconds in self.db.execute("SELECT step, seconds FROM step_durations WHERE bundle=?", (bundle,)):
-                steps.setdefault(step, []).append(seconds)
+        by_status = dict(self.rows("SELECT status, count(*) FROM applications WHERE bundle=? GROUP BY status",
+                                   (bundle,)))
+        durations = [r[0] for r in self.rows("SELECT seconds FROM bundle_durations WHERE bundle=?", (bundle,))]
+        steps: dict[str, list[float]] = {}
+        for step, seconds in self.rows("SELECT step, seconds FROM step_durations WHERE bundle=?", (bundle,)):
+            steps.setdefault(step, []).append(seconds)
         return {"by_status": by_status, "durations": summary(durations),
                 "steps": {step: summary(values) for step, values in steps.items()}}
 
     def snapshot(self) -> dict[str, list[tuple]]:
         """Every row of every read model, in a stable order: to compare two builds."""
-        with self.lock:
-            return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in self.tables}
+        return {t: self.rows(f"SELECT * FROM {t} ORDER BY 1, 2") for t in self.tables}
 
 
 def summary(seconds: list[float]) -> dict:
@@ -152,3 +133,60 @@ def summary(seconds: list[float]) -> dict:
     ordered = sorted(seconds)
     return {"count": len(ordered), "median_s": statistics.median(ordered),
             "p90_s": ordered[max(0, -(-9 * len(ordered) // 10) - 1)]}
+
+
+class ReadModels(Projection):
+    """Each event it uses also records the application's version."""
+
+    name = "read_models"
+    view: ReadModelsView
+
+    @singledispatchmethod
+    def process_event(self, event, tx) -> None:
+        raise NotImplementedError(type(event))
+
+    @process_event.register(Application.Submitted)
+    def _submitted(self, event, tx) -> None:
+        self.view.submitted(tx, event.originator_id, event.bundle, event.submitted_at, event.originator_version)
+
+    @process_event.register(Application.StepDispatched)
+    @process_event.register(Application.StepRetried)
+    def _sent(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.step_sent(tx, event.originator_id, event.step, event.department, event.at)
+        if isinstance(event, Application.StepRetried):
+            self.view.resumed(tx, event.originator_id)
+
+    @process_event.register(Application.StepOverdue)
+    def _overdue(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.step_overdue(tx, event.originator_id, event.step, event.at)
+
+    @process_event.register(Application.StepCompleted)
+    @process_event.register(Application.StepRejected)
+    @process_event.register(Application.StepFailed)
+    @process_event.register(Application.StepDeadLettered)
+    @process_event.register(Application.StepSkipped)
+    @process_event.register(Application.ObjectionRaised)
+    def _settled(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.step_settled(tx, event.originator_id, event.step, event.at,
+                               isinstance(event, Application.StepCompleted))
+        if isinstance(event, Application.StepSkipped):
+            self.view.resumed(tx, event.originator_id)
+
+    @process_event.register(Application.CompensationStarted)
+    def _compensating(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.status(tx, event.originator_id, ApplicationStatus.COMPENSATING)
+
+    @process_event.register(Application.Completed)
+    @process_event.register(Application.Rejected)
+    @process_event.register(Application.Failed)
+    def _ended(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.status(tx, event.originator_id, _ENDINGS[type(event)], event.at)
+
+
+_ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Rejected: ApplicationStatus.REJECTED,
+            Application.Failed: ApplicationStatus.FAILED}

@@ -2,69 +2,31 @@
 
 A command exists once the event that decides it is in the application's stream: StepDispatched,
 CommandResent, CompensationDispatched, CompensationResent or StepRetried (each carries the whole
-command). The relay follows the notification log from a tracked position and publishes each of them
-with publisher confirms, then advances the position. A crash before the save loses nothing (nothing was decided);
-a crash after the save and before publishing is caught up from the position; a crash after
-publishing and before the position is saved publishes again, which departments answer once (the
-command id is the same) and the coordinator ignores as a duplicate.
+command). The relay follows the notification log from its tracked position (the "commands" row of
+the projections database) and publishes each of them with publisher confirms, then advances the
+position. A crash before the save loses nothing (nothing was decided); a crash after the save and
+before publishing is caught up from the position; a crash after publishing and before the position
+is saved publishes again, which departments answer once (the command id is the same) and the
+coordinator ignores as a duplicate.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
 from pathlib import Path
 
-from saga.adapters.tracked import event_name
-from saga.domain.model import Dispatch
-from saga.domain.ports import CommandBus
+from eventsourcing.persistence import Tracking, TrackingRecorder
+
+from saga.adapters.projections import EventTypes
+from saga.domain.application import Application
+from saga.domain.ports import CommandBus, Dispatch
 
 log = logging.getLogger(__name__)
 
-
-class MemoryPosition:
-    """A tracked position that lives as long as the process: for unit tests."""
-
-    def __init__(self) -> None:
-        self.value = 0
-
-    def get(self) -> int:
-        return self.value
-
-    def set(self, position: int) -> None:
-        self.value = position
-
-
-class SqlitePosition:
-    """A tracked position in a small SQLite file."""
-
-    def __init__(self, path: Path, name: str):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-        # WAL with NORMAL sync survives a killed process; a power cut may take the position back a
-        # little, and the relay then re-publishes commands departments answer once.
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS tracking (name TEXT PRIMARY KEY, position INTEGER NOT NULL)")
-        self._db.execute("INSERT OR IGNORE INTO tracking VALUES (?, 0)", (name,))
-        self._name = name
-        self._lock = threading.Lock()
-
-    def get(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT position FROM tracking WHERE name=?", (self._name,)).fetchone()[0]
-
-    def set(self, position: int) -> None:
-        with self._lock:
-            self._db.execute("UPDATE tracking SET position=? WHERE name=?", (position, self._name))
-
-    def close(self) -> None:
-        self._db.close()
-
-
-# Events that are a command to send: the first dispatch, re-sends of an unanswered one, undos and
-# their re-sends, and an operator's retry.
-COMMAND_EVENTS = ("StepDispatched", "CommandResent", "CompensationDispatched", "CompensationResent", "StepRetried")
+COMMAND_EVENTS = (Application.StepDispatched, Application.CommandResent, Application.CompensationDispatched,
+                  Application.CompensationResent, Application.StepRetried)
 
 
 def dispatch_of(event) -> Dispatch:
@@ -73,30 +35,37 @@ def dispatch_of(event) -> Dispatch:
 
 
 class CommandRelay(threading.Thread):
-    """Publishes the command events (COMMAND_EVENTS) as commands. Without start(), `notify` relays synchronously
-    in the caller's thread (unit tests); started, it relays in its own thread when notified."""
+    """Publishes the command events as commands. Without start(), `notify` relays synchronously in the
+    caller's thread (unit tests); started, it relays in its own thread when notified."""
 
-    def __init__(self, recorder, mapper, bus: CommandBus, position, batch: int = 200, idle_s: float = 0.5):
+    name_of_position = "commands"
+
+    def __init__(self, recorder, mapper, bus: CommandBus, positions: TrackingRecorder, batch: int = 200,
+                 idle_s: float = 0.5):
         super().__init__(name="outbox-relay", daemon=True)
-        self.recorder, self.mapper, self.bus, self.position = recorder, mapper, bus, position
+        self.recorder, self.mapper, self.bus, self.positions = recorder, mapper, bus, positions
         self.batch, self.idle_s = batch, idle_s
+        self.commands = EventTypes(COMMAND_EVENTS)
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._relay_lock = threading.Lock()
+
+    @property
+    def position(self) -> int:
+        return self.positions.max_tracking_id(self.name_of_position) or 0
 
     def relay_pending(self) -> int:
         """Publish every command recorded after the tracked position; return how many."""
         published = 0
         with self._relay_lock:
             while True:
-                start = self.position.get() + 1
-                notifications = self.recorder.select_notifications(start=start, limit=self.batch)
+                notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch)
                 if not notifications:
                     return published
                 dispatches = [dispatch_of(self.mapper.to_domain_event(n)) for n in notifications
-                              if event_name(n.topic) in COMMAND_EVENTS]  # decode only what is sent
+                              if n.topic in self.commands]  # decode only what is sent
                 self.bus.send(dispatches)
-                self.position.set(notifications[-1].id)
+                self.positions.insert_tracking(Tracking(self.name_of_position, notifications[-1].id))
                 published += len(dispatches)
                 if len(notifications) < self.batch:
                     return published
@@ -123,3 +92,15 @@ class CommandRelay(threading.Thread):
     def stop(self) -> None:
         self._stopping.set()
         self._wake.set()
+
+
+def adopt_legacy_position(positions: TrackingRecorder, legacy_file: Path) -> None:
+    """A coordinator that kept the relay's position in its own file (var/relay.sqlite, before the
+    projections database) goes on from there instead of publishing the whole log again."""
+    if positions.max_tracking_id(CommandRelay.name_of_position) is not None or not legacy_file.exists():
+        return
+    with contextlib.closing(sqlite3.connect(str(legacy_file))) as legacy:
+        row = legacy.execute("SELECT position FROM tracking WHERE name='commands'").fetchone()
+    if row and row[0]:
+        positions.insert_tracking(Tracking(CommandRelay.name_of_position, row[0]))
+        log.info("relay position %d taken over from %s", row[0], legacy_file)

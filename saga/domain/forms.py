@@ -9,27 +9,11 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
 from lifeevents.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
-from saga.domain.bundles import Bundle, FieldSpec
+from saga.domain.bundle import Bundle, FieldSpec
+from saga.domain.errors import FieldError, FormInvalid, LookupUnavailable
 
 _PHONE = re.compile(r"^1[3-9]\d{9}$")
 MAX_TEXT = 200
-
-
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    description: str
-
-
-class FormInvalid(ValueError):
-    def __init__(self, bundle_id: str, errors: list[FieldError]):
-        self.bundle_id = bundle_id
-        self.errors = errors
-        super().__init__("; ".join(f"{e.field}: {e.description}" for e in errors))
-
-
-class LookupUnavailable(RuntimeError):
-    """A department's register could not be asked just now."""
 
 
 # department, query, key -> the values its register holds, or None when it holds nothing.

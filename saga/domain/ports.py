@@ -1,11 +1,44 @@
-"""What the coordinator needs from the outside world, as interfaces it owns."""
+"""What crosses between the coordinator and the outside world, and the interfaces it owns for it:
+a Dispatch goes out to a department through the CommandBus, a StepAnswer comes back; register
+lookups complete the form."""
 from __future__ import annotations
 
 import abc
+import datetime as dt
+import uuid
+from dataclasses import dataclass
 from typing import Mapping
 
-from saga.domain.forms import LookupUnavailable
-from saga.domain.model import Dispatch
+from saga.domain.errors import LookupUnavailable
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    """A command the saga has decided to send: what a department must do for this application."""
+
+    application_id: uuid.UUID
+    bundle: str
+    step: str
+    command_id: str
+    department: str
+    action: str
+    inputs: dict[str, str]
+    issued_at: dt.datetime
+    due_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class StepAnswer:
+    """A department's answer to one step command, as the coordinator applies it."""
+
+    application_id: str
+    step: str
+    command_id: str
+    completed: bool
+    outputs: Mapping[str, str]
+    reason: str = ""
+    delivery: int = 1
+    decided_at: dt.datetime | None = None
 
 
 class CommandBus(abc.ABC):
@@ -25,6 +58,9 @@ class RegisterLookups(abc.ABC):
 
     def __call__(self, department: str, query: str, key: str) -> Mapping[str, str] | None:
         return self.find(department, query, key)
+
+    def close(self) -> None:
+        """Let go of connections, if any."""
 
 
 class NoRegisters(RegisterLookups):

@@ -3,14 +3,16 @@ another definition of its bundle. Nothing is stored and nothing is sent: the sim
 application is an aggregate that is never saved."""
 from __future__ import annotations
 
-import datetime as dt
+import itertools
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from saga.domain.bundles import Bundle
-from saga.domain.model import DISPATCHED, WAITING, Application, plan_of
+from saga.domain.application import Application
+from saga.domain.bundle import Bundle
+from saga.domain.steps import StepStatus
 
-_ANSWERS = ("StepCompleted", "StepRejected")
+_ANSWERS = (Application.StepCompleted, Application.StepRejected)
 
 
 @dataclass
@@ -26,39 +28,36 @@ def recorded_path(history: list[Any]) -> list[str]:
     """The steps in the order the department answers came, with their outcome."""
     path = []
     for event in history:
-        kind = type(event).__name__
-        if kind in _ANSWERS:
-            path.append(f"{event.step}: {'completed' if kind == 'StepCompleted' else 'refused'}")
-        elif kind == "WaitStarted":
+        if isinstance(event, _ANSWERS):
+            path.append(f"{event.step}: {'completed' if isinstance(event, Application.StepCompleted) else 'refused'}")
+        elif isinstance(event, Application.WaitStarted):
             path.append(f"{event.step}: waited")
     return path
 
 
 def what_if(recorded: Application, history: list[Any], other: Bundle) -> WhatIf:
-    answers: dict[str, Any] = {}
-    for event in history:
-        if type(event).__name__ in _ANSWERS:
-            answers[event.step] = event
+    answers = {event.step: event for event in history if isinstance(event, _ANSWERS)}
     now = recorded.submitted_at
-    simulated = Application(bundle=other.id, bundle_version=other.version, form=dict(recorded.form),
-                            plan=plan_of(other), time_limit_s=other.time_limit.total_seconds(), submitted_at=now)
+    ids = itertools.count(1)
+    new_id = lambda: uuid.UUID(int=next(ids))  # noqa: E731  (the simulation's ids are never stored)
+    simulated = Application.submit(other, recorded.form, now, new_id)
     path: list[str] = []
     unanswered: set[str] = set()
     while not simulated.is_settled:
-        simulated.advance(now)
+        simulated.advance(now, new_id)
         progressed = False
         for step in list(simulated.steps.values()):
-            if step.status == WAITING:
+            if step.status == StepStatus.WAITING:
                 simulated.end_wait(step.id, step.fires_at)
                 path.append(f"{step.id}: waited")
                 progressed = True
-            elif step.status == DISPATCHED and step.id not in unanswered:
+            elif step.status == StepStatus.DISPATCHED and step.id not in unanswered:
                 answer = answers.get(step.id)
                 if answer is None:
                     unanswered.add(step.id)
                     path.append(f"{step.id}: no recorded answer ({step.department} {step.action} would be asked)")
                     continue
-                completed = type(answer).__name__ == "StepCompleted"
+                completed = isinstance(answer, Application.StepCompleted)
                 simulated.record_result(step.id, step.command_id, completed, dict(getattr(answer, "result", {}) or {}),
                                         getattr(answer, "reason", ""), now)
                 path.append(f"{step.id}: {'completed' if completed else 'refused'}")

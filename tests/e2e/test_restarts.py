@@ -11,7 +11,7 @@ from lifeevents.v1 import applications_pb2 as pb
 from tests.support.applications import step, step_reaching
 from tests.support.broker import queue_depth
 from tests.support.clients import Registers
-from tests.support.controls import TIMER_INDEX_FILE
+from tests.support.controls import lose_timer_index
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.e2e
@@ -49,7 +49,7 @@ def test_a_notice_period_survives_a_coordinator_kill_and_the_loss_of_its_timer_i
         step_reaching(applicant, application_id, "notice_period", pb.Step.WAITING, timeout=30)
 
         suite.kill("coordinator")
-        (tmp_path / TIMER_INDEX_FILE).unlink()
+        lose_timer_index(tmp_path)
         Path(suite.settings["LIFEEVENTS_CLOCK_OFFSET_FILE"]).write_text(str(20 * 86400 + 1))
         suite.restart("coordinator")
 

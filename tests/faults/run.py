@@ -38,11 +38,10 @@ from lifeevents.client import ApplicantClient
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.v1 import applications_pb2 as pb
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.rabbitmq import DeadLetterQueue
+from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue
 from saga.config import Config
 from saga.coordinator import Coordinator
-from saga.domain.ports import CommandBus
-from saga.entrypoints.grpc_api import application_message
+from saga.entrypoints.applications_api import application_message
 from services.common.sqlite_register import SqliteRegister
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
@@ -59,13 +58,6 @@ class Planned:
     kind: str  # "normal", "poisoned", "transient", "refused"
     key: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
     application_id: str = ""
-
-
-class NoBus(CommandBus):
-    """The replay reader sends nothing."""
-
-    def send(self, dispatches) -> None:
-        raise AssertionError("a replay must not send commands")
 
 
 def plan(newborns: int, startups: int, deregistrations: int, poisoned: int, transient: int,
@@ -267,7 +259,7 @@ def main(argv=None) -> int:
         lost = len(unsettled) + len(missing)
 
         catalogue = load_catalogue(Config().catalogue_file)
-        reader = Coordinator(load_bundles(Config().bundles_dir, catalogue), NoBus(),
+        reader = Coordinator(load_bundles(Config().bundles_dir, catalogue),  # no relay: it sends nothing
                              env=Config(data_dir=data_dir).event_store_env())
         mismatches = [p.key for p in applications if outcomes[p.key] is not None and
                       application_message(reader.get_application(p.application_id)) != outcomes[p.key]]

@@ -10,13 +10,15 @@ import psycopg
 import pytest
 
 from deploy.sample_forms import newborn_form
+from saga.adapters.projections import projections_datastore
+from saga.bootstrap import wire
 from saga.config import Config
-from saga.coordinator import Coordinator
-from saga.domain.forms import FormInvalid
-from saga.domain.model import COMPLETED
-from tests.support.fakes import RecordingBus, shipped_bundles
+from saga.domain.errors import FormInvalid
+from saga.domain.steps import ApplicationStatus
+from tests.support.fakes import RecordingBus
 
 pytestmark = pytest.mark.integration
+COMPLETED = ApplicationStatus.COMPLETED
 NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
 OUTPUTS = {
     "birth_certificate": {"birth_certificate_no": "Q260000042"},
@@ -41,13 +43,13 @@ def database():
 
 
 class EventStoreContract:
-    """Subclasses provide `store_env` (a fixture giving the eventsourcing settings)."""
+    """Subclasses provide `store` (a fixture giving the config of the event store). The coordinator is
+    wired as in production (saga/bootstrap.py), with a recording bus."""
 
-    def coordinator(self, env, bus=None):
-        return Coordinator(shipped_bundles(), bus or RecordingBus(), clock=lambda: NOW, env=env)
+    def coordinator(self, config, bus=None):
+        return wire(config, bus=bus or RecordingBus(), clock=lambda: NOW, projections=projections_datastore()).coordinator
 
-    def run_to_completion(self, coordinator, application_id):
-        bus = coordinator.bus
+    def run_to_completion(self, coordinator, application_id, bus):
         while True:
             pending = [d for d in bus.sent if coordinator.get_application(application_id).steps[d.step].status == "DISPATCHED"]
             if not pending:
@@ -56,15 +58,16 @@ class EventStoreContract:
                 coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True,
                                           OUTPUTS[dispatch.step])
 
-    def test_a_completed_application_survives_a_restart(self, store_env):
-        first = self.coordinator(store_env)
+    def test_a_completed_application_survives_a_restart(self, store):
+        bus = RecordingBus()
+        first = self.coordinator(store, bus)
         application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"))
-        self.run_to_completion(first, application_id)
+        self.run_to_completion(first, application_id, bus)
         recorded = first.get_application(application_id)
         assert recorded.status == COMPLETED
         first.close()
 
-        restarted = self.coordinator(store_env)
+        restarted = self.coordinator(store)
         again = restarted.get_application(application_id)
         assert (again.status, again.version) == (COMPLETED, recorded.version)
         assert {s: again.steps[s].result for s in OUTPUTS} == OUTPUTS
@@ -72,43 +75,45 @@ class EventStoreContract:
         assert kinds[0] == "Submitted" and kinds[-1] == "Completed" and kinds.count("StepCompleted") == 5
         restarted.close()
 
-    def test_replay_to_an_earlier_version(self, store_env):
-        coordinator = self.coordinator(store_env)
+    def test_replay_to_an_earlier_version(self, store):
+        bus = RecordingBus()
+        coordinator = self.coordinator(store, bus)
         application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
-        self.run_to_completion(coordinator, application_id)
+        self.run_to_completion(coordinator, application_id, bus)
         at_two = coordinator.get_application(application_id, version=2)
         assert at_two.status == "IN_PROGRESS"
         assert at_two.steps["birth_certificate"].status == "DISPATCHED"
         assert at_two.steps["household_registration"].status == "PENDING"
         coordinator.close()
 
-    def test_a_bad_form_stores_nothing(self, store_env):
-        coordinator = self.coordinator(store_env)
+    def test_a_bad_form_stores_nothing(self, store):
+        coordinator = self.coordinator(store)
         before = coordinator.recorder.max_notification_id()
         with pytest.raises(FormInvalid):
             coordinator.submit("newborn", newborn_form(mother_id="370202199205140023"))
         assert coordinator.recorder.max_notification_id() == before
         coordinator.close()
 
-    def test_one_application_per_idempotency_key_across_restarts(self, store_env):
+    def test_one_application_per_idempotency_key_across_restarts(self, store):
         key = uuid.uuid4().hex
-        first = self.coordinator(store_env)
+        first = self.coordinator(store)
         application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key)
         first.close()
-        second = self.coordinator(store_env, RecordingBus())
+        bus = RecordingBus()
+        second = self.coordinator(store, bus)
         assert second.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key) == application_id
-        assert second.bus.sent == [], "the repeat dispatches nothing"
+        assert bus.sent == [], "the repeat dispatches nothing"
         assert second.get_application(application_id).version == 2
         second.close()
 
 
 class TestSqliteEventStore(EventStoreContract):
     @pytest.fixture
-    def store_env(self, tmp_path):
-        return Config(data_dir=tmp_path, event_store="sqlite").event_store_env()
+    def store(self, tmp_path):
+        return Config(data_dir=tmp_path, event_store="sqlite")
 
 
 class TestPostgresEventStore(EventStoreContract):
     @pytest.fixture
-    def store_env(self, database):
-        return Config(event_store=database).event_store_env()
+    def store(self, database, tmp_path):
+        return Config(data_dir=tmp_path, event_store=database)

@@ -7,7 +7,7 @@ import grpc
 
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
-from saga.domain.model import Application
+from saga.domain.application import Application
 from tests.support.polling import eventually
 
 

@@ -10,7 +10,8 @@ import pika
 from deploy.local import AMQP_URI, delete_topology, private_topology
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.messaging import Topology
-from saga.adapters.rabbitmq import DeadLetterQueue, declare_topology
+from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue
+from saga.adapters.rabbitmq.topology import declare_topology
 
 
 @contextlib.contextmanager

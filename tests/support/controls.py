@@ -7,10 +7,9 @@ import json
 import sqlite3
 from pathlib import Path
 
-# The coordinator's rebuildable projections in its data dir (saga/bootstrap.py): the timer index
-# and the read models with their tables.
-TIMER_INDEX_FILE = "timers.sqlite"
-READ_MODELS_FILE = "read_models.sqlite"
+# The coordinator's rebuildable projections in its data dir (saga/adapters/projections.py): the
+# timer index and the read models with their tables, each with its row in the one tracking table.
+PROJECTIONS_FILE = "projections.sqlite"
 READ_MODEL_TABLES = ("applications", "pending_steps", "step_durations", "bundle_durations")
 
 
@@ -41,8 +40,17 @@ class FaultFile:
 
 def wipe_read_models(data_dir: Path) -> None:
     """Empty every read model, as a lost read side would leave it (the event log is untouched)."""
-    db = sqlite3.connect(data_dir / READ_MODELS_FILE)
+    db = sqlite3.connect(data_dir / PROJECTIONS_FILE)
     with db:
         for table in READ_MODEL_TABLES:
             db.execute(f"DELETE FROM {table}")
+    db.close()
+
+
+def lose_timer_index(data_dir: Path) -> None:
+    """Drop the timer index and its position, as a lost index would leave it (the log is untouched)."""
+    db = sqlite3.connect(data_dir / PROJECTIONS_FILE)
+    with db:
+        db.execute("DROP TABLE timers")
+        db.execute("DELETE FROM tracking WHERE application_name='timers'")
     db.close()

@@ -9,19 +9,31 @@ from saga.domain.ports import CommandBus
 
 ROOT = Path(__file__).resolve().parents[2]
 START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
+# A startup form the shipped bundle accepts (the legal representative's name entered, not looked up).
+STARTUP_FORM = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
+                "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
+                "legal_rep_name": "李秀英"}
+
+
+def shipped_catalogue():
+    return load_catalogue(ROOT / "bundles" / "departments.yaml")
 
 
 def shipped_bundles():
-    return load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml"))
+    return load_bundles(ROOT / "bundles", shipped_catalogue())
 
 
 class RecordingBus(CommandBus):
-    """Keeps every command it is asked to send."""
+    """Keeps every command it is asked to send; fails the first `failures` sends, as a broker outage would."""
 
-    def __init__(self):
+    def __init__(self, failures: int = 0):
+        self.failures = failures
         self.sent = []
 
     def send(self, dispatches):
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("broker unreachable")
         self.sent.extend(dispatches)
 
 
@@ -33,3 +45,6 @@ class SteppingClock:
 
     def __call__(self) -> dt.datetime:
         return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += dt.timedelta(**delta)

@@ -1,7 +1,6 @@
 """The benchmark's arithmetic: nearest-rank percentiles and the broker-bound limit."""
 import math
 
-from bench.__main__ import critical_path
 from bench.figures import broker_limit, latency_summary, message_rate, percentile
 from tests.support.fakes import shipped_bundles
 
@@ -19,4 +18,4 @@ def test_a_message_costs_a_publish_and_a_consume():
 
 
 def test_the_newborn_critical_path_is_three_steps():
-    assert critical_path(shipped_bundles().get("newborn")) == 3
+    assert shipped_bundles().get("newborn").critical_path() == 3

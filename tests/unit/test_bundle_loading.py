@@ -1,14 +1,13 @@
 import copy
-from pathlib import Path
-
 import pytest
 import yaml
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.domain.bundles import BundleDefinitionError, parse_bundle
+from saga.adapters.bundle_files import load_bundles
+from saga.domain.errors import BundleDefinitionError
+from saga.domain.parser import parse_bundle
+from tests.support.fakes import ROOT, shipped_catalogue
 
-ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = load_catalogue(ROOT / "bundles" / "departments.yaml")
+CATALOGUE = shipped_catalogue()
 NEWBORN = yaml.safe_load((ROOT / "bundles" / "newborn.yaml").read_text(encoding="utf-8"))
 
 

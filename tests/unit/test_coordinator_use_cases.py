@@ -1,16 +1,13 @@
-"""The coordinator's use cases over an in-memory event store and a recording bus."""
-import datetime as dt
+"""The coordinator's use cases, wired as in production with an in-memory store and a recording bus."""
 import uuid
 
 import pytest
 
-from saga.coordinator import ApplicationNotFound, Coordinator
-from saga.domain.bundles import UnknownBundle
-from saga.domain.forms import FormInvalid
+from saga.domain.application import Application
+from saga.domain.errors import ApplicationNotFound, FormInvalid, UnknownBundle
+from saga.domain.ports import StepAnswer
 from tests.support.clients import newborn_form
-from tests.support.fakes import RecordingBus, shipped_bundles
 
-NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)
 OUTPUTS = {"birth_certificate": {"birth_certificate_no": "Q1"},
            "vaccination_record": {"vaccination_record_no": "V1", "first_dose_due": "2026-11-18"},
            "household_registration": {"child_id": "370202202611180024", "household_no": "1", "household_address": "青岛"},
@@ -18,37 +15,52 @@ OUTPUTS = {"birth_certificate": {"birth_certificate_no": "Q1"},
            "social_security_card": {"card_no": "S1"}}
 
 
-@pytest.fixture
-def coordinator():
-    app = Coordinator(shipped_bundles(), RecordingBus(), clock=lambda: NOW, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield app
-    app.close()
-
-
 def form():
     return newborn_form(birth_date="2026-11-18")
 
 
-def test_results_drive_an_application_to_completion(coordinator):
+def test_results_drive_an_application_to_completion(coordinator, bus):
     application_id = coordinator.submit("newborn", form())
-    assert [d.step for d in coordinator.bus.sent] == ["birth_certificate"]
-    while len(coordinator.bus.sent) < 6:
-        pending = [d for d in coordinator.bus.sent
-                   if coordinator.get_application(application_id).steps[d.step].status == "DISPATCHED"]
-        if not pending:
-            break
+    assert [d.step for d in bus.sent] == ["birth_certificate"]
+    answered = set()
+    while pending := [d for d in bus.sent if d.step not in answered]:
         for dispatch in pending:
+            answered.add(dispatch.step)
             assert coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True,
                                              OUTPUTS[dispatch.step])
     assert coordinator.get_application(application_id).status == "COMPLETED"
-    assert len(coordinator.bus.sent) == 5
+    assert len(bus.sent) == 5
 
 
-def test_a_bad_form_stores_and_sends_nothing(coordinator):
+def test_a_batch_of_answers_is_recorded_in_one_save(coordinator, bus):
+    first, second = coordinator.submit("newborn", form()), coordinator.submit("newborn", form())
+    answers = [StepAnswer(str(d.application_id), d.step, d.command_id, True, OUTPUTS[d.step]) for d in bus.sent]
+    before = coordinator.recorder.max_notification_id()
+    assert coordinator.record_results(answers + answers[:1]) == [True, True, False], "the repeat changes nothing"
+    saved = coordinator.recorder.select_notifications(start=before + 1, limit=100)
+    assert {n.originator_id for n in saved} == {first, second}
+    assert len(bus.sent) == 6, "each answer started what it unblocks"
+
+
+def test_a_batch_with_an_unknown_application_is_refused_whole(coordinator, bus):
+    coordinator.submit("newborn", form())
+    [dispatch] = bus.sent
+    good = StepAnswer(str(dispatch.application_id), dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
+    with pytest.raises(ApplicationNotFound):
+        coordinator.record_results([good, StepAnswer(str(uuid.uuid4()), "x", "c", True, {})])
+    assert coordinator.get_application(dispatch.application_id).version == 2, "nothing of the batch was saved"
+
+
+def test_an_answer_for_an_unknown_step_is_ignored(coordinator, bus):
+    application_id = coordinator.submit("newborn", form())
+    assert coordinator.record_results([StepAnswer(str(application_id), "wedding_photo", "c", True, {})]) == [False]
+
+
+def test_a_bad_form_stores_and_sends_nothing(coordinator, bus):
     with pytest.raises(FormInvalid):
         coordinator.submit("newborn", {})
     assert not coordinator.recorder.max_notification_id()
-    assert coordinator.bus.sent == []
+    assert bus.sent == []
 
 
 def test_an_unknown_bundle_or_application(coordinator):
@@ -60,27 +72,28 @@ def test_an_unknown_bundle_or_application(coordinator):
         coordinator.get_application("nonsense")
 
 
-def test_a_repeated_submit_with_a_key_is_one_application(coordinator):
+def test_a_repeated_submit_with_a_key_is_one_application(coordinator, bus):
     first = coordinator.submit("newborn", form(), idempotency_key="abc")
     assert coordinator.submit("newborn", form(), idempotency_key="abc") == first
-    assert len(coordinator.bus.sent) == 1
+    assert len(bus.sent) == 1
 
 
-def test_a_duplicate_result_is_ignored(coordinator):
+def test_a_duplicate_result_is_ignored(coordinator, bus):
     application_id = coordinator.submit("newborn", form())
-    [dispatch] = coordinator.bus.sent
+    [dispatch] = bus.sent
     assert coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
     assert not coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, {"x": "y"})
-    assert len(coordinator.bus.sent) == 3
+    assert len(bus.sent) == 3
 
 
-def test_history_and_watchers_see_every_event_in_order(coordinator):
+def test_history_and_watchers_see_every_event_in_order(coordinator, bus, wiring):
     application_id = coordinator.submit("newborn", form())
-    inbox = coordinator.watchers.subscribe(application_id)
-    [dispatch] = coordinator.bus.sent
+    inbox = wiring.watchers.subscribe(application_id)
+    [dispatch] = bus.sent
     coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
     heard = [inbox.get_nowait() for _ in range(inbox.qsize())]
-    assert [type(e).__name__ for e in heard] == ["StepCompleted", "StepDispatched", "StepDispatched"]
+    assert [type(e) for e in heard] == [Application.StepCompleted, Application.StepDispatched,
+                                        Application.StepDispatched]
     history = coordinator.history(application_id)
     assert [e.originator_version for e in history] == list(range(1, 6))
-    assert [type(e).__name__ for e in coordinator.history(application_id, after_version=3)] == ["StepDispatched"] * 2
+    assert [type(e) for e in coordinator.history(application_id, after_version=3)] == [Application.StepDispatched] * 2

@@ -1,6 +1,5 @@
 """Dead letters and lost undos: a command given up as undeliverable fails its step with the error,
 and the application compensates and ends FAILED; an unanswered undo is re-sent, then given up."""
-import datetime as dt
 import json
 from types import SimpleNamespace
 
@@ -9,66 +8,39 @@ import pytest
 from lifeevents.messaging import (COMMAND_TYPE, DELIVERY_LIMIT, dead_letter_headers, delivery_number, gives_up,
                                   retry_pause)
 from lifeevents.v1 import steps_pb2
-from saga.adapters.rabbitmq import read_dead_letter
-from saga.adapters.timers import CHASE, TimerIndex, WaitScheduler
-from saga.coordinator import Coordinator
+from saga.adapters.rabbitmq.dead_letters import read_dead_letter
+from saga.adapters.timers import CHASE
+from saga.domain.application import Application
 from services.common.faults import FaultRules, InjectedFault
 from tests.support.clients import newborn_form
-from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
-
-BUNDLES = shipped_bundles()
-STARTUP = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
-           "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
-           "legal_rep_name": "李秀英"}
+from tests.support.fakes import STARTUP_FORM as STARTUP
 
 
-@pytest.fixture
-def clock():
-    return SteppingClock()
 
-
-@pytest.fixture
-def coordinator(clock):
-    app = Coordinator(BUNDLES, RecordingBus(), clock=clock, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield app
-    app.close()
-
-
-@pytest.fixture
-def scheduler(coordinator, clock, tmp_path):
-    return WaitScheduler(coordinator, TimerIndex(tmp_path / "timers.sqlite"), clock)
-
-
-def tick(scheduler, clock, **delta):
-    clock.now += dt.timedelta(**delta)
-    scheduler.follow()
-    scheduler.fire_due()
-    scheduler.follow()
-
-
-def registered_startup(coordinator):
+def registered_startup(coordinator, bus):
     application_id = coordinator.submit("startup", STARTUP)
-    [registration] = coordinator.bus.sent
+    [registration] = bus.sent
     coordinator.record_result(application_id, "business_registration", registration.command_id, True,
                               {"credit_code": "91370202000000019Q", "licence_no": "1"})
-    return application_id, {d.step: d for d in coordinator.bus.sent[1:]}
+    return application_id, {d.step: d for d in bus.sent[1:]}
 
 
-def test_a_dead_lettered_command_fails_its_step_with_the_error(coordinator):
+def test_a_dead_lettered_command_fails_its_step_with_the_error(coordinator, bus):
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
-    [first] = coordinator.bus.sent
+    [first] = bus.sent
     assert coordinator.dead_lettered(application_id, first.step, first.command_id, "InjectedFault: disk full")
     application = coordinator.get_application(application_id)
     step = application.steps[first.step]
     assert (application.status, step.status) == ("FAILED", "FAILED")
     assert step.reason == "dead-lettered: InjectedFault: disk full"
     assert application.reasons == ["birth_certificate (health): dead-lettered: InjectedFault: disk full"]
-    assert [type(e).__name__ for e in coordinator.history(application_id)][-2:] == ["StepDeadLettered", "Failed"]
+    assert [type(e) for e in coordinator.history(application_id)][-2:] == [Application.StepDeadLettered,
+                                                                          Application.Failed]
 
 
-def test_a_second_copy_of_a_dead_letter_changes_nothing(coordinator):
+def test_a_second_copy_of_a_dead_letter_changes_nothing(coordinator, bus):
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
-    [first] = coordinator.bus.sent
+    [first] = bus.sent
     coordinator.dead_lettered(application_id, first.step, first.command_id, "boom")
     version = coordinator.get_application(application_id).version
     assert not coordinator.dead_lettered(application_id, first.step, first.command_id, "boom")
@@ -76,13 +48,13 @@ def test_a_second_copy_of_a_dead_letter_changes_nothing(coordinator):
     assert coordinator.get_application(application_id).version == version
 
 
-def test_a_dead_letter_after_registration_undoes_the_registration_and_ends_failed(coordinator):
-    application_id, parallel = registered_startup(coordinator)
+def test_a_dead_letter_after_registration_undoes_the_registration_and_ends_failed(coordinator, bus):
+    application_id, parallel = registered_startup(coordinator, bus)
     coordinator.dead_lettered(application_id, "seals", parallel["seals"].command_id, "poisoned")
     for step in ("tax_registration", "social_insurance", "medical_insurance", "housing_fund"):
         coordinator.record_result(application_id, step, parallel[step].command_id, True, {"n": "1"})
     while coordinator.get_application(application_id).status == "COMPENSATING":
-        undo = coordinator.bus.sent[-1]
+        undo = bus.sent[-1]
         coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
     application = coordinator.get_application(application_id)
     assert application.status == "FAILED"
@@ -90,36 +62,36 @@ def test_a_dead_letter_after_registration_undoes_the_registration_and_ends_faile
     assert application.steps["seals"].status == "FAILED"
 
 
-def test_a_lost_undo_is_re_sent_with_the_same_id_then_given_up(coordinator, scheduler, clock):
-    application_id, parallel = registered_startup(coordinator)
+def test_a_lost_undo_is_re_sent_with_the_same_id_then_given_up(coordinator, bus, scheduler, tick):
+    application_id, parallel = registered_startup(coordinator, bus)
     coordinator.record_result(application_id, "tax_registration", parallel["tax_registration"].command_id,
                               False, {}, "arrears")
     for step in ("seals", "social_insurance", "medical_insurance", "housing_fund"):
         coordinator.record_result(application_id, step, parallel[step].command_id, False, {}, "no")
-    undo = coordinator.bus.sent[-1]
+    undo = bus.sent[-1]
     assert undo.action == "withdraw_registration"
-    tick(scheduler, clock, seconds=30)
-    resent = coordinator.bus.sent[-1]
+    tick(seconds=30)
+    resent = bus.sent[-1]
     assert (resent.command_id, resent.action, resent.inputs, resent.due_at) == (
         undo.command_id, undo.action, undo.inputs, undo.due_at), "the same undo, with the same command id"
     for _ in range(20):  # the department never answers the undo
-        tick(scheduler, clock, minutes=10)
+        tick(minutes=10)
     application = coordinator.get_application(application_id)
     assert application.status == "REJECTED"
     assert "could not undo business_registration: no answer from market_regulation after 8 attempts" in \
         application.reasons
-    assert sum(1 for d in coordinator.bus.sent if d.command_id == undo.command_id) == 8
-    assert scheduler.index.count(CHASE) == 0
+    assert sum(1 for d in bus.sent if d.command_id == undo.command_id) == 8
+    assert scheduler.index.view.count(CHASE) == 0
 
 
-def test_an_answer_to_the_undo_ends_its_chase(coordinator, scheduler, clock):
-    application_id, parallel = registered_startup(coordinator)
+def test_an_answer_to_the_undo_ends_its_chase(coordinator, bus, scheduler, tick):
+    application_id, parallel = registered_startup(coordinator, bus)
     for step in ("tax_registration", "seals", "social_insurance", "medical_insurance", "housing_fund"):
         coordinator.record_result(application_id, step, parallel[step].command_id, False, {}, "no")
-    undo = coordinator.bus.sent[-1]
+    undo = bus.sent[-1]
     coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
     scheduler.follow()
-    assert scheduler.index.count(CHASE) == 0
+    assert scheduler.index.view.count(CHASE) == 0
     assert coordinator.get_application(application_id).status == "REJECTED"
 
 

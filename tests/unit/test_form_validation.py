@@ -1,14 +1,13 @@
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.domain.forms import FormInvalid, validate_form
+from saga.domain.errors import FormInvalid
+from saga.domain.forms import validate_form
+from tests.support.fakes import ROOT, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
-NEWBORN = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml")).get("newborn")
+NEWBORN = shipped_bundles().get("newborn")
 # The example leaves the mailing address to be looked up; validation alone sees it entered.
 EXAMPLE = {**json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8")),
            "mailing_address": "山东省青岛市市南区香港中路10号2单元301户", "mother_name": "李秀英"}

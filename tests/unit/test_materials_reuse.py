@@ -1,15 +1,14 @@
 """Completing a form from department registers: looked up when left out, asked for when missing."""
 import datetime as dt
 import json
-from pathlib import Path
 
 import pytest
 
-from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.domain.forms import FormInvalid, LookupUnavailable, complete_form
+from saga.domain.errors import FormInvalid, LookupUnavailable
+from saga.domain.forms import complete_form
+from tests.support.fakes import ROOT, shipped_bundles
 
-ROOT = Path(__file__).resolve().parents[2]
-NEWBORN = load_bundles(ROOT / "bundles", load_catalogue(ROOT / "bundles" / "departments.yaml")).get("newborn")
+NEWBORN = shipped_bundles().get("newborn")
 EXAMPLE = {**json.loads((ROOT / "bundles" / "examples" / "newborn.json").read_text(encoding="utf-8")),
            "mother_name": "李秀英"}
 TODAY = dt.date(2026, 11, 22)

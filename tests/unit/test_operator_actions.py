@@ -1,75 +1,62 @@
 """Operators' retry and skip: a failed step of an application that failed with nothing undone (or an
 overdue one) is sent again under its command id, or skipped if nothing needs its results; each
 is an event naming the operator and the reason."""
-import datetime as dt
-
 import pytest
 
-from saga.coordinator import Coordinator
-from saga.domain.model import OperatorActionRefused
+from saga.domain.application import Application
+from saga.domain.errors import OperatorActionRefused
 from tests.support.clients import newborn_form
-from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
-
-BUNDLES = shipped_bundles()
 
 
-@pytest.fixture
-def coordinator():
-    app = Coordinator(BUNDLES, RecordingBus(), clock=SteppingClock(),
-                      env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    yield app
-    app.close()
-
-
-def failed_at_medical_insurance(coordinator):
+def failed_at_medical_insurance(coordinator, bus):
     """A newborn application whose medical insurance command was dead-lettered: FAILED, nothing undone."""
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
     answers = {"birth_certificate": {"birth_certificate_no": "Q1"}, "household_registration": {"child_id": "C1"},
                "vaccination_record": {"vaccination_record_no": "V1"}, "social_security_card": {"card_no": "S1"}}
     answered = set()
-    while pending := [d for d in coordinator.bus.sent if d.step in answers and d.step not in answered]:
+    while pending := [d for d in bus.sent if d.step in answers and d.step not in answered]:
         for dispatch in pending:
             answered.add(dispatch.step)
             coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, answers[dispatch.step])
-    medical = next(d for d in coordinator.bus.sent if d.step == "medical_insurance")
+    medical = next(d for d in bus.sent if d.step == "medical_insurance")
     coordinator.dead_lettered(application_id, "medical_insurance", medical.command_id, "poisoned")
     assert coordinator.get_application(application_id).status == "FAILED"
     return application_id, medical
 
 
-def test_a_retried_step_is_sent_again_under_its_command_id_and_completes_the_application(coordinator):
-    application_id, medical = failed_at_medical_insurance(coordinator)
+def test_a_retried_step_is_sent_again_under_its_command_id_and_completes_the_application(coordinator, bus):
+    application_id, medical = failed_at_medical_insurance(coordinator, bus)
     application = coordinator.retry_step(application_id, "medical_insurance", "alice", "register fixed")
-    retried = coordinator.bus.sent[-1]
+    retried = bus.sent[-1]
     # the same command id: a department that did the work answers what it recorded, once
     assert (retried.step, retried.command_id, retried.inputs) == ("medical_insurance", medical.command_id,
                                                                   medical.inputs)
     assert application.status == "IN_PROGRESS" and application.reasons == []
     last = coordinator.history(application_id)[-1]
-    assert (type(last).__name__, last.operator, last.reason) == ("StepRetried", "alice", "register fixed")
+    assert (type(last), last.operator, last.reason) == (Application.StepRetried, "alice", "register fixed")
     coordinator.record_result(application_id, "medical_insurance", retried.command_id, True, {"insured_no": "M1"})
     assert coordinator.get_application(application_id).status == "COMPLETED"
     # a second copy of that answer changes nothing
     assert not coordinator.record_result(application_id, "medical_insurance", medical.command_id, True, {"x": "1"})
 
 
-def test_a_skipped_step_lets_the_application_complete(coordinator):
-    application_id, _ = failed_at_medical_insurance(coordinator)
+def test_a_skipped_step_lets_the_application_complete(coordinator, bus):
+    application_id, _ = failed_at_medical_insurance(coordinator, bus)
     application = coordinator.skip_step(application_id, "medical_insurance", "bob", "enrolled at the counter")
     assert application.status == "COMPLETED"
     assert application.steps["medical_insurance"].status == "SKIPPED"
     assert application.steps["medical_insurance"].reason == "skipped by bob: enrolled at the counter"
 
 
-def test_a_step_whose_results_are_needed_cannot_be_skipped(coordinator):
+def test_a_step_whose_results_are_needed_cannot_be_skipped(coordinator, bus):
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
-    [first] = coordinator.bus.sent
+    [first] = bus.sent
     coordinator.dead_lettered(application_id, first.step, first.command_id, "poisoned")
     with pytest.raises(OperatorActionRefused, match="household_registration.*need"):
         coordinator.skip_step(application_id, "birth_certificate", "bob", "no")
 
 
-def test_a_running_step_within_its_limit_is_neither_retried_nor_skipped(coordinator):
+def test_a_running_step_within_its_limit_is_neither_retried_nor_skipped(coordinator, bus):
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
     version = coordinator.get_application(application_id).version
     for act in (coordinator.retry_step, coordinator.skip_step):
@@ -78,9 +65,9 @@ def test_a_running_step_within_its_limit_is_neither_retried_nor_skipped(coordina
     assert coordinator.get_application(application_id).version == version
 
 
-def test_an_overdue_step_can_be_retried(coordinator):
+def test_an_overdue_step_can_be_retried(coordinator, bus, clock):
     application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
-    coordinator.clock.now += dt.timedelta(days=2)
+    clock.advance(days=2)
     coordinator.chase(application_id, "birth_certificate")
     coordinator.retry_step(application_id, "birth_certificate", "alice", "department asked for it again")
     step = coordinator.get_application(application_id).steps["birth_certificate"]

@@ -1,51 +1,65 @@
-"""Event versioning: ObjectionRaised v2 records the objector's role and name apart; streams written
-with v1 (one `objector` text) still load, the upcaster splitting the text."""
+"""Stored streams keep loading: ObjectionRaised v2 records the objector's role and name apart, and a
+v1 stream (one `objector` text) still loads, the upcaster splitting the text; streams stored before
+the aggregate left saga/domain/model.py (their topics name that module) still load, and every
+follower of the log still reads them."""
 import dataclasses
 import uuid
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.popo import POPOTrackingRecorder
 
-from saga.coordinator import Coordinator
-from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
+from saga.adapters.relay import CommandRelay
+from saga.adapters.timers import WAIT
+from saga.domain.application import Application
+from tests.support.fakes import RecordingBus
 
 FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
         "company_name": "西宁示例商贸有限公司", "legal_rep_name": "马建华", "registered_address": "青海省西宁市城东区"}
+OLD_MODULE, NEW_MODULE = "saga.domain.model:", "saga.domain.application:"
 
 
-def objected(coordinator) -> uuid.UUID:
+def noticed(coordinator, bus) -> uuid.UUID:
     application_id = coordinator.submit("deregistration_simplified", FORM)
-    [notice] = coordinator.bus.sent
+    [notice] = bus.sent
     coordinator.record_result(application_id, notice.step, notice.command_id, True, {"notice_no": "N1"})
-    coordinator.object(application_id, "青岛某供应商", "货款未结清", objector_role="债权人")
     return application_id
 
 
-def as_version_1(coordinator, application_id: uuid.UUID) -> uuid.UUID:
-    """A copy of the stream under a new id, its ObjectionRaised written in the v1 shape."""
+def copied(coordinator, application_id: uuid.UUID, change) -> uuid.UUID:
+    """A copy of the stream under a new id, each stored event changed by `change(topic, fields)`."""
     copy_id = uuid.uuid4()
     transcoder = coordinator.mapper.transcoder
     records = []
     for stored in coordinator.recorder.select_events(application_id):
-        state = stored.state
-        if stored.topic.endswith(".ObjectionRaised"):
-            fields = transcoder.decode(state)
-            assert fields.pop("class_version") == 2
-            fields["objector"] = f"{fields.pop('objector_role')} {fields['objector']}"
-            state = transcoder.encode(fields)
-        records.append(dataclasses.replace(stored, originator_id=copy_id, state=state))
+        fields = transcoder.decode(stored.state)
+        topic = change(stored.topic, fields)
+        records.append(dataclasses.replace(stored, originator_id=copy_id, topic=topic, state=transcoder.encode(fields)))
     coordinator.recorder.insert_events(records)
     return copy_id
 
 
-def test_a_v1_objection_loads_with_role_and_name_split():
-    coordinator = Coordinator(shipped_bundles(), RecordingBus(), clock=SteppingClock(),
-                              env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    original = coordinator.get_application(objected(coordinator))
-    copy_id = as_version_1(coordinator, original.id)
+def as_version_1(topic: str, fields: dict) -> str:
+    if topic.endswith(".ObjectionRaised"):
+        assert fields.pop("class_version") == 2
+        fields["objector"] = f"{fields.pop('objector_role')} {fields['objector']}"
+    return topic
+
+
+def under_the_old_module(topic: str, fields: dict) -> str:
+    if "originator_topic" in fields:
+        fields["originator_topic"] = fields["originator_topic"].replace(NEW_MODULE, OLD_MODULE)
+    assert topic.startswith(NEW_MODULE)
+    return topic.replace(NEW_MODULE, OLD_MODULE)
+
+
+def test_a_v1_objection_loads_with_role_and_name_split(coordinator, bus):
+    application_id = noticed(coordinator, bus)
+    coordinator.object(application_id, "青岛某供应商", "货款未结清", objector_role="债权人")
+    original = coordinator.get_application(application_id)
+    copy_id = copied(coordinator, original.id, as_version_1)
     [v1] = [e for e in coordinator.recorder.select_events(copy_id) if e.topic.endswith(".ObjectionRaised")]
     assert "class_version" not in coordinator.mapper.transcoder.decode(v1.state)
 
-    event = next(e for e in coordinator.history(copy_id) if type(e).__name__ == "ObjectionRaised")
+    event = next(e for e in coordinator.history(copy_id) if isinstance(e, Application.ObjectionRaised))
     assert (event.objector_role, event.objector) == ("债权人", "青岛某供应商")
     loaded = coordinator.get_application(copy_id)
     assert loaded.status == original.status == "REJECTED"
@@ -54,8 +68,24 @@ def test_a_v1_objection_loads_with_role_and_name_split():
 
 
 def test_a_v1_objector_without_a_role_keeps_its_name():
-    from saga.domain.model import Application
-
     state = {"objector": "某职工"}
     Application.ObjectionRaised.upcast_v1_v2(state)
     assert state == {"objector_role": "", "objector": "某职工"}
+
+
+def test_a_stream_stored_under_the_old_module_loads_and_is_followed(coordinator, bus, wiring, clock):
+    original = coordinator.get_application(noticed(coordinator, bus))
+    copy_id = copied(coordinator, original.id, under_the_old_module)
+    assert all(e.topic.startswith(OLD_MODULE) for e in coordinator.recorder.select_events(copy_id))
+
+    loaded = coordinator.get_application(copy_id)
+    assert (loaded.status, loaded.steps["notice_period"].status) == ("IN_PROGRESS", "WAITING")
+    assert [type(e) for e in coordinator.history(copy_id)] == [type(e) for e in coordinator.history(original.id)]
+
+    relayed = RecordingBus()
+    CommandRelay(coordinator.recorder, coordinator.mapper, relayed, POPOTrackingRecorder()).relay_pending()
+    assert [d.application_id for d in relayed.sent] == [original.id, copy_id], "the copy's command is seen"
+    wiring.timers.follow(coordinator.recorder, coordinator.mapper)
+    assert wiring.timers.view.count(WAIT) == 2, "the copy's wait is in the timer index"
+    clock.advance(days=20)
+    assert coordinator.end_wait(copy_id, "notice_period"), "and it ends like any other"

@@ -1,0 +1,30 @@
+"""Exchanges and queues, declared by whoever connects first; the departments declare the same."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from lifeevents.messaging import DELIVERY_LIMIT, RESULT_ROUTING_KEY, Topology
+
+
+def declare_topology(channel, topology: Topology, departments: Iterable[str]) -> None:
+    """Declare exchanges and queues; safe to repeat.
+
+    Commands go to `<prefix>.commands` (direct, by department) into each department's quorum queue;
+    results come back through `<prefix>.results` into the coordinator's results queue; dead letters
+    fan out to the operators' dead-letter queue and the coordinator's dead-letter watch queue."""
+    channel.exchange_declare(topology.commands_exchange, "direct", durable=True)
+    channel.exchange_declare(topology.results_exchange, "direct", durable=True)
+    channel.exchange_declare(topology.dead_letter_exchange, "fanout", durable=True)
+    channel.queue_declare(topology.dead_letter_queue, durable=True, arguments={"x-queue-type": "quorum"})
+    channel.queue_bind(topology.dead_letter_queue, topology.dead_letter_exchange)
+    # Flagging a dead letter's step is retried a few times, then dropped: the dead letter itself
+    # stays in the dead-letter queue.
+    channel.queue_declare(topology.dead_letter_watch_queue, durable=True,
+                          arguments={"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT})
+    channel.queue_bind(topology.dead_letter_watch_queue, topology.dead_letter_exchange)
+    channel.queue_declare(topology.results_queue, durable=True, arguments=topology.queue_arguments())
+    channel.queue_bind(topology.results_queue, topology.results_exchange, RESULT_ROUTING_KEY)
+    for department in departments:
+        queue = topology.command_queue(department)
+        channel.queue_declare(queue, durable=True, arguments=topology.queue_arguments())
+        channel.queue_bind(queue, topology.commands_exchange, department)

@@ -1,0 +1,300 @@
+"""The application aggregate: one bundle application, its steps and their results. Every transition
+is a past-tense event, so any stream replays to any point; the plan is recorded at submission, so a
+stream keeps its meaning when the bundle changes. Commands record what happened; `advance` then
+starts what can start (steps, the next undo, the ending), with new ids from the caller's factory."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, Callable, Mapping
+
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.utils import register_topic
+
+from saga.domain import versions
+from saga.domain.bundle import Bundle
+from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
+from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
+from saga.domain.versions import objection_text
+
+_IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")  # ids from idempotency keys
+NewId = Callable[[], uuid.UUID]
+IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
+
+
+class Application(Aggregate):
+    @classmethod
+    def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, new_id: NewId,
+               idempotency_key: str = "", looked_up: list[str] | None = None) -> Application:
+        """A new application of the bundle; the same idempotency key gives the same id."""
+        return cls(id=cls.create_id(bundle.id, idempotency_key) if idempotency_key else new_id(), bundle=bundle.id,
+                   bundle_version=bundle.version, form=dict(form), plan=plan_of(bundle), submitted_at=now,
+                   time_limit_s=bundle.time_limit.total_seconds(), idempotency_key=idempotency_key, looked_up=looked_up)
+
+    @staticmethod
+    def create_id(bundle: str, idempotency_key: str) -> uuid.UUID:
+        """The id of the application a client submits with this key (the caller gives others theirs)."""
+        return uuid.uuid5(_IDEMPOTENCY_NS, f"{bundle}/{idempotency_key}")
+
+    @property
+    def is_settled(self) -> bool:
+        return self.status.is_terminal
+
+    # -- commands ------------------------------------------------------------------------------------
+    def advance(self, now: dt.datetime, new_id: NewId) -> None:
+        """Start the steps whose dependencies are met, or complete; compensating, the next undo or the end."""
+        if self.status == COMPENSATING:
+            self._compensate_next(now, new_id)
+        if self.status != IN_PROGRESS:
+            return
+        for step in self.steps.ready():
+            if step.is_wait:
+                self._start_wait(step.id, now, now + step.wait)
+                continue
+            due_at = now + step.time_limit
+            self._dispatch_step(step.id, str(new_id()), self._inputs(step.inputs), now, due_at, self.bundle,
+                                step.department, step.action, min(now + step.retry.after, due_at))
+        if self.steps.all_done():
+            self._complete(now)
+
+    def record_result(self, step_id: str, command_id: str, completed: bool, outputs: Mapping[str, str], reason: str,
+                      now: dt.datetime, delivery: int = 1, decided_at: dt.datetime | None = None) -> bool:
+        """A department's answer to a step or its undo; False for a duplicate or foreign one, which changes
+        nothing. An answer after the end is recorded (the work was done) but starts nothing."""
+        step = self._step(step_id)
+        if step.is_undo(command_id):
+            self._settle_compensation(step_id, command_id, completed, dict(outputs), reason, now)
+        elif not step.is_current(command_id):
+            return False
+        elif completed:
+            self._complete_step(step_id, command_id, dict(outputs), now, delivery, decided_at)
+        else:
+            self._reject_step(step_id, command_id, reason, now, delivery, decided_at)
+            self._stop([f"{step_id} ({step.department}): {reason}"], now)
+        return True
+
+    def chase(self, step_id: str, now: dt.datetime) -> bool:
+        """An unanswered step or undo is due a look: flag it overdue past its time limit, re-send it (same
+        id: departments answer it once), give up after its attempts. False if nothing is due."""
+        step = self.steps.get(step_id)
+        if step is None or self.is_settled or step.next_check is None or now < step.next_check:
+            return False
+        if step.status == StepStatus.COMPENSATING:
+            self._chase_compensation(step, now)
+            return True
+        if step.overdue_since is None and now >= step.due_at:
+            self._flag_overdue(step_id, now, step.next_resend_at)
+        if now >= step.next_resend_at and step.sends >= step.retry.attempts:
+            reason = f"no answer from {step.department} after {step.sends} attempts"
+            self._fail_step(step_id, reason, now)
+            self._stop([f"{step_id} ({step.department}): {reason}"], now)
+        elif now >= step.next_resend_at:
+            next_resend = now + step.retry.interval(step.sends)
+            check_at = next_resend if step.overdue_since else min(next_resend, step.due_at)
+            self._resend_command(step_id, step.command_id, dict(step.sent_inputs), now, next_resend, self.bundle,
+                                 step.department, step.action, step.due_at, check_at)
+        return True
+
+    def end_wait(self, step_id: str, now: dt.datetime) -> bool:
+        """The wait is over if its time has come: complete the step. False if not (yet) or not waiting."""
+        if (step := self.steps.get(step_id)) is None or step.status != StepStatus.WAITING or now < step.fires_at:
+            return False
+        self._complete_step(step_id, "", {"waited_until": step.fires_at.isoformat()}, now)
+        return True
+
+    def object(self, objector: str, reason: str, now: dt.datetime, objector_role: str = "") -> None:
+        """An objection during an objection period stops the application."""
+        step = next((s for s in self.steps.waiting() if s.objections), None)
+        if self.status != IN_PROGRESS or step is None:
+            raise ObjectionNotOpen(f"application {self.id} has no objection period running")
+        self._raise_objection(step.id, objector_role, objector, reason, now)
+        self._stop([f"{step.id}: {objection_text(objector_role, objector, reason)}"], now)
+
+    def dead_lettered(self, step_id: str, command_id: str, error: str, now: dt.datetime) -> bool:
+        """A command (or its answer) was given up as undeliverable: the step fails with the error, and the
+        application compensates and ends FAILED. False for an old copy, which changes nothing."""
+        step = self._step(step_id)
+        if step.is_undo(command_id):
+            self._settle_compensation(step_id, command_id, False, {}, f"dead-lettered: {error}", now)
+        elif not step.is_current(command_id):
+            return False
+        else:
+            self._dead_letter_step(step_id, command_id, error, now)
+            self._stop([f"{step_id} ({step.department}): dead-lettered: {error}"], now)
+        return True
+
+    def retry(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
+        """An operator sends the step again under its command id: a department that did the work answers
+        what it recorded (a new id would be refused as a second card), one that never got it does it."""
+        step = self.steps.check_operable(self._step(step_id), self.status, "a retry")
+        due_at = now + step.time_limit
+        self._retry_step(step_id, step.command_id, self._inputs(step.inputs), now, due_at, self.bundle,
+                         step.department, step.action, min(now + step.retry.after, due_at), operator, reason)
+
+    def skip(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
+        """An operator lets the application go on without the step, if no later step needs its results."""
+        self.steps.check_operable(self._step(step_id), self.status, "a skip")
+        if needing := self.steps.using_results_of(step_id):
+            raise OperatorActionRefused(f"{', '.join(needing)} need(s) the results of {step_id}; it cannot be skipped")
+        self._skip_step(step_id, operator, reason, now)
+
+    def _stop(self, reasons: list[str], now: dt.datetime) -> None:
+        """The running application cannot complete: compensate (advance sends the undos and ends it), or
+        end at once. Once compensating or ended, an answer still in flight only adds to the record."""
+        if self.status == IN_PROGRESS and self.steps.may_need_undo():
+            self._start_compensation(reasons, now)
+        elif self.status == IN_PROGRESS:
+            self._end(reasons, now)
+
+    def _compensate_next(self, now: dt.datetime, new_id: NewId) -> None:
+        """Send the next undo, or end once nothing may need undoing; wait while an answer is on its way."""
+        if self.steps.undoing():
+            return
+        if step := self.steps.next_to_undo():
+            undo = step.compensation
+            self._dispatch_compensation(step.id, str(new_id()), self._inputs(undo.inputs), now,
+                                        now + step.time_limit, self.bundle, step.department, undo.action,
+                                        now + step.retry.after)
+        elif not self.steps.may_need_undo():
+            self._end(self.reasons, now)
+
+    def _chase_compensation(self, step: StepState, now: dt.datetime) -> None:
+        """Re-send an unanswered undo (same id) at the step's pace; after its attempts, record it not undone."""
+        undo = step.compensation
+        if undo.sends >= step.retry.attempts:
+            reason = f"no answer from {step.department} after {undo.sends} attempts"
+            self._settle_compensation(step.id, undo.command_id, False, {}, reason, now)
+        else:
+            self._resend_compensation(step.id, undo.command_id, self._inputs(undo.inputs), now, undo.due_at,
+                                      self.bundle, step.department, undo.action, now + step.retry.interval(undo.sends))
+
+    def _end(self, reasons: list[str], now: dt.datetime) -> None:
+        """End unsuccessfully: FAILED after a fault, REJECTED after a refusal or an objection."""
+        (self._fail if self.faulted else self._reject)(reasons, now)
+
+    def _inputs(self, refs: Mapping[str, str]) -> dict[str, str]:
+        return self.steps.resolve(self.form, refs)
+
+    def _step(self, step_id: str) -> StepState:
+        if (step := self.steps.get(step_id)) is None:
+            raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+        return step
+
+    # -- events: each changes state only; the commands above decide ----------------------------------
+    @event("Submitted")
+    def __init__(self, id: uuid.UUID, bundle: str, bundle_version: str, form: dict[str, str],  # noqa: A002
+                 plan: list[dict[str, Any]], time_limit_s: float, submitted_at: dt.datetime,
+                 idempotency_key: str = "", looked_up: list[str] | None = None):
+        self.bundle, self.bundle_version, self.form = bundle, bundle_version, dict(form)
+        self.looked_up = list(looked_up or [])  # form items taken from department registers
+        self.time_limit_s, self.submitted_at, self.settled_at = time_limit_s, submitted_at, None
+        self.status, self.reasons = IN_PROGRESS, []
+        self.faulted = False  # the failure is a fault (no answer, a dead letter), not a refusal
+        self.steps = Steps.from_plan(plan)
+
+    # A command event repeats bundle, department and action: it alone is the command the relay publishes.
+    @event("StepDispatched")
+    def _dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
+                       bundle: str = "", department: str = "", action: str = "", check_at: dt.datetime | None = None):
+        self.steps[step].dispatched(command_id, inputs, at, due_at)
+
+    @event("CommandResent")
+    def _resend_command(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                        next_resend_at: dt.datetime, bundle: str, department: str, action: str, due_at: dt.datetime,
+                        check_at: dt.datetime) -> None:
+        self.steps[step].resent(next_resend_at)
+
+    # check_at on these events is when the step must be looked at again (the timer index).
+    @event("StepOverdue")
+    def _flag_overdue(self, step: str, at: dt.datetime, check_at: dt.datetime) -> None:
+        self.steps[step].overdue_since = at
+
+    @event("WaitStarted")
+    def _start_wait(self, step: str, at: dt.datetime, fires_at: dt.datetime) -> None:
+        self.steps[step].waiting_until(at, fires_at)
+
+    @event("StepCompleted")
+    def _complete_step(self, step: str, command_id: str, result: dict[str, str], at: dt.datetime, delivery: int = 1,
+                       decided_at: dt.datetime | None = None) -> None:
+        self.steps[step].completed(result, at, delivery, decided_at)
+
+    @event("StepRejected")
+    def _reject_step(self, step: str, command_id: str, reason: str, at: dt.datetime, delivery: int = 1,
+                     decided_at: dt.datetime | None = None) -> None:
+        self.steps[step].ended(StepStatus.REJECTED, reason, at, delivery, decided_at)
+
+    @event("StepFailed")
+    def _fail_step(self, step: str, reason: str, at: dt.datetime) -> None:
+        self.steps[step].ended(StepStatus.FAILED, reason, at)
+        self.faulted = True
+
+    @event("StepDeadLettered")
+    def _dead_letter_step(self, step: str, command_id: str, error: str, at: dt.datetime) -> None:
+        self.steps[step].ended(StepStatus.FAILED, f"dead-lettered: {error}", at)
+        self.faulted = True
+
+    ObjectionRaised = versions.ObjectionRaised
+
+    @event(ObjectionRaised)
+    def _raise_objection(self, step: str, objector_role: str, objector: str, reason: str, at: dt.datetime) -> None:
+        self.steps[step].ended(StepStatus.REJECTED, objection_text(objector_role, objector, reason), at)
+
+    def _resume(self) -> None:
+        """A failed application an operator picks up again: running, its cancelled steps pending."""
+        if self.status == ApplicationStatus.FAILED:
+            self.status, self.settled_at, self.reasons, self.faulted = IN_PROGRESS, None, [], False
+            self.steps.uncancel()
+
+    @event("StepRetried")
+    def _retry_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
+                    bundle: str, department: str, action: str, check_at: dt.datetime, operator: str, reason: str):
+        self._resume()
+        self.steps[step].dispatched(command_id, inputs, at, due_at)
+
+    @event("StepSkipped")
+    def _skip_step(self, step: str, operator: str, reason: str, at: dt.datetime) -> None:
+        self._resume()
+        self.steps[step].ended(StepStatus.SKIPPED, f"skipped by {operator}: {reason}", at)
+
+    @event("CompensationStarted")
+    def _start_compensation(self, reasons: list[str], at: dt.datetime) -> None:
+        self.status, self.reasons = COMPENSATING, list(reasons)
+        self.steps.cancel_the_rest()
+
+    @event("CompensationDispatched")
+    def _dispatch_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                               due_at: dt.datetime, bundle: str, department: str, action: str,
+                               check_at: dt.datetime | None = None) -> None:
+        self.steps[step].undo_dispatched(command_id, due_at, check_at)
+
+    @event("CompensationResent")
+    def _resend_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
+                             due_at: dt.datetime, bundle: str, department: str, action: str, check_at: dt.datetime):
+        self.steps[step].compensation.resent(check_at)
+
+    @event("StepCompensated")
+    def _settle_compensation(self, step: str, command_id: str, completed: bool, result: dict[str, str], reason: str,
+                             at: dt.datetime) -> None:
+        self.steps[step].undo_settled(completed, result)
+        if not completed:  # the effect stays: the reasons say so, for an officer to follow up
+            self.reasons = self.reasons + [f"could not undo {step}: {reason}"]
+
+    @event("Completed")
+    def _complete(self, at: dt.datetime) -> None:
+        self.status, self.settled_at = ApplicationStatus.COMPLETED, at
+
+    @event("Rejected")
+    def _reject(self, reasons: list[str], at: dt.datetime) -> None:
+        self._ended(ApplicationStatus.REJECTED, reasons, at)
+
+    @event("Failed")
+    def _fail(self, reasons: list[str], at: dt.datetime) -> None:
+        self._ended(ApplicationStatus.FAILED, reasons, at)
+
+    def _ended(self, status: ApplicationStatus, reasons: list[str], at: dt.datetime) -> None:
+        self.status, self.settled_at, self.reasons = status, at, list(reasons)
+        self.steps.cancel_the_rest()
+
+
+# Streams stored before the aggregate left saga/domain/model.py: the old topic (and its events') resolves here.
+register_topic("saga.domain.model:Application", Application)

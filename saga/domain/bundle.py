@@ -1,0 +1,162 @@
+"""A bundle as value objects, and what can be asked of one. Parsing and checks are in parser.py.
+
+A bundle names steps; each step is one action of one department (from the department catalogue)
+with inputs taken from the combined form (`form.<field>`) or from an earlier step's result
+(`<step>.<output>`). Dependencies follow from those references, plus an optional `after` list.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterator, Mapping
+
+from saga.domain.catalogue import Text
+from saga.domain.errors import UnknownBundle
+from saga.domain.steps import RetryPolicy
+
+FIELD_TYPES = ("text", "date", "resident_id", "credit_code", "phone", "choice", "amount")
+# What the separate items a bundle replaces cost, from published figures (a bundle's `baseline:`).
+BASELINE_MEASURES = ("steps", "materials", "promised_days", "visits")
+
+
+@dataclass(frozen=True)
+class FieldLookup:
+    """Where a form item is looked up instead of asked: department.query keyed by another field."""
+
+    department: str
+    query: str
+    key_field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    type: str
+    required: bool
+    label: Text
+    options: tuple[str, ...] = ()
+    not_after_today: bool = False
+    lookup: FieldLookup | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a step input comes from: a form field, or an output of an earlier step."""
+
+    step: str | None  # None for the form
+    key: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.step or 'form'}.{self.key}"
+
+
+@dataclass(frozen=True)
+class CompensationSpec:
+    """How a completed step is undone when the application fails: another action of its department."""
+
+    action: str
+    inputs: Mapping[str, Source]
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """A department's action, or (with `wait`) a period the coordinator itself waits out."""
+
+    id: str
+    department: str
+    action: str
+    inputs: Mapping[str, Source]
+    depends_on: tuple[str, ...]
+    time_limit: dt.timedelta
+    wait: dt.timedelta | None = None
+    objections: bool = False  # whether an objection during the wait stops the application
+    retry: RetryPolicy = RetryPolicy()
+    compensation: CompensationSpec | None = None
+
+    @property
+    def is_wait(self) -> bool:
+        return self.wait is not None
+
+    @property
+    def sources(self) -> list[tuple[str, str, Source]]:
+        """(where, input name, source) of every input, the undo's included."""
+        found = [(f"steps.{self.id}.inputs.{name}", name, src) for name, src in self.inputs.items()]
+        if self.compensation is not None:
+            found += [(f"steps.{self.id}.compensation.inputs.{name}", name, src)
+                      for name, src in self.compensation.inputs.items()]
+        return found
+
+
+@dataclass(frozen=True)
+class Reduction:
+    measure: str
+    separately: float
+    bundled: float
+
+    @property
+    def percent(self) -> float:
+        return 100 * (self.separately - self.bundled) / self.separately if self.separately else 0.0
+
+
+@dataclass(frozen=True)
+class Bundle:
+    id: str
+    name: Text
+    description: Text
+    fields: Mapping[str, FieldSpec]
+    steps: Mapping[str, StepSpec]  # in an order where every step follows its dependencies
+    time_limit: dt.timedelta
+    version: str  # digest of the definition, recorded with every application
+    baseline: Mapping[str, float] = field(default_factory=dict)  # by measure (BASELINE_MEASURES)
+
+    @property
+    def departments(self) -> list[str]:
+        return sorted({step.department for step in self.steps.values() if not step.is_wait})
+
+    @property
+    def asked_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.lookup is None]
+
+    @property
+    def looked_up_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.lookup is not None]
+
+    def steps_using(self, field_name: str) -> list[str]:
+        return [s.id for s in self.steps.values()
+                if any(src.step is None and src.key == field_name for src in s.inputs.values())]
+
+    def critical_path(self) -> int:
+        """How many steps one after another the longest dependency chain holds."""
+        depth: dict[str, int] = {}
+        for step in self.steps.values():  # dependencies come first
+            depth[step.id] = 1 + max((depth[d] for d in step.depends_on), default=0)
+        return max(depth.values(), default=0)
+
+    def bundled(self) -> dict[str, float]:
+        """The baseline's measures for the bundle: one application, the fields the applicant enters,
+        the bundle's promised days, no visit (all online)."""
+        return {"steps": 1, "materials": len(self.asked_fields),
+                "promised_days": round(self.time_limit.total_seconds() / 86400, 2), "visits": 0}
+
+    def reductions(self) -> list[Reduction]:
+        """What the bundle saves against each measure its baseline declares."""
+        bundled = self.bundled()
+        return [Reduction(m, self.baseline[m], bundled[m]) for m in BASELINE_MEASURES if m in self.baseline]
+
+
+@dataclass
+class BundleSet:
+    """The bundles on offer, by id."""
+
+    bundles: dict[str, Bundle] = field(default_factory=dict)
+
+    def get(self, bundle_id: str) -> Bundle:
+        try:
+            return self.bundles[bundle_id]
+        except KeyError:
+            raise UnknownBundle(bundle_id, list(self.bundles)) from None
+
+    def __iter__(self) -> Iterator[Bundle]:
+        return iter(self.bundles.values())

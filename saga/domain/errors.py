@@ -1,0 +1,64 @@
+"""What the coordinator refuses, and why: each error names what is wrong. The gRPC edge maps them to
+statuses in one place (saga/entrypoints/errors.py)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class BundleDefinitionError(ValueError):
+    """A definition that cannot be used; names the file and every bad item."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: " + f"\n{source}: ".join(problems))
+
+
+class UnknownBundle(LookupError):
+    def __init__(self, bundle_id: str, offered: list[str] = ()):
+        self.bundle_id = bundle_id
+        super().__init__(f"no bundle {bundle_id!r}" + (f" (offered: {', '.join(offered)})" if offered else ""))
+
+
+@dataclass(frozen=True)
+class FieldError:
+    field: str
+    description: str
+
+
+class FormInvalid(ValueError):
+    def __init__(self, bundle_id: str, errors: list[FieldError]):
+        self.bundle_id = bundle_id
+        self.errors = errors
+        super().__init__("; ".join(f"{e.field}: {e.description}" for e in errors))
+
+
+class InvalidRequest(ValueError):
+    """A request that names something that does not fit (a version past the end, a moment before the
+    application): which field, and what would."""
+
+    def __init__(self, message: str, field: str, description: str):
+        self.field, self.description = field, description
+        super().__init__(message)
+
+
+class LookupUnavailable(RuntimeError):
+    """A department's register could not be asked just now."""
+
+
+class ApplicationNotFound(LookupError):
+    def __init__(self, application_id: str):
+        self.application_id = application_id
+        super().__init__(f"no application {application_id}")
+
+
+class UnknownStep(LookupError):
+    pass
+
+
+class ObjectionNotOpen(ValueError):
+    """An objection when no objection period of the application is running."""
+
+
+class OperatorActionRefused(ValueError):
+    """An operator's retry or skip that the application's state does not allow; says why."""

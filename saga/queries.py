@@ -1,0 +1,194 @@
+"""The read side the APIs call: an application and its events as they happen (Watch), its history with
+identity numbers masked, a replay to a version or a moment, listings and statistics from the read
+models, what-if replay. A read never writes a projection: it waits, briefly, for the follower to
+reach the log's head, and reads what is there."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import queue
+import re
+import threading
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator
+
+from saga.adapters.projections import Projection
+from saga.adapters.read_models import ReadModels
+from saga.coordinator import Coordinator
+from saga.domain.application import Application
+from saga.domain.bundle import Bundle, Reduction
+from saga.domain.errors import InvalidRequest
+from saga.domain.steps import ApplicationStatus
+from saga.domain.what_if import WhatIf, what_if
+
+_RESIDENT_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
+
+
+def mask_identity_numbers(text: str) -> str:
+    """370202199205140022 -> 370202********0022: enough to tell people apart, not to reuse."""
+    return _RESIDENT_ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
+
+
+class Watchers:
+    """In-process fan-out of newly saved events to the streams watching an application."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._queues: dict[uuid.UUID, list[queue.Queue]] = defaultdict(list)
+
+    def subscribe(self, application_id: uuid.UUID) -> queue.Queue:
+        inbox: queue.Queue = queue.Queue()
+        with self._lock:
+            self._queues[application_id].append(inbox)
+        return inbox
+
+    def unsubscribe(self, application_id: uuid.UUID, inbox: queue.Queue) -> None:
+        with self._lock:
+            subscribers = self._queues.get(application_id, [])
+            if inbox in subscribers:
+                subscribers.remove(inbox)
+            if not subscribers:
+                self._queues.pop(application_id, None)
+
+    def publish(self, events: list[Any]) -> None:
+        with self._lock:
+            for event in events:
+                for inbox in self._queues.get(event.originator_id, ()):
+                    inbox.put(event)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    version: int
+    occurred_at: dt.datetime
+    type: str
+    step: str
+    department: str
+    operator: str
+    payload_json: str  # identity numbers masked
+
+
+@dataclass(frozen=True)
+class BundleStatistics:
+    bundle: str
+    by_status: dict[str, int]
+    durations: dict[str, float]
+    steps: dict[str, dict[str, float]]
+    reductions: list[Reduction]
+
+
+@dataclass(frozen=True)
+class Progress:
+    applied: int
+    total: int
+    seconds: float
+    done: bool = False
+
+
+class Queries:
+    def __init__(self, coordinator: Coordinator, watchers: Watchers, read_models: ReadModels,
+                 projections: list[Projection], parse_definition: Callable[[str], Bundle],
+                 catch_up_s: float = 2.0, watch_poll_s: float = 1.0):
+        self.coordinator, self.watchers, self.read_models = coordinator, watchers, read_models
+        self.projections, self.parse_definition = projections, parse_definition
+        self.catch_up_s, self.watch_poll_s = catch_up_s, watch_poll_s
+
+    def application(self, application_id: str) -> Application:
+        return self.coordinator.read_application(application_id)
+
+    def watch(self, application: Application, is_active: Callable[[], bool]) -> Iterator[tuple[Any, ApplicationStatus]]:
+        """Every event of the application, then each new one as it is saved, with the application's
+        status after it (replayed from the stream); ends with the event that ends the application."""
+        inbox = self.watchers.subscribe(application.id)  # before reading: nothing slips between
+        try:
+            seen, replayed = 0, None
+            backlog = self.coordinator.history(application.id)
+            while is_active():
+                for event in backlog:
+                    if event.originator_version <= seen:
+                        continue
+                    seen, replayed = event.originator_version, event.mutate(replayed)
+                    yield event, replayed.status
+                    if replayed.is_settled:
+                        return
+                try:
+                    backlog = [inbox.get(timeout=self.watch_poll_s)]
+                except queue.Empty:
+                    backlog = self.coordinator.history(application.id, after_version=seen)  # catch up
+        finally:
+            self.watchers.unsubscribe(application.id, inbox)
+
+    def history(self, application: Application) -> list[HistoryEntry]:
+        departments = {s.id: s.department for s in application.steps.values()}
+        entries = []
+        for event in self.coordinator.history(application.id):
+            fields = {k: v for k, v in vars(event).items()
+                      if k not in ("originator_id", "originator_version", "timestamp")}
+            step = fields.get("step", "")
+            entries.append(HistoryEntry(
+                event.originator_version, event.timestamp, type(event).__name__, step,
+                fields.get("department") or departments.get(step, ""), fields.get("operator", ""),
+                mask_identity_numbers(json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True))))
+        return entries
+
+    def as_of(self, application: Application, version: int | None = None,
+              at: dt.datetime | None = None) -> Application:
+        """The application as it was at a version, or at a moment (its last event at or before it)."""
+        if version is not None and not 1 <= version <= application.version:
+            raise InvalidRequest("no such version", "version", f"between 1 and {application.version}")
+        if version is None and at is not None:
+            versions = [e.originator_version for e in self.coordinator.history(application.id) if e.timestamp <= at]
+            if not versions:
+                raise InvalidRequest("the application did not exist yet", "at",
+                                     f"not before {application.submitted_at.isoformat()}")
+            version = versions[-1]
+        return self.coordinator.get_application(application.id, version=version or application.version)
+
+    def applications(self, bundle: str = "", status: str = "", department: str = "", overdue_only: bool = False,
+                     limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+        self._caught_up(self.read_models)
+        return self.read_models.view.applications(bundle, status, department, overdue_only, limit, offset)
+
+    def pending_steps(self, department: str = "", overdue_only: bool = False,
+                      limit: int = 500) -> tuple[list[dict], dict[str, int]]:
+        self._caught_up(self.read_models)
+        view = self.read_models.view
+        return view.pending_steps(department, overdue_only, limit), view.pending_per_department()
+
+    def statistics(self, bundle_id: str = "") -> list[BundleStatistics]:
+        bundles = [self.coordinator.bundle(bundle_id)] if bundle_id else list(self.coordinator.bundles)
+        self._caught_up(self.read_models)
+        figures = {b.id: self.read_models.view.statistics(b.id) for b in bundles}
+        return [BundleStatistics(b.id, figures[b.id]["by_status"], figures[b.id]["durations"], figures[b.id]["steps"],
+                                 b.reductions()) for b in bundles]
+
+    def what_if(self, application: Application, definition: str) -> WhatIf:
+        """The application's recorded form and answers run against another definition of its bundle."""
+        other = self.parse_definition(definition)
+        if other.id != application.bundle:
+            raise InvalidRequest("another bundle", "bundle_yaml",
+                                 f"defines {other.id}, the application is {application.bundle}")
+        return what_if(application, self.coordinator.history(application.id), other)
+
+    def rebuild(self) -> Iterator[Progress]:
+        """Drop the projections and rebuild them from the log (an operator's command, not a read)."""
+        total = self.coordinator.recorder.max_notification_id() or 0
+        started = time.perf_counter()
+        for projection in self.projections:
+            progress: list[int] = []
+            projection.rebuild(self.coordinator.recorder, self.coordinator.mapper, progress.append)
+            for applied in progress[::max(1, len(progress) // 20)] + progress[-1:]:
+                yield Progress(applied, total, time.perf_counter() - started)
+        yield Progress(total, total, time.perf_counter() - started, done=True)
+
+    def _caught_up(self, projection: Projection) -> None:
+        """Wait, briefly, until the projection has followed the log to where it is now."""
+        head = self.coordinator.recorder.max_notification_id()
+        if head:
+            try:
+                projection.view.wait(projection.name, head, timeout=self.catch_up_s)
+            except TimeoutError:
+                pass  # the follower is busy or stopped: read what is there
