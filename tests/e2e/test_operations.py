@@ -29,7 +29,7 @@ def completed(applicant):
 
 
 def cli(running_suite, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "saga.entrypoints.cli", "--address",
+    return subprocess.run([sys.executable, "-m", "lifeevents.cli", "--address",
                            running_suite.coordinator_address, *args], capture_output=True, text=True, timeout=120,
                           env={**os.environ, "LIFEEVENTS_OPERATOR_TOKEN": DEV_OPERATOR_TOKEN})
 

@@ -75,6 +75,10 @@ def test_entrypoints_reach_adapters_only_through_the_composition_root(path):
     assert not saga_layers_imported(path) & {"saga.adapters", "saga.bootstrap"}
 
 
+def test_the_operators_cli_imports_nothing_of_the_coordinator():
+    assert "saga" not in imported_modules(ROOT / "lifeevents" / "cli.py")
+
+
 def bundle_words() -> set[str]:
     """Every bundle id and step id the shipped definitions use."""
     words = set()

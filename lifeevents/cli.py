@@ -1,0 +1,230 @@
+"""`lifeevents`: the operators' command line, a client of the coordinator's Operations API (it
+imports nothing of the coordinator).
+
+    lifeevents list [--bundle B] [--status S] [--department D] [--overdue]
+    lifeevents queue [--department D] [--overdue]
+    lifeevents timeline APPLICATION_ID
+    lifeevents replay APPLICATION_ID (--version N | --at ISO-TIME)
+    lifeevents rebuild
+    lifeevents retry|skip APPLICATION_ID STEP --reason TEXT
+    lifeevents dead-letters [--requeue MESSAGE_ID]
+    lifeevents stats [--bundle B]
+    lifeevents what-if APPLICATION_ID BUNDLE_FILE
+
+`--json` prints machine-readable output. The address and the operator token come from
+--address / --token or LIFEEVENTS_GRPC_ADDRESS / LIFEEVENTS_OPERATOR_TOKEN.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+import grpc
+from google.protobuf import json_format
+
+from lifeevents.v1 import applications_pb2 as pb
+from lifeevents.v1 import operations_pb2 as ops
+from lifeevents.v1 import operations_pb2_grpc as ops_grpc
+
+DEFAULT_TOKEN = "dev-operator-token"  # the local suite's default operator (LIFEEVENTS_OPERATOR_TOKENS)
+
+
+def _table(rows: list[list[str]], header: list[str]) -> str:
+    widths = [max(len(str(x)) for x in column) for column in zip(header, *rows)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()  # noqa: E731
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def _when(timestamp) -> str:
+    return timestamp.ToDatetime(dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3] if timestamp.seconds else ""
+
+
+class ProgressBar:
+    """A progress bar on stderr, redrawn in place."""
+
+    def __init__(self, width: int = 40):
+        self.width = width
+
+    def show(self, done: int, total: int, seconds: float) -> None:
+        filled = int(self.width * done / total) if total else self.width
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} events {seconds:.1f}s")
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        sys.stderr.write("\n")
+
+
+def _emit(args, message, text: str) -> None:
+    print(json_format.MessageToJson(message, ensure_ascii=False) if args.json else text)
+
+
+def list_applications(args, stub, call) -> None:
+    response = stub.ListApplications(ops.ListApplicationsRequest(
+        bundle=args.bundle, status=args.status, department=args.department, overdue_only=args.overdue,
+        page_size=args.page_size, page_token=args.page), **call)
+    rows = [[a.application_id, a.bundle, a.status, _when(a.submitted_at), "yes" if a.overdue else "",
+             ",".join(a.pending_steps)] for a in response.applications]
+    more = f"\n{len(rows)} of {response.total}" + (f"; next page: --page {response.next_page_token}"
+                                                     if response.next_page_token else "")
+    _emit(args, response, _table(rows, ["application", "bundle", "status", "submitted", "overdue", "pending"]) + more)
+
+
+def queue(args, stub, call) -> None:
+    response = stub.ListPendingSteps(ops.ListPendingStepsRequest(department=args.department,
+                                                                 overdue_only=args.overdue), **call)
+    rows = [[p.department, p.application_id, p.step, _when(p.since), _when(p.overdue_since)] for p in response.steps]
+    counts = ", ".join(f"{d} {n}" for d, n in sorted(response.per_department.items())) or "nothing pending"
+    _emit(args, response, _table(rows, ["department", "application", "step", "sent", "overdue since"])
+          + f"\npending per department: {counts}")
+
+
+def timeline(args, stub, call) -> None:
+    history = stub.GetHistory(ops.GetHistoryRequest(application_id=args.application_id), **call)
+    rows = [[e.version, _when(e.occurred_at), e.type, e.step, e.department, e.operator] for e in history.events]
+    _emit(args, history, f"{history.bundle} {history.application_id}\n"
+          + _table(rows, ["#", "time (UTC)", "event", "step", "department", "operator"]))
+
+
+def replay(args, stub, call) -> None:
+    request = ops.ReplayRequest(application_id=args.application_id)
+    if args.version is not None:
+        request.version = args.version
+    else:
+        request.at.FromDatetime(dt.datetime.fromisoformat(args.at))
+    application = stub.Replay(request, **call)
+    rows = [[s.id, s.department, _status(s.status), s.reason] for s in application.steps]
+    _emit(args, application, f"{application.bundle} {application.application_id} at version "
+          f"{application.version}: {_app_status(application.status)}\n"
+          + _table(rows, ["step", "department", "status", "reason"]))
+
+
+def rebuild(args, stub, call) -> None:
+    bar = ProgressBar() if not args.json else None
+    last = None
+    for progress in stub.RebuildProjections(ops.RebuildProjectionsRequest(), **call):
+        last = progress
+        if bar:
+            bar.show(progress.applied, progress.total, progress.seconds)
+    if bar:
+        bar.finish()
+    _emit(args, last, f"rebuilt the read models from {last.total} events in {last.seconds:.2f}s")
+
+
+def step_action(args, stub, call) -> None:
+    act = stub.RetryStep if args.command == "retry" else stub.SkipStep
+    application = act(ops.StepActionRequest(application_id=args.application_id, step=args.step,
+                                            reason=args.reason), **call)
+    _emit(args, application, f"{args.command}: {args.step}; the application is now {_app_status(application.status)}")
+
+
+def dead_letters(args, stub, call) -> None:
+    if args.requeue:
+        response = stub.RequeueDeadLetter(ops.RequeueDeadLetterRequest(message_id=args.requeue), **call)
+        _emit(args, response, f"requeued {args.requeue}")
+        return
+    response = stub.ListDeadLetters(ops.ListDeadLettersRequest(), **call)
+    rows = [[d.message_id, d.application_id, d.step, d.consumer, d.deliveries, d.error[:60]]
+            for d in response.dead_letters]
+    _emit(args, response, _table(rows, ["message", "application", "step", "consumer", "deliveries", "error"]))
+
+
+def stats(args, stub, call) -> None:
+    statistics = stub.GetStatistics(ops.GetStatisticsRequest(bundle=args.bundle), **call)
+    lines = []
+    for b in statistics.bundles:
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(b.by_status.items())) or "none yet"
+        lines.append(f"{b.bundle}: {counts}; completed in median {b.durations.median_s:.2f}s, "
+                     f"p90 {b.durations.p90_s:.2f}s over {b.durations.count}")
+        for s in b.steps:
+            lines.append(f"  {s.step}: median {s.durations.median_s:.3f}s, p90 {s.durations.p90_s:.3f}s "
+                         f"({s.durations.count})")
+        for r in b.reductions:
+            lines.append(f"  {r.measure}: {r.separately:g} separately, {r.bundled:g} bundled "
+                         f"(-{r.reduction_percent:.0f}%)")
+    _emit(args, statistics, "\n".join(lines))
+
+
+def what_if(args, stub, call) -> None:
+    response = stub.WhatIf(ops.WhatIfRequest(application_id=args.application_id,
+                                             bundle_yaml=args.bundle_file.read_text(encoding="utf-8")), **call)
+    text = [f"recorded: {response.recorded_status}: " + " -> ".join(response.recorded_path),
+            f"what if:  {response.what_if_status}: " + " -> ".join(response.what_if_path)]
+    text += [f"  - {d}" for d in response.differences] or ["  no difference"]
+    _emit(args, response, "\n".join(text))
+
+
+def parser() -> argparse.ArgumentParser:
+    main_parser = argparse.ArgumentParser(prog="lifeevents", description="Operate the life-events suite.")
+    main_parser.add_argument("--address", default=os.environ.get("LIFEEVENTS_GRPC_ADDRESS") or "127.0.0.1:50051")
+    main_parser.add_argument("--token", default=os.environ.get("LIFEEVENTS_OPERATOR_TOKEN") or DEFAULT_TOKEN)
+    main_parser.add_argument("--json", action="store_true", help="machine-readable output")
+    commands = main_parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="applications, newest first")
+    listing.set_defaults(func=list_applications)
+    listing.add_argument("--bundle", default="")
+    listing.add_argument("--status", default="")
+    listing.add_argument("--department", default="")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--page-size", type=int, default=50)
+    listing.add_argument("--page", default="", help="a page token from an earlier listing")
+    pending = commands.add_parser("queue", help="pending steps per department, oldest first")
+    pending.set_defaults(func=queue)
+    pending.add_argument("--department", default="")
+    pending.add_argument("--overdue", action="store_true")
+    for name in ("timeline", "history"):
+        history = commands.add_parser(name, help="every event of one application")
+        history.set_defaults(func=timeline)
+        history.add_argument("application_id")
+    replaying = commands.add_parser("replay", help="an application as it was at a version or a moment")
+    replaying.set_defaults(func=replay)
+    replaying.add_argument("application_id")
+    as_of = replaying.add_mutually_exclusive_group(required=True)
+    as_of.add_argument("--version", type=int)
+    as_of.add_argument("--at", help="ISO time, e.g. 2026-11-23T10:00:00+08:00")
+    commands.add_parser("rebuild", help="drop the read models and rebuild them from the log").set_defaults(func=rebuild)
+    for name in ("retry", "skip"):
+        action = commands.add_parser(name, help=f"{name} a failed or stuck step")
+        action.set_defaults(func=step_action)
+        action.add_argument("application_id")
+        action.add_argument("step")
+        action.add_argument("--reason", required=True)
+    letters = commands.add_parser("dead-letters", help="list the dead-letter queue, or requeue one")
+    letters.set_defaults(func=dead_letters)
+    letters.add_argument("--requeue", metavar="MESSAGE_ID")
+    statistics = commands.add_parser("stats", help="counts, durations and reductions per bundle")
+    statistics.set_defaults(func=stats)
+    statistics.add_argument("--bundle", default="")
+    whatif = commands.add_parser("what-if", help="an application's path under another bundle definition")
+    whatif.set_defaults(func=what_if)
+    whatif.add_argument("application_id")
+    whatif.add_argument("bundle_file", type=Path)
+    return main_parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    channel = grpc.insecure_channel(args.address)
+    call = dict(metadata=(("authorization", f"Bearer {args.token}"),), timeout=600)
+    try:
+        args.func(args, ops_grpc.OperationsStub(channel), call)
+        return 0
+    except grpc.RpcError as err:
+        print(f"lifeevents: {err.code().name}: {err.details()}", file=sys.stderr)
+        return 1
+    finally:
+        channel.close()
+
+
+def _status(value: int) -> str:
+    return pb.Step.Status.Name(value)
+
+
+def _app_status(value: int) -> str:
+    return pb.Application.Status.Name(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
