@@ -46,13 +46,16 @@ class CommandRelay(threading.Thread):
         self.recorder, self.mapper, self.bus, self.positions = recorder, mapper, bus, positions
         self.batch, self.idle_s = batch, idle_s
         self.commands = EventTypes(COMMAND_EVENTS)
+        self._position: int | None = None  # the relay alone moves it: read from the store once
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._relay_lock = threading.Lock()
 
     @property
     def position(self) -> int:
-        return self.positions.max_tracking_id(self.name_of_position) or 0
+        if self._position is None:
+            self._position = self.positions.max_tracking_id(self.name_of_position) or 0
+        return self._position
 
     def relay_pending(self) -> int:
         """Publish every command recorded after the tracked position; return how many."""
@@ -66,6 +69,7 @@ class CommandRelay(threading.Thread):
                               if n.topic in self.commands]  # decode only what is sent
                 self.bus.send(dispatches)
                 self.positions.insert_tracking(Tracking(self.name_of_position, notifications[-1].id))
+                self._position = notifications[-1].id
                 published += len(dispatches)
                 if len(notifications) < self.batch:
                     return published

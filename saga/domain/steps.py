@@ -57,6 +57,9 @@ class RetryPolicy:
     max_interval: dt.timedelta = dt.timedelta(minutes=10)
     attempts: int = 8
 
+    def __deepcopy__(self, memo: dict) -> RetryPolicy:
+        return self  # immutable: a copy of an application (the aggregate cache makes one per change) shares it
+
     def interval(self, sends: int) -> dt.timedelta:
         """The pause after the `sends`-th send."""
         return dt.timedelta(seconds=min(self.after.total_seconds() * 2 ** sends, self.max_interval.total_seconds()))

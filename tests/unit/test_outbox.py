@@ -54,11 +54,10 @@ def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the
         def insert_tracking(self, tracking):  # the crash: the position never reaches disk
             pass
 
-    bus = RecordingBus()
-    relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, LosingPosition())
+    bus, positions = RecordingBus(), LosingPosition()
     coordinator.submit("newborn", FORM)
-    relay.relay_pending()  # published, position lost
-    relay.relay_pending()  # as after a restart
+    CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # position lost
+    CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # after a restart
     first, again = bus.sent
     assert first.command_id == again.command_id, "same id: the department answers once"
 
