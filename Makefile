@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e test-web screenshots test-faults clean bench bench-ops bench-latency
+.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults clean bench bench-ops bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,8 +25,14 @@ install: $(VENV)/.installed .protos.stamp
 protos: .protos.stamp
 
 # The departments start with the demo seed (services/*/seed.yaml), so `make demo` names people who exist.
+# `make run EXCEPT="seals tax"` leaves those departments out. The tables are made first (`make migrate`).
+EXCEPT ?=
 run: install
-	LIFEEVENTS_LOAD_SEED=1 $(PY) -m deploy.run
+	LIFEEVENTS_LOAD_SEED=1 $(PY) -m deploy.run --except "$(EXCEPT)"
+
+# Create every table (event store, projections, PostgreSQL registers) for the configured settings.
+migrate: install
+	$(VENV)/bin/lifeevents migrate
 
 demo: install
 	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE)

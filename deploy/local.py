@@ -28,7 +28,7 @@ def delete_topology(topology: Topology, departments=DEPARTMENTS) -> None:
     """Delete every exchange and queue of the topology from the broker; what is absent is skipped."""
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
     channel = connection.channel()
-    for queue in [topology.results_queue, topology.dead_letter_queue, topology.dead_letter_watch_queue,
+    for queue in [*topology.results_queues, topology.dead_letter_queue, topology.dead_letter_watch_queue,
                   *(topology.command_queue(d) for d in departments)]:
         channel.queue_delete(queue)
     for exchange in (topology.commands_exchange, topology.results_exchange, topology.dead_letter_exchange):

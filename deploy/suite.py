@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lifeevents.cli import MIGRATIONS
 from lifeevents.endpoints import DEPARTMENTS, grpc_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,10 +102,23 @@ class Suite:
     def web_address(self) -> str:
         return self.env.get("LIFEEVENTS_WEB_ADDRESS") or "127.0.0.1:8080"
 
-    def start(self, timeout: float = 60, web: bool = False) -> "Suite":
-        """Start the departments and the coordinator, and the web front door if `web`."""
-        ensure_rabbitmq(self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F")
-        names = (*DEPARTMENTS, "coordinator", *(("web",) if web else ()))
+    def migrate(self) -> None:
+        """Create every table first (`lifeevents migrate`): instances start with table creation off."""
+        for command in MIGRATIONS:
+            done = subprocess.run([sys.executable, *command], cwd=ROOT, env=self.env, capture_output=True, text=True)
+            if done.returncode:
+                raise SuiteError(f"{' '.join(command[1:])} failed:\n{done.stdout}{done.stderr}")
+
+    def start(self, timeout: float = 60, web: bool = False, leave_out: tuple[str, ...] = ()) -> "Suite":
+        """Start the departments and the coordinator, and the web front door if `web`; `leave_out`
+        names departments not to start (another process, or a department in another language, serves
+        their queue)."""
+        ensure_rabbitmq((self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F").split(",")[0])
+        unknown = set(leave_out) - set(DEPARTMENTS)
+        if unknown:
+            raise SuiteError(f"no such department: {', '.join(sorted(unknown))}")
+        self.migrate()
+        names = (*(d for d in DEPARTMENTS if d not in leave_out), "coordinator", *(("web",) if web else ()))
         for name in names:
             self.start_process(name)
         self.wait_ready(names, timeout)

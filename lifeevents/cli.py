@@ -10,6 +10,12 @@ imports nothing of the coordinator).
     lifeevents dead-letters [--requeue MESSAGE_ID]
     lifeevents stats [--bundle B]
     lifeevents what-if APPLICATION_ID BUNDLE_FILE
+    lifeevents migrate
+
+`migrate` is the one command that is not an API call: it creates every table (the event store's,
+the coordinator's projections, the departments' registers in PostgreSQL) by running
+`python -m saga migrate` and `python -m services.migrate` with the same environment, before any
+instance starts.
 
 `--json` prints machine-readable output. The address and the operator token come from
 --address / --token or LIFEEVENTS_GRPC_ADDRESS / LIFEEVENTS_OPERATOR_TOKEN.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -156,6 +163,15 @@ def what_if(args, stub, call) -> None:
     _emit(args, response, "\n".join(text))
 
 
+# Each part of the suite creates its own tables; this command runs them in turn (it imports neither).
+MIGRATIONS = (("-m", "saga", "migrate"), ("-m", "services.migrate"))
+
+
+def migrate(args, stub, call) -> None:
+    for command in MIGRATIONS:
+        subprocess.run([sys.executable, *command], check=True)
+
+
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="lifeevents", description="Operate the life-events suite.")
     main_parser.add_argument("--address", default=os.environ.get("LIFEEVENTS_GRPC_ADDRESS") or "127.0.0.1:50051")
@@ -201,6 +217,7 @@ def parser() -> argparse.ArgumentParser:
     whatif.set_defaults(func=what_if)
     whatif.add_argument("application_id")
     whatif.add_argument("bundle_file", type=Path)
+    commands.add_parser("migrate", help="create every table, before instances start").set_defaults(func=migrate)
     return main_parser
 
 
@@ -213,6 +230,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except grpc.RpcError as err:
         print(f"lifeevents: {err.code().name}: {err.details()}", file=sys.stderr)
+        return 1
+    except subprocess.CalledProcessError as err:
+        print(f"lifeevents: {' '.join(err.cmd[1:])} failed with code {err.returncode}", file=sys.stderr)
         return 1
     finally:
         channel.close()

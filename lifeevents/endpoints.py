@@ -45,5 +45,15 @@ def grpc_port(department: str, environ: Mapping[str, str] = os.environ) -> int:
     return int(environ.get(port_variable(department)) or DEFAULT_GRPC_PORTS[department])
 
 
-def grpc_address(department: str) -> str:
-    return f"127.0.0.1:{grpc_port(department)}"
+def address_variable(department: str) -> str:
+    return f"LIFEEVENTS_{department.upper()}_GRPC_ADDRESS"
+
+
+def grpc_address(department: str, environ: Mapping[str, str] = os.environ) -> str:
+    """Where a client reaches the department's query API: LIFEEVENTS_<DEPARTMENT>_GRPC_ADDRESS (host:port,
+    or several separated by commas for the instances of a department: a gRPC target the client
+    balances over), else 127.0.0.1 at its port."""
+    addresses = [a.strip() for a in (environ.get(address_variable(department)) or "").split(",") if a.strip()]
+    if len(addresses) > 1:
+        return "ipv4:" + ",".join(addresses)
+    return addresses[0] if addresses else f"127.0.0.1:{grpc_port(department, environ)}"

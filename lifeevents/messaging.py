@@ -5,12 +5,19 @@ may start first. Names carry a prefix so a test run never touches a running suit
 """
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 CONTENT_TYPE = "application/x-protobuf"
 COMMAND_TYPE = "lifeevents.v1.StepCommand"
 RESULT_TYPE = "lifeevents.v1.StepResult"
-RESULT_ROUTING_KEY = "result"
+RESULT_ROUTING_KEY = "result"  # what a result carries when its command names no reply_to (not routed)
+# A dead letter forwarded by the coordinator to the partition of its application (see DeadLetterWatcher).
+DEAD_LETTER_TYPE = "lifeevents.v1.DeadLetter"
+ORIGINAL_TYPE_HEADER = "x-original-type"
+# Applications are spread over this many partitions (results queues), each consumed by one coordinator
+# at a time; every instance of a suite must say the same (the queues are declared from it).
+DEFAULT_PARTITIONS = 16
 # A message that keeps failing is dead-lettered after this many deliveries instead of looping.
 DELIVERY_LIMIT = 5
 
@@ -18,6 +25,7 @@ DELIVERY_LIMIT = 5
 @dataclass(frozen=True)
 class Topology:
     prefix: str = "lifeevents"
+    partitions: int = DEFAULT_PARTITIONS
 
     @property
     def commands_exchange(self) -> str:
@@ -41,9 +49,24 @@ class Topology:
         # letter's step from it, while the dead-letter queue itself keeps them for operators.
         return f"{self.prefix}.coordinator.dead-letters"
 
+    # -- partitions: one writer per application ------------------------------------------------
+    def partition_of(self, application_id) -> int:
+        """The partition of an application: its UUID (as a number) modulo the partitions."""
+        return uuid.UUID(str(application_id)).int % self.partitions
+
+    def partition_key(self, partition: int) -> str:
+        """The routing key of a partition's results queue: a command carries it as its reply_to."""
+        return f"p{partition:02d}"
+
+    def reply_to(self, application_id) -> str:
+        return self.partition_key(self.partition_of(application_id))
+
+    def results_queue(self, partition: int) -> str:
+        return f"{self.prefix}.coordinator.results.{partition:02d}"
+
     @property
-    def results_queue(self) -> str:
-        return f"{self.prefix}.coordinator.results"
+    def results_queues(self) -> list[str]:
+        return [self.results_queue(p) for p in range(self.partitions)]
 
     def command_queue(self, department: str) -> str:
         return f"{self.prefix}.{department}.commands"
@@ -55,6 +78,11 @@ class Topology:
             "x-delivery-limit": DELIVERY_LIMIT,
             "x-dead-letter-exchange": self.dead_letter_exchange,
         }
+
+    def results_queue_arguments(self) -> dict:
+        # One consumer at a time takes a partition's results, whoever else is subscribed: the
+        # broker's guard behind the coordinators' partition leases.
+        return {**self.queue_arguments(), "x-single-active-consumer": True}
 
 
 # -- faults and dead letters (the same rules on both sides) ----------------------------------

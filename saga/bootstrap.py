@@ -1,10 +1,11 @@
 """The composition root of the coordinator: the one place that builds it and everything around it.
 
+`migrate` creates every table the coordinator uses (`lifeevents migrate`, before any instance starts).
 `wire` builds the core and starts nothing: the coordinator (use cases on the event store), the outbox
 relay, the timer index and read models with their scheduler, Watch's fan-out and the queries. Unit
 and integration tests call it with fakes injected (a recording bus, a stepping clock, an in-memory
 store). `bootstrap` wires the same core for production, then connects RabbitMQ (command bus,
-result consumer, dead-letter watcher), catches up with the log and serves gRPC.
+partition consumer, dead-letter watcher), takes its share of the work by leases and serves gRPC.
 """
 from __future__ import annotations
 
@@ -15,19 +16,23 @@ from dataclasses import dataclass
 from typing import Callable
 
 import grpc
-from eventsourcing.sqlite import SQLiteDatastore
 
 from lifeevents.messaging import Topology
+from lifeevents.observability import serve_metrics
+from saga.adapters import metrics
 from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
+from saga.adapters.leases import FileLeases, Leases, PostgresLeases
 from saga.adapters.lookups import GrpcLookups
-from saga.adapters.projections import TrackedView, projections_datastore
-from saga.adapters.rabbitmq.consumers import ResultConsumer
-from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher
+from saga.adapters.ownership import Ownership, Roles
+from saga.adapters.projections import PostgresProjections, ProjectionStore, SqliteProjections
+from saga.adapters.rabbitmq.consumers import PartitionConsumer
+from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher, flag_dead_letter
 from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
+from saga.adapters.wakeups import PostgresWakeups, Wakeups
 from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.domain.application import NewId
@@ -41,6 +46,38 @@ from saga.queries import Queries, Watchers
 log = logging.getLogger(__name__)
 
 
+def projection_store(config: Config) -> ProjectionStore:
+    """Beside the events: in the PostgreSQL event store's database, or a SQLite file of the data dir."""
+    if config.on_postgres:
+        return PostgresProjections(config.event_store_env())
+    return SqliteProjections(config.projections_file)
+
+
+def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView]:
+    """Every view of the projections store (a new projection's view is added here)."""
+    return TimerView(store, config.partitions), ReadModelsView(store)
+
+
+def create_views(store: ProjectionStore, config: Config) -> None:
+    timers, read_models = views(store, config)
+    if timers.outdated():  # an index from before partitions: rebuilt from the log
+        timers.reset(TimerIndex.name)
+    for view in (timers, read_models):
+        view.create()
+
+
+def migrate(config: Config | None = None) -> None:
+    """Create the event store's tables (the library's), the tracking table and every view's tables."""
+    config = config or Config()
+    catalogue = load_catalogue(config.catalogue_file)
+    Coordinator(load_bundles(config.bundles_dir, catalogue), env=config.event_store_env(create_table=True)).close()
+    store = projection_store(config)
+    try:
+        create_views(store, config)
+    finally:
+        store.close()
+
+
 @dataclass
 class Wiring:
     coordinator: Coordinator
@@ -50,9 +87,11 @@ class Wiring:
     scheduler: Scheduler
     watchers: Watchers
     queries: Queries
-    projections: SQLiteDatastore
+    projections: ProjectionStore
+    wakeups: Wakeups
 
     def close(self) -> None:
+        self.wakeups.stop()
         self.coordinator.close()
         self.coordinator.lookups.close()
         self.projections.close()
@@ -60,35 +99,49 @@ class Wiring:
 
 def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | None = None,
          clock: Callable[[], dt.datetime] | None = None, lookups: RegisterLookups | None = None,
-         projections: SQLiteDatastore | None = None, new_id: NewId = uuid.uuid4) -> Wiring:
+         projections: ProjectionStore | None = None, new_id: NewId = uuid.uuid4) -> Wiring:
     """The coordinator's core, built and not started. Left out: the bundles and catalogue from the
-    config's files, its offset clock, no register lookups, the projections database in its data dir."""
+    config's files, its offset clock, no register lookups, the projections store beside the events.
+    With `config.create_schema` (tests, a throwaway store) it creates its tables first."""
     config = config or Config()
     catalogue = load_catalogue(config.catalogue_file)
     bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
     clock = clock or OffsetClock(config.clock_offset_file)
-    projections = projections or projections_datastore(config.projections_file)
+    projections = projections or projection_store(config)
+    if config.create_schema:
+        create_views(projections, config)
     coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id)
-    positions = TrackedView(projections)
-    adopt_legacy_position(positions, config.data_dir / "relay.sqlite")
+    adopt_legacy_position(projections, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
-    relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions)
+    relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, projections)
     watchers = Watchers()
-    coordinator.listen(watchers.publish)
-    coordinator.listen(lambda events: relay.notify())
-    timers, read_models = TimerIndex(TimerView(projections)), ReadModels(ReadModelsView(projections))
+    timer_view, read_models_view = views(projections, config)
+    timers, read_models = TimerIndex(timer_view), ReadModels(read_models_view)
     scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
+    wakeups = (PostgresWakeups(config.event_store_env(), coordinator.recorder.channel_name) if config.on_postgres
+               else Wakeups())
+    coordinator.listen(watchers.publish)
+    coordinator.listen(lambda events: wakeups.wake())
+    wakeups.subscribe(relay.notify)
+    wakeups.subscribe(scheduler.wake)
     queries = Queries(coordinator, watchers, read_models, [read_models, timers],
                       lambda text: parse_bundle_text(text, catalogue))
-    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections)
+    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections, wakeups)
+
+
+def leases_of(config: Config) -> Leases:
+    if config.on_postgres:
+        return PostgresLeases(config.event_store_env(), config.amqp_prefix, config.instance)
+    return FileLeases(config.data_dir / "leases")
 
 
 @dataclass
 class Running:
     wiring: Wiring
     bus: CommandBus
-    consumer: ResultConsumer
+    consumer: PartitionConsumer
     dead_letters: DeadLetterWatcher
+    ownership: Ownership
     server: grpc.Server
     port: int
 
@@ -97,7 +150,10 @@ class Running:
         return self.wiring.coordinator
 
     def stop(self, grace: float = 2.0) -> None:
+        """Graceful: no new calls; the batch of results under way is recorded and acked, the partitions,
+        the relay and the projections are given up (another instance takes them at once); then the rest."""
         self.server.stop(grace).wait()
+        self.ownership.stop()
         for thread in (self.wiring.scheduler, self.wiring.relay, self.consumer, self.dead_letters):
             thread.stop()
             thread.join(timeout=5)
@@ -107,11 +163,11 @@ class Running:
 
 
 def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lookups: RegisterLookups | None = None,
-              clock: Callable[[], dt.datetime] | None = None, projections: SQLiteDatastore | None = None,
-              new_id: NewId = uuid.uuid4) -> Running:
-    """The running coordinator: RabbitMQ connected, caught up with the log, serving gRPC."""
+              clock: Callable[[], dt.datetime] | None = None, projections: ProjectionStore | None = None,
+              leases: Leases | None = None, new_id: NewId = uuid.uuid4) -> Running:
+    """The running coordinator: RabbitMQ connected, its share of the work taken, serving gRPC."""
     config = config or Config()
-    topology = Topology(config.amqp_prefix)
+    topology = Topology(config.amqp_prefix, config.partitions)
     departments = sorted(load_catalogue(config.catalogue_file).departments)
     if bus is None:
         bus = RabbitCommandBus(config.amqp_uri, topology, departments)
@@ -119,20 +175,36 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     wiring = wire(config, bus=bus, clock=clock, lookups=lookups or GrpcLookups(), projections=projections,
                   new_id=new_id)
     coordinator = wiring.coordinator
-    wiring.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
-    wiring.relay.start()
-    wiring.scheduler.follow()  # catch up with the log before serving: every running wait is in the index
-    wiring.scheduler.start()
-    consumer = ResultConsumer(config.amqp_uri, topology, departments, coordinator.record_results)
-    dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments, coordinator.dead_lettered)
+    consumer = PartitionConsumer(config.amqp_uri, topology, departments, coordinator.record_results,
+                                 flag_dead_letter(coordinator.dead_lettered))
+    dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments)
     for started in (consumer, dead_letters):
         started.start()
         started.ready.wait(timeout=30)
+
+    def apply(roles: Roles) -> None:
+        consumer.consume(roles.partitions, wait_s=30)  # given-up partitions settled before their leases go
+        wiring.scheduler.assign(roles.projections, roles.partitions)
+        wiring.relay.set_active(roles.relay)
+        metrics.ROLE.labels("relay").set(int(roles.relay))
+        metrics.ROLE.labels("projections").set(int(roles.projections))
+        log.info("%s: relay %s, projections %s, partitions %s", config.instance, "yes" if roles.relay else "no",
+                 "yes" if roles.projections else "no", ",".join(f"{p:02d}" for p in sorted(roles.partitions)) or "none")
+
+    ownership = Ownership(leases or leases_of(config), config.partitions, apply)
+    wiring.scheduler.assign(False, ())
+    wiring.relay.start()
+    wiring.scheduler.start()
+    wiring.wakeups.start()
+    ownership.tick()  # its share of the work before serving
+    ownership.start()
+    metrics.register_applications(wiring.read_models.view.by_status)
+    metrics_port = serve_metrics()
     operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
                                     config.operators())
     server, port = build_server(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address)
     server.start()
-    log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
-             config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
-             config.event_store_env()["PERSISTENCE_MODULE"])
-    return Running(wiring, bus, consumer, dead_letters, server, port)
+    log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s%s",
+             config.instance, config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
+             config.event_store_env()["PERSISTENCE_MODULE"], f"; metrics on port {metrics_port}" if metrics_port else "")
+    return Running(wiring, bus, consumer, dead_letters, ownership, server, port)

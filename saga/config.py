@@ -2,15 +2,26 @@
 from __future__ import annotations
 
 import os
+import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from lifeevents.messaging import DEFAULT_PARTITIONS
+
 ROOT = Path(__file__).resolve().parent.parent
+_YES, _NO = {"1", "true", "yes", "on", "y"}, {"", "0", "false", "no", "off", "n"}
 
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(name) or default
+
+
+def _flag(name: str) -> bool:
+    value = (os.environ.get(name) or "").strip().lower()
+    if value not in _YES | _NO:
+        raise ValueError(f"{name}={value!r}: say 1 or 0")
+    return value in _YES
 
 
 @dataclass(frozen=True)
@@ -20,6 +31,7 @@ class Config:
     # postgresql://postgres@127.0.0.1:5432/lifeevents: the one setting that moves the event store;
     # "memory" keeps it in the process (unit tests).
     event_store: str = field(default_factory=lambda: _env("LIFEEVENTS_EVENT_STORE", "sqlite"))
+    # One broker, or the nodes of a cluster separated by commas.
     amqp_uri: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/%2F"))
     amqp_prefix: str = field(default_factory=lambda: _env("LIFEEVENTS_AMQP_PREFIX", "lifeevents"))
     grpc_address: str = field(default_factory=lambda: _env("LIFEEVENTS_GRPC_ADDRESS", "127.0.0.1:50051"))
@@ -32,11 +44,21 @@ class Config:
     # A file holding seconds to add to the coordinator's clock (tests of long waits); unset: real time.
     clock_offset_file: Path | None = field(default_factory=lambda: (
         Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))
+    # Applications are spread over this many partitions; every coordinator of a suite says the same.
+    partitions: int = field(default_factory=lambda: int(_env("LIFEEVENTS_PARTITIONS", str(DEFAULT_PARTITIONS))))
+    # Tables are created by `lifeevents migrate`; a running instance creates none unless told to.
+    create_schema: bool = field(default_factory=lambda: _flag("LIFEEVENTS_CREATE_SCHEMA"))
+    # This instance's name in logs, leases and metrics.
+    instance: str = field(default_factory=lambda: _env("LIFEEVENTS_INSTANCE", f"{socket.gethostname()}-{os.getpid()}"))
 
     @property
     def projections_file(self) -> Path:
-        """The relay's position, the timer index and the read models (saga/adapters/projections.py)."""
+        """The relay's position, the timer index and the read models on SQLite (saga/adapters/projections.py)."""
         return self.data_dir / "projections.sqlite"
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.event_store_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
 
     def operators(self) -> dict[str, str]:
         """The operator tokens: "alice:token1,bob:token2" -> {token: operator}."""
@@ -48,25 +70,30 @@ class Config:
             tokens[token] = name
         return tokens
 
-    def event_store_env(self) -> dict[str, str]:
-        """The eventsourcing library's settings for the configured event store."""
+    def event_store_env(self, create_table: bool | None = None) -> dict[str, str]:
+        """The eventsourcing library's settings for the configured event store; its tables are created
+        only when asked (`lifeevents migrate`) or when this config creates its schema."""
+        create = {"CREATE_TABLE": "y" if (self.create_schema if create_table is None else create_table) else "n"}
         if self.event_store == "memory":
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.event_store == "sqlite":
             self.data_dir.mkdir(parents=True, exist_ok=True)
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": str(self.data_dir / "events.sqlite"),
-                    "SQLITE_LOCK_TIMEOUT": "10"}
+                    "SQLITE_DBNAME": str(self.data_dir / "events.sqlite"), "SQLITE_LOCK_TIMEOUT": "10", **create}
         if self.event_store.startswith("sqlite:///"):
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                    "SQLITE_DBNAME": self.event_store[len("sqlite:///"):], "SQLITE_LOCK_TIMEOUT": "10"}
+                    "SQLITE_DBNAME": self.event_store[len("sqlite:///"):], "SQLITE_LOCK_TIMEOUT": "10", **create}
         url = urlparse(self.event_store)
         if url.scheme not in ("postgresql", "postgres"):
             raise ValueError(f"LIFEEVENTS_EVENT_STORE={self.event_store!r}: use 'sqlite' or a postgresql:// URL")
-        env = {"PERSISTENCE_MODULE": "eventsourcing.postgres",
-               "POSTGRES_DBNAME": url.path.lstrip("/") or "lifeevents",
-               "POSTGRES_HOST": url.hostname or "127.0.0.1",
-               "POSTGRES_PORT": str(url.port or 5432),
-               "POSTGRES_USER": unquote(url.username or "postgres"),
-               "POSTGRES_PASSWORD": unquote(url.password or "")}
-        return env
+        return {"PERSISTENCE_MODULE": "eventsourcing.postgres",
+                "POSTGRES_DBNAME": url.path.lstrip("/") or "lifeevents",
+                "POSTGRES_HOST": url.hostname or "127.0.0.1",
+                "POSTGRES_PORT": str(url.port or 5432),
+                "POSTGRES_USER": unquote(url.username or "postgres"),
+                "POSTGRES_PASSWORD": unquote(url.password or ""),
+                # Saves by several writers commit in parallel (no table lock); followers read the log
+                # through saga/adapters/log.py, which copes with the gaps that leaves.
+                "POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+                "APPLICATION_RECORDER_TOPIC": "saga.adapters.event_store:OrderedIdsRecorder",
+                **create}

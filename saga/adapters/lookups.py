@@ -22,7 +22,9 @@ class GrpcLookups(RegisterLookups):
     def _stub(self, department: str) -> lookup_pb2_grpc.LookupStub:
         with self._lock:
             if department not in self._stubs:
-                channel = grpc.insecure_channel(grpc_address(department))
+                # round_robin: with several instances of a department, a dead one is passed over
+                channel = grpc.insecure_channel(grpc_address(department),
+                                                options=[("grpc.lb_policy_name", "round_robin")])
                 self._channels.append(channel)
                 self._stubs[department] = lookup_pb2_grpc.LookupStub(channel)
             return self._stubs[department]

@@ -7,6 +7,7 @@ import datetime as dt
 import statistics
 from functools import singledispatchmethod
 
+from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.steps import ApplicationStatus
@@ -25,50 +26,60 @@ class ReadModelsView(TrackedView):
         "department TEXT NOT NULL, since TEXT NOT NULL, overdue_since TEXT, PRIMARY KEY (application_id, step))",
         "CREATE INDEX IF NOT EXISTS pending_by_department ON pending_steps (department)",
         "CREATE TABLE IF NOT EXISTS step_durations (application_id TEXT NOT NULL, bundle TEXT NOT NULL, "
-        "step TEXT NOT NULL, seconds REAL NOT NULL, PRIMARY KEY (application_id, step))",
+        "step TEXT NOT NULL, seconds DOUBLE PRECISION NOT NULL, PRIMARY KEY (application_id, step))",
         "CREATE TABLE IF NOT EXISTS bundle_durations (application_id TEXT PRIMARY KEY, bundle TEXT NOT NULL, "
-        "seconds REAL NOT NULL)")
+        "seconds DOUBLE PRECISION NOT NULL)")
     tables = ("applications", "pending_steps", "step_durations", "bundle_durations")
 
     # -- changes, within a batch's transaction ---------------------------------------------------------
     def submitted(self, tx, application_id, bundle: str, at: dt.datetime, version: int) -> None:
-        tx.execute("INSERT OR REPLACE INTO applications VALUES (?, ?, ?, ?, NULL, ?)",
-                   (str(application_id), bundle, ApplicationStatus.IN_PROGRESS, _iso(at), version))
+        tx.execute("INSERT INTO applications VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (application_id) DO UPDATE "
+                   "SET bundle=excluded.bundle, status=excluded.status, submitted_at=excluded.submitted_at, "
+                   "settled_at=NULL, version=excluded.version",
+                   (str(application_id), bundle, str(ApplicationStatus.IN_PROGRESS), _iso(at), version))
 
     def seen(self, tx, application_id, version: int) -> None:
         tx.execute("UPDATE applications SET version=? WHERE application_id=?", (version, str(application_id)))
 
     def status(self, tx, application_id, status: ApplicationStatus, settled_at: dt.datetime | None = None) -> None:
         tx.execute("UPDATE applications SET status=?, settled_at=? WHERE application_id=?",
-                   (status, settled_at and _iso(settled_at), str(application_id)))
+                   (str(status), settled_at and _iso(settled_at), str(application_id)))
         if status == ApplicationStatus.COMPLETED:
-            tx.execute("INSERT OR REPLACE INTO bundle_durations SELECT application_id, bundle, "
-                       "(julianday(?) - julianday(submitted_at)) * 86400 FROM applications WHERE application_id=?",
-                       (_iso(settled_at), str(application_id)))
+            row = tx.execute("SELECT bundle, submitted_at FROM applications WHERE application_id=?",
+                             (str(application_id),)).fetchone()
+            if row:
+                seconds = (settled_at - dt.datetime.fromisoformat(row[1])).total_seconds()
+                tx.execute("INSERT INTO bundle_durations VALUES (?, ?, ?) ON CONFLICT (application_id) DO UPDATE "
+                           "SET bundle=excluded.bundle, seconds=excluded.seconds", (str(application_id), row[0], seconds))
 
     def resumed(self, tx, application_id) -> None:
         """An operator picked a failed application up again."""
         tx.execute("UPDATE applications SET status=?, settled_at=NULL WHERE application_id=? AND status=?",
-                   (ApplicationStatus.IN_PROGRESS, str(application_id), ApplicationStatus.FAILED))
+                   (str(ApplicationStatus.IN_PROGRESS), str(application_id), str(ApplicationStatus.FAILED)))
 
     def step_sent(self, tx, application_id, step: str, department: str, at: dt.datetime) -> None:
-        tx.execute("INSERT OR REPLACE INTO pending_steps VALUES (?, ?, ?, ?, NULL)",
+        tx.execute("INSERT INTO pending_steps VALUES (?, ?, ?, ?, NULL) ON CONFLICT (application_id, step) DO UPDATE "
+                   "SET department=excluded.department, since=excluded.since, overdue_since=NULL",
                    (str(application_id), step, department, _iso(at)))
 
     def step_overdue(self, tx, application_id, step: str, at: dt.datetime) -> None:
         tx.execute("UPDATE pending_steps SET overdue_since=? WHERE application_id=? AND step=?",
                    (_iso(at), str(application_id), step))
 
-    def step_settled(self, tx, application_id, step: str, at: dt.datetime, completed: bool) -> None:
-        """No longer pending; a completed step's time from sending to answer is recorded."""
+    def step_settled(self, tx, application_id, step: str, at: dt.datetime, completed: bool) -> tuple[float, str] | None:
+        """No longer pending; a completed step's time from sending to answer is recorded (and returned,
+        with its department)."""
         app = str(application_id)
-        tx.execute("SELECT since FROM pending_steps WHERE application_id=? AND step=?", (app, step))
-        sent = tx.fetchone()
+        sent = tx.execute("SELECT since, department FROM pending_steps WHERE application_id=? AND step=?",
+                          (app, step)).fetchone()
         tx.execute("DELETE FROM pending_steps WHERE application_id=? AND step=?", (app, step))
         if completed and sent:
             seconds = (at - dt.datetime.fromisoformat(sent[0])).total_seconds()
-            tx.execute("INSERT OR REPLACE INTO step_durations SELECT ?, bundle, ?, ? FROM applications "
-                       "WHERE application_id=?", (app, step, seconds, app))
+            tx.execute("INSERT INTO step_durations SELECT ?, bundle, ?, ? FROM applications WHERE application_id=? "
+                       "ON CONFLICT (application_id, step) DO UPDATE SET seconds=excluded.seconds",
+                       (app, step, seconds, app))
+            return seconds, sent[1]
+        return None
 
     # -- queries -------------------------------------------------------------------------------------
     def applications(self, bundle: str = "", status: str = "", department: str = "", overdue_only: bool = False,
@@ -89,12 +100,18 @@ class ReadModelsView(TrackedView):
         total = self.rows(f"SELECT count(*) FROM applications a WHERE {condition}", args)[0][0]
         rows = self.rows(
             f"SELECT a.application_id, a.bundle, a.status, a.submitted_at, a.settled_at, a.version, "
-            f"(SELECT group_concat(step) FROM pending_steps p WHERE p.application_id=a.application_id), "
             f"{pending.format('p.overdue_since IS NOT NULL')} FROM applications a WHERE {condition} "
             f"ORDER BY a.submitted_at DESC, a.application_id LIMIT ? OFFSET ?", [*args, limit, offset])
-        keys = ("application_id", "bundle", "status", "submitted_at", "settled_at", "version", "pending_steps",
-                "overdue")
-        return [dict(zip(keys, row)) for row in rows], total
+        steps: dict[str, list[str]] = {}
+        if rows:
+            ids = [row[0] for row in rows]
+            for application_id, step in self.rows(
+                    f"SELECT application_id, step FROM pending_steps WHERE application_id IN "
+                    f"({', '.join('?' * len(ids))}) ORDER BY step", ids):
+                steps.setdefault(application_id, []).append(step)
+        keys = ("application_id", "bundle", "status", "submitted_at", "settled_at", "version", "overdue")
+        return [{**dict(zip(keys, row)), "pending_steps": ",".join(steps.get(row[0], [])) or None,
+                 "overdue": bool(row[6])} for row in rows], total
 
     def pending_steps(self, department: str = "", overdue_only: bool = False, limit: int = 500) -> list[dict]:
         """Steps sent and not yet answered, oldest first."""
@@ -107,6 +124,9 @@ class ReadModelsView(TrackedView):
         rows = self.rows(f"SELECT application_id, step, department, since, overdue_since FROM pending_steps "
                          f"WHERE {' AND '.join(where)} ORDER BY since LIMIT ?", [*args, limit])
         return [dict(zip(("application_id", "step", "department", "since", "overdue_since"), r)) for r in rows]
+
+    def by_status(self) -> dict[str, int]:
+        return dict(self.rows("SELECT status, count(*) FROM applications GROUP BY status"))
 
     def pending_per_department(self) -> dict[str, int]:
         return dict(self.rows("SELECT department, count(*) FROM pending_steps GROUP BY department"))
@@ -170,8 +190,11 @@ class ReadModels(Projection):
     @process_event.register(Application.ObjectionRaised)
     def _settled(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
-        self.view.step_settled(tx, event.originator_id, event.step, event.at,
-                               isinstance(event, Application.StepCompleted))
+        took = self.view.step_settled(tx, event.originator_id, event.step, event.at,
+                                      isinstance(event, Application.StepCompleted))
+        if took and not self.rebuilding:
+            seconds, department = took
+            metrics.STEP_SECONDS.labels(department).observe(max(seconds, 0.0))
         if isinstance(event, Application.StepSkipped):
             self.view.resumed(tx, event.originator_id)
 

@@ -17,9 +17,11 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.persistence import IntegrityError, Tracking
 
-from saga.adapters.projections import EventTypes
+from saga.adapters import metrics
+from saga.adapters.log import log_of
+from saga.adapters.projections import EventTypes, ProjectionStore
 from saga.domain.application import Application
 from saga.domain.ports import CommandBus, Dispatch
 
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 
 COMMAND_EVENTS = (Application.StepDispatched, Application.CommandResent, Application.CompensationDispatched,
                   Application.CompensationResent, Application.StepRetried)
+RESENT = (Application.CommandResent, Application.CompensationResent, Application.StepRetried)
 
 
 def dispatch_of(event) -> Dispatch:
@@ -36,43 +39,68 @@ def dispatch_of(event) -> Dispatch:
 
 class CommandRelay(threading.Thread):
     """Publishes the command events as commands. Without start(), `notify` relays synchronously in the
-    caller's thread (unit tests); started, it relays in its own thread when notified."""
+    caller's thread (unit tests); started, it relays in its own thread when woken, while this instance
+    holds the relay lease (`set_active`): one relay at a time across every coordinator on the store,
+    each starting from the shared position, so a new instance never publishes history again."""
 
     name_of_position = "commands"
 
-    def __init__(self, recorder, mapper, bus: CommandBus, positions: TrackingRecorder, batch: int = 200,
+    def __init__(self, recorder, mapper, bus: CommandBus, positions: ProjectionStore, batch: int = 200,
                  idle_s: float = 0.5):
         super().__init__(name="outbox-relay", daemon=True)
-        self.recorder, self.mapper, self.bus, self.positions = recorder, mapper, bus, positions
+        self.log = log_of(recorder)  # its own reader: a gap-aware one remembers the gap it waits on
+        self.mapper, self.bus, self.positions = mapper, bus, positions
         self.batch, self.idle_s = batch, idle_s
         self.commands = EventTypes(COMMAND_EVENTS)
-        self._position: int | None = None  # the relay alone moves it: read from the store once
+        self._position: int | None = None  # the relay alone moves it: read from the store when it takes over
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._relay_lock = threading.Lock()
+        self._active = threading.Event()
 
     @property
     def position(self) -> int:
         if self._position is None:
-            self._position = self.positions.max_tracking_id(self.name_of_position) or 0
+            self._position = self.positions.position(self.name_of_position)
         return self._position
+
+    @property
+    def active(self) -> bool:
+        return self._active.is_set()
+
+    def set_active(self, active: bool) -> None:
+        """Take the relay over (from the shared position) or give it up (after the batch under way)."""
+        with self._relay_lock:
+            if active and not self._active.is_set():
+                self._position = None  # another instance moved it since
+                self._active.set()
+                self._wake.set()
+            elif not active:
+                self._active.clear()
 
     def relay_pending(self) -> int:
         """Publish every command recorded after the tracked position; return how many."""
         published = 0
         with self._relay_lock:
             while True:
-                notifications = self.recorder.select_notifications(start=self.position + 1, limit=self.batch)
+                notifications = self.log.read(self.position, self.batch)
                 if not notifications:
                     return published
-                dispatches = [dispatch_of(self.mapper.to_domain_event(n)) for n in notifications
-                              if n.topic in self.commands]  # decode only what is sent
-                self.bus.send(dispatches)
-                self.positions.insert_tracking(Tracking(self.name_of_position, notifications[-1].id))
+                events = [self.mapper.to_domain_event(n) for n in notifications
+                          if n.topic in self.commands]  # decode only what is sent
+                self.bus.send([dispatch_of(event) for event in events])
+                self.positions.advance(Tracking(self.name_of_position, notifications[-1].id))
                 self._position = notifications[-1].id
-                published += len(dispatches)
+                published += len(events)
+                for event in events:
+                    metrics.COMMANDS_PUBLISHED.labels(event.department).inc()
+                    if isinstance(event, RESENT):
+                        metrics.COMMANDS_RESENT.labels(event.department).inc()
                 if len(notifications) < self.batch:
                     return published
+
+    def lag(self) -> int:
+        return max(0, self.log.head() - self.position)
 
     def notify(self) -> None:
         if self.is_alive():
@@ -87,8 +115,15 @@ class CommandRelay(threading.Thread):
         while not self._stopping.is_set():
             self._wake.wait(self.idle_s)
             self._wake.clear()
+            if not self._active.is_set():
+                continue
             try:
                 self.relay_pending()
+                metrics.LAG.labels("relay").set(self.lag())
+            except IntegrityError:
+                # Another instance moved the position (it held the lease while this one lost it): read it again.
+                log.warning("the relay's position moved elsewhere; reading it again")
+                self._position = None
             except Exception:
                 log.exception("relaying commands failed; retrying")
                 self._stopping.wait(1)
@@ -98,13 +133,13 @@ class CommandRelay(threading.Thread):
         self._wake.set()
 
 
-def adopt_legacy_position(positions: TrackingRecorder, legacy_file: Path) -> None:
+def adopt_legacy_position(positions: ProjectionStore, legacy_file: Path) -> None:
     """A coordinator that kept the relay's position in its own file (var/relay.sqlite, before the
     projections database) goes on from there instead of publishing the whole log again."""
-    if positions.max_tracking_id(CommandRelay.name_of_position) is not None or not legacy_file.exists():
+    if positions.position(CommandRelay.name_of_position) or not legacy_file.exists():
         return
     with contextlib.closing(sqlite3.connect(str(legacy_file))) as legacy:
         row = legacy.execute("SELECT position FROM tracking WHERE name='commands'").fetchone()
     if row and row[0]:
-        positions.insert_tracking(Tracking(CommandRelay.name_of_position, row[0]))
+        positions.advance(Tracking(CommandRelay.name_of_position, row[0]))
         log.info("relay position %d taken over from %s", row[0], legacy_file)

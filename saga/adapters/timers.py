@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from functools import singledispatchmethod
-from typing import Callable
+from typing import Callable, Iterable
 
+from lifeevents.messaging import DEFAULT_PARTITIONS
+from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 
@@ -24,23 +27,45 @@ def _utc(moment: dt.datetime) -> str:
 
 
 class TimerView(TrackedView):
+    """Each timer with its application's partition: the instance that owns a partition fires its timers."""
+
     schema = ("CREATE TABLE IF NOT EXISTS timers (application_id TEXT NOT NULL, step TEXT NOT NULL, "
-              "kind TEXT NOT NULL, fires_at TEXT NOT NULL, PRIMARY KEY (application_id, step))",
+              "kind TEXT NOT NULL, fires_at TEXT NOT NULL, partition INTEGER NOT NULL, "
+              "PRIMARY KEY (application_id, step))",
               "CREATE INDEX IF NOT EXISTS timers_by_time ON timers (fires_at)")
     tables = ("timers",)
 
+    def __init__(self, store, partitions: int = DEFAULT_PARTITIONS):
+        super().__init__(store)
+        self.partitions = partitions
+
+    def outdated(self) -> bool:
+        """A timer index from before partitions (no partition column): to be dropped and rebuilt."""
+        columns = self.store.columns("timers")
+        return bool(columns) and "partition" not in columns
+
     def set(self, tx, application_id, step: str, kind: str, fires_at: dt.datetime) -> None:
-        tx.execute("INSERT OR REPLACE INTO timers VALUES (?, ?, ?, ?)", (str(application_id), step, kind, _utc(fires_at)))
+        app = uuid.UUID(str(application_id))
+        tx.execute("INSERT INTO timers VALUES (?, ?, ?, ?, ?) ON CONFLICT (application_id, step) DO UPDATE "
+                   "SET kind=excluded.kind, fires_at=excluded.fires_at, partition=excluded.partition",
+                   (str(app), step, kind, _utc(fires_at), app.int % self.partitions))
 
     def remove(self, tx, application_id, step: str | None = None, kind: str | None = None) -> None:
         """The application's timers: of one step, of one kind, or all."""
         tx.execute("DELETE FROM timers WHERE application_id=? AND step=coalesce(?, step) AND kind=coalesce(?, kind)",
                    (str(application_id), step, kind))
 
-    def due(self, now: dt.datetime, limit: int = 100) -> list[tuple[str, str, str]]:
-        """(application id, step, kind) of the timers due at `now`, earliest first."""
-        return self.rows("SELECT application_id, step, kind FROM timers WHERE fires_at <= ? ORDER BY fires_at LIMIT ?",
-                         (_utc(now), limit))
+    def due(self, now: dt.datetime, partitions: Iterable[int] | None = None,
+            limit: int = 100) -> list[tuple[str, str, str]]:
+        """(application id, step, kind) of the timers due at `now` (of these partitions), earliest first."""
+        if partitions is None:
+            return self.rows("SELECT application_id, step, kind FROM timers WHERE fires_at <= ? "
+                             "ORDER BY fires_at LIMIT ?", (_utc(now), limit))
+        owned = sorted(partitions)
+        if not owned:
+            return []
+        return self.rows(f"SELECT application_id, step, kind FROM timers WHERE fires_at <= ? AND partition IN "
+                         f"({', '.join('?' * len(owned))}) ORDER BY fires_at LIMIT ?", (_utc(now), *owned, limit))
 
     def count(self, kind: str = WAIT) -> int:
         return self.rows("SELECT count(*) FROM timers WHERE kind=?", (kind,))[0][0]
@@ -95,15 +120,25 @@ class TimerIndex(Projection):
 
 class Scheduler(threading.Thread):
     """Follows the log into the timer index (and keeps the other projections up with it on the same
-    tick); ends the waits that are due and chases the steps whose reply is late or whose time limit
-    has run out."""
+    tick) while this instance holds the projections lease; ends the waits that are due and chases the
+    steps whose reply is late or whose time limit has run out, for the partitions this instance owns.
+    Unstarted, or never told otherwise (`assign`), it does all of it (unit tests, a lone instance)."""
 
     def __init__(self, coordinator, index: TimerIndex, clock: Callable[[], dt.datetime], tick_s: float = 0.5,
                  followers: list[Projection] = ()):
         super().__init__(name="scheduler", daemon=True)
         self.coordinator, self.index, self.clock, self.tick_s = coordinator, index, clock, tick_s
         self.followers = list(followers)
+        self.follows_log = True
+        self.partitions: frozenset[int] | None = None  # None: every partition
         self._stopping = threading.Event()
+        self._wake = threading.Event()
+
+    def assign(self, follows_log: bool, partitions: Iterable[int]) -> None:
+        self.follows_log, self.partitions = follows_log, frozenset(partitions)
+
+    def wake(self) -> None:
+        self._wake.set()
 
     def follow(self, batch: int = 500) -> int:
         """Bring the timer index up to date with the log; return how many events were read."""
@@ -111,7 +146,7 @@ class Scheduler(threading.Thread):
 
     def fire_due(self) -> int:
         fired = 0
-        for application_id, step, kind in self.index.view.due(self.clock()):
+        for application_id, step, kind in self.index.view.due(self.clock(), self.partitions):
             act = self.coordinator.end_wait if kind == WAIT else self.coordinator.chase
             if act(application_id, step):
                 fired += 1
@@ -119,20 +154,31 @@ class Scheduler(threading.Thread):
 
     def tick(self) -> int:
         """One round: follow the log, fire what is due, follow what that recorded; then the others."""
-        self.follow()
-        fired = self.fire_due()
-        if fired:
+        if self.follows_log:
             self.follow()
-        for projection in self.followers:
-            projection.follow(self.coordinator.recorder, self.coordinator.mapper)
+        fired = self.fire_due()
+        if self.follows_log:
+            if fired:
+                self.follow()
+            for projection in self.followers:
+                projection.follow(self.coordinator.recorder, self.coordinator.mapper)
+            head = self.coordinator.recorder.max_notification_id() or 0
+            for projection in (self.index, *self.followers):
+                metrics.LAG.labels(projection.name).set(max(0, head - projection.position))
         return fired
 
     def run(self) -> None:
-        while not self._stopping.wait(self.tick_s):
+        while not self._stopping.is_set():
+            self._wake.wait(self.tick_s)
+            self._wake.clear()
+            if self._stopping.is_set():
+                break
             try:
                 self.tick()
             except Exception:
                 log.exception("scheduler tick failed; retrying")
+                self._stopping.wait(self.tick_s)
 
     def stop(self) -> None:
         self._stopping.set()
+        self._wake.set()

@@ -28,6 +28,10 @@ class UnknownQuery(LookupError):
     """A lookup this department does not answer."""
 
 
+class DuplicateRecord(Exception):
+    """A record that may be written once is there already (a command decided by another instance)."""
+
+
 @dataclass(frozen=True)
 class Decision:
     completed: bool
@@ -73,6 +77,10 @@ class Register(abc.ABC):
     def put(self, kind: str, key: str, record: Mapping[str, Any]) -> None: ...
 
     @abc.abstractmethod
+    def insert(self, kind: str, key: str, record: Mapping[str, Any]) -> None:
+        """Write a record that must not exist yet; DuplicateRecord if it does."""
+
+    @abc.abstractmethod
     def find(self, kind: str, **equal: Any) -> list[dict[str, Any]]: ...
 
     @abc.abstractmethod
@@ -99,6 +107,11 @@ class InMemoryRegister(Register):
 
     def put(self, kind, key, record):
         self.records.setdefault(kind, {})[key] = dict(record)
+
+    def insert(self, kind, key, record):
+        if key in self.records.get(kind, {}):
+            raise DuplicateRecord(f"{kind} {key} is already recorded")
+        self.put(kind, key, record)
 
     def find(self, kind, **equal):
         return [dict(r) for r in self.records.get(kind, {}).values()
@@ -161,5 +174,7 @@ class Department:
                 decision = Decision(True, {k: str(v) for k, v in outputs.items()})
             except Refusal as refusal:
                 decision = Decision(False, {}, str(refusal))
-            self.register.put("command", command_id, {**asdict(decision), "action": action})
+            # Inserted, never replaced: another instance deciding the same command at the same time fails
+            # here, its effects undone with its transaction, and the redelivery finds this decision.
+            self.register.insert("command", command_id, {**asdict(decision), "action": action})
             return decision

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from typing import Callable
 
 import eventlet
@@ -22,11 +23,12 @@ from nameko.messaging import Consumer, Publisher, decode_from_headers
 from lifeevents.messaging import (CONTENT_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE, Topology, dead_letter_headers,
                                   delivery_number, gives_up, retry_pause)
 from lifeevents.v1 import steps_pb2
-from services.common import settings
+from services.common import metrics, settings
 from services.common.domain import Department, UnknownAction
 from services.common.faults import FaultRules
 
 log = logging.getLogger(__name__)
+REPLY_TO = "reply_to"  # the command's reply_to, in the worker's context data
 
 PROTOBUF = "protobuf"
 kombu.serialization.register(PROTOBUF, encoder=bytes, decoder=bytes,
@@ -68,10 +70,13 @@ class CommandConsumer(Consumer):
     def handle_message(self, body, message):
         delivery = delivery_number(message.headers)
 
+        # The result goes where the command says: its reply_to names the coordinator's partition queue.
+        context_data = {**decode_from_headers(message.headers), REPLY_TO: message.properties.get("reply_to")}
+
         def spawn_worker():
             try:
                 self.container.spawn_worker(
-                    self, (body, delivery), {}, context_data=decode_from_headers(message.headers),
+                    self, (body, delivery), {}, context_data=context_data,
                     handle_result=lambda worker_ctx, result=None, exc_info=None: self._settle(
                         message, delivery, result, exc_info))
             except ContainerBeingKilled:
@@ -88,6 +93,7 @@ class CommandConsumer(Consumer):
         if isinstance(error, PERMANENT_FAULTS) or gives_up(delivery):
             self._dead_letter(message, error, delivery)
             self.consumer.ack_message(message)
+            metrics.DEAD_LETTERS.labels(self.container.service_name).inc()
         else:
             eventlet.sleep(retry_pause(delivery))
             self.consumer.requeue_message(message)
@@ -103,6 +109,7 @@ class CommandConsumer(Consumer):
                 routing_key=message.delivery_info.get("routing_key", ""), headers=headers,
                 content_type=properties.get("content_type"), content_encoding="binary",
                 type=properties.get("type"), message_id=properties.get("message_id"), delivery_mode=2,
+                reply_to=properties.get("reply_to"),
                 serializer=None, retry=True)
         log.error("%s: message %s dead-lettered after %d deliveries: %s: %s", self.container.service_name,
                   properties.get("message_id"), delivery, type(error).__name__, error)
@@ -120,7 +127,10 @@ def decide(department: Department, body: bytes, delivery: int = 1,
         raise MisroutedCommand(f"command for {command.department!r} reached {department.name!r}")
     if faults is not None:
         faults.check(department.name, command.action, command.inputs, delivery)
+    started = time.perf_counter()
     decision = department.handle(command.command_id, command.action, dict(command.inputs))
+    metrics.COMMAND_SECONDS.labels(department.name, command.action, "completed" if decision.completed else "refused") \
+        .observe(time.perf_counter() - started)
     result = steps_pb2.StepResult(
         command_id=command.command_id, application_id=command.application_id, step=command.step,
         department=department.name,
@@ -133,27 +143,28 @@ def decide(department: Department, body: bytes, delivery: int = 1,
 
 
 class Results:
-    def __init__(self, publish: Callable):
-        self._publish = publish
+    def __init__(self, publish: Callable, routing_key: str):
+        self._publish, self._routing_key = publish, routing_key
 
     def send(self, result: steps_pb2.StepResult) -> None:
-        self._publish(result.SerializeToString(), routing_key=RESULT_ROUTING_KEY,
+        self._publish(result.SerializeToString(), routing_key=self._routing_key,
                       type=RESULT_TYPE, message_id=result.command_id)
 
 
 class ResultPublisher(Publisher):
-    """Publishes StepResults, persistent and confirmed, to the results exchange (declaring its queue)."""
+    """Publishes StepResults, persistent, confirmed and mandatory, to the results exchange with the
+    routing key the command's reply_to gave (the results queue of its application's partition, which
+    the coordinator declared before it sent the command)."""
 
     def __init__(self):
-        super().__init__(serializer=PROTOBUF, mandatory=True)  # exchange and queue: at setup, from the config
+        super().__init__(serializer=PROTOBUF, mandatory=True)  # the exchange: at setup, from the config
 
     def setup(self):
-        topo = topology()
-        self.exchange = Exchange(topo.results_exchange, type="direct", durable=True)
-        self.declare = [Queue(topo.results_queue, exchange=self.exchange, routing_key=RESULT_ROUTING_KEY,
-                              durable=True, queue_arguments=topo.queue_arguments()), self.exchange]
+        self.exchange = Exchange(topology().results_exchange, type="direct", durable=True)
+        self.declare = [self.exchange]
         self.amqp_uri = config["AMQP_URI"]
         super().setup()
 
     def get_dependency(self, worker_ctx):
-        return Results(super().get_dependency(worker_ctx))
+        return Results(super().get_dependency(worker_ctx),
+                       worker_ctx.context_data.get(REPLY_TO) or RESULT_ROUTING_KEY)

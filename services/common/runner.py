@@ -9,15 +9,17 @@ import eventlet
 from nameko import config
 from nameko.runners import ServiceRunner
 
+from lifeevents.observability import configure_logging, serve_metrics
+
 from services.common import settings
 from services.common.departments import service_class_name, service_module
 
 
 def run(department: str) -> None:
-    logging.basicConfig(level=logging.INFO,
-                        format=f"%(asctime)s {department} %(levelname)s %(name)s: %(message)s")
+    configure_logging(department)
     logging.getLogger("nameko_grpc").setLevel(logging.WARNING)
     config.setup(settings.from_environment(department))
+    metrics_port = serve_metrics()
     service_cls = getattr(importlib.import_module(service_module(department)), service_class_name(department))
     runner = ServiceRunner()
     runner.add_service(service_cls)
@@ -27,8 +29,8 @@ def run(department: str) -> None:
 
     signal.signal(signal.SIGTERM, interrupt)  # as nameko's own `run` does: stop gracefully
     runner.start()
-    logging.getLogger(department).info("serving; gRPC queries on %s:%d",
-                                       config["GRPC_BIND_HOST"], config["GRPC_BIND_PORT"])
+    logging.getLogger(department).info("serving; gRPC queries on %s:%d%s", config["GRPC_BIND_HOST"],
+                                       config["GRPC_BIND_PORT"], f"; metrics on port {metrics_port}" if metrics_port else "")
     try:
         runner.wait()
     except KeyboardInterrupt:

@@ -20,6 +20,11 @@ AMQP_PREFIX = "LIFEEVENTS_AMQP_PREFIX"  # prefix of every exchange and queue
 DATA_DIR = "LIFEEVENTS_DATA_DIR"  # where the department's register lives
 FAULTS_FILE = "LIFEEVENTS_FAULTS_FILE"  # fault-injection rules: tests and rehearsals only
 LOAD_SEED = "LIFEEVENTS_LOAD_SEED"  # load services/<department>/seed.yaml: `make run` and the tests only
+# Where the register lives: unset, a SQLite file in the data dir; a postgresql:// URL, the department's
+# own schema in that database (LIFEEVENTS_<DEPARTMENT>_REGISTER_URL for one department,
+# LIFEEVENTS_REGISTER_URL for all of them), shared by every instance of the department.
+REGISTER_URL = "LIFEEVENTS_REGISTER_URL"
+GRPC_BIND_HOST = "LIFEEVENTS_GRPC_BIND_HOST"  # 0.0.0.0 in a container; 127.0.0.1 on a machine
 
 _YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -40,16 +45,27 @@ def flag(environ: Mapping[str, str], name: str) -> bool:
     return value in _YES
 
 
+def register_url(department: str, environ: Mapping[str, str] = os.environ) -> str:
+    """The department's register URL: its own setting, the shared one, or "" for SQLite."""
+    url = environ.get(f"LIFEEVENTS_{department.upper()}_REGISTER_URL") or environ.get(REGISTER_URL) or ""
+    if url and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingError(f"the register URL of {department} must be a postgresql:// URL, not {url!r}")
+    return url
+
+
 def from_environment(department: str, environ: Mapping[str, str] = os.environ) -> dict[str, Any]:
     """The nameko config of `department`'s process."""
     settings: dict[str, Any] = {
-        "AMQP_URI": kombu_uri(environ.get("LIFEEVENTS_AMQP_URI") or DEFAULT_AMQP_URI),
+        # Several brokers (the nodes of a cluster) separated by commas: kombu fails over between them.
+        "AMQP_URI": ";".join(kombu_uri(uri.strip()) for uri in
+                             (environ.get("LIFEEVENTS_AMQP_URI") or DEFAULT_AMQP_URI).split(",") if uri.strip()),
         "SERIALIZER": "json",
         "ACCEPT": ["protobuf", "json"],
-        "GRPC_BIND_HOST": "127.0.0.1",
+        "GRPC_BIND_HOST": environ.get(GRPC_BIND_HOST) or "127.0.0.1",
         "GRPC_BIND_PORT": grpc_port(department, environ),
         AMQP_PREFIX: environ.get(AMQP_PREFIX) or "lifeevents",
         DATA_DIR: environ.get(DATA_DIR) or str(DEFAULT_DATA_DIR),
+        REGISTER_URL: register_url(department, environ),
     }
     if environ.get(FAULTS_FILE):
         settings[FAULTS_FILE] = environ[FAULTS_FILE]

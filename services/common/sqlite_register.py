@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from services.common.domain import Register
+from services.common.domain import DuplicateRecord, Register
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -38,6 +38,14 @@ class SqliteRegister(Register):
         with self._lock:
             self._db.execute("INSERT OR REPLACE INTO records(kind, key, data) VALUES (?, ?, ?)",
                              (kind, key, json.dumps(record, ensure_ascii=False, sort_keys=True)))
+
+    def insert(self, kind: str, key: str, record: Mapping[str, Any]) -> None:
+        with self._lock:
+            try:
+                self._db.execute("INSERT INTO records(kind, key, data) VALUES (?, ?, ?)",
+                                 (kind, key, json.dumps(record, ensure_ascii=False, sort_keys=True)))
+            except sqlite3.IntegrityError:
+                raise DuplicateRecord(f"{kind} {key} is already recorded") from None
 
     def find(self, kind: str, **equal: Any) -> list[dict[str, Any]]:
         sql, args = "SELECT data FROM records WHERE kind=?", [kind]

@@ -28,7 +28,7 @@ def test_application_survives_department_and_coordinator_kills(tmp_path):
         suite.kill("coordinator")
         suite.restart("health")
         # The answer waits in its queue for the coordinator.
-        eventually(lambda: queue_depth(topology.results_queue) == 1, timeout=30)
+        eventually(lambda: sum(map(queue_depth, topology.results_queues)) == 1, timeout=30)
 
         suite.restart("coordinator")
         application = applicant.settle(application_id)

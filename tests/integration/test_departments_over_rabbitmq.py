@@ -53,6 +53,9 @@ class Department:
         self.connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
         self.channel = self.connection.channel()
         self.channel.confirm_delivery()
+        # The department answers to the routing key a command names as its reply_to: a queue of this test's.
+        self.replies = self.channel.queue_declare("", exclusive=True).method.queue
+        self.channel.queue_bind(self.replies, topology.results_exchange, self.replies)
         self.query_channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
         self.register = Register(name, self.query_channel)
 
@@ -61,13 +64,14 @@ class Department:
                                         bundle="test", step=action, department=self.name, action=action,
                                         inputs=inputs)
         self.channel.basic_publish(self.topology.commands_exchange, self.name, command.SerializeToString(),
-                                   pika.BasicProperties(content_type="application/x-protobuf", delivery_mode=2),
+                                   pika.BasicProperties(content_type="application/x-protobuf", delivery_mode=2,
+                                                        reply_to=self.replies),
                                    mandatory=True)
         return command.command_id
 
     def result(self, timeout: float = 15) -> steps_pb2.StepResult:
         def answered() -> tuple:
-            method, properties, body = self.channel.basic_get(self.topology.results_queue, auto_ack=True)
+            method, properties, body = self.channel.basic_get(self.replies, auto_ack=True)
             assert method, f"no result from {self.name} within {timeout}s"
             return properties, body
 

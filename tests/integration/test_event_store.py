@@ -110,10 +110,10 @@ class EventStoreContract:
 class TestSqliteEventStore(EventStoreContract):
     @pytest.fixture
     def store(self, tmp_path):
-        return Config(data_dir=tmp_path, event_store="sqlite")
+        return Config(data_dir=tmp_path, event_store="sqlite", create_schema=True)
 
 
 class TestPostgresEventStore(EventStoreContract):
     @pytest.fixture
     def store(self, database, tmp_path):
-        return Config(data_dir=tmp_path, event_store=database)
+        return Config(data_dir=tmp_path, event_store=database, create_schema=True)

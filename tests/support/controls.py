@@ -48,9 +48,9 @@ def wipe_read_models(data_dir: Path) -> None:
 
 
 def lose_timer_index(data_dir: Path) -> None:
-    """Drop the timer index and its position, as a lost index would leave it (the log is untouched)."""
+    """Empty the timer index and forget its position, as a lost index would leave it (the log is untouched)."""
     db = sqlite3.connect(data_dir / PROJECTIONS_FILE)
     with db:
-        db.execute("DROP TABLE timers")
+        db.execute("DELETE FROM timers")
         db.execute("DELETE FROM tracking WHERE application_name='timers'")
     db.close()

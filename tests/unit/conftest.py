@@ -32,7 +32,7 @@ def bundles():
 
 @pytest.fixture
 def wiring(tmp_path, bus, clock, bundles):
-    wired = wire(Config(data_dir=tmp_path, event_store="memory"), bus=bus, clock=clock, bundles=bundles,
+    wired = wire(Config(data_dir=tmp_path, event_store="memory", create_schema=True), bus=bus, clock=clock, bundles=bundles,
                  projections=projections_datastore())
     yield wired
     wired.close()

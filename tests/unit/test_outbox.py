@@ -2,14 +2,27 @@
 stored events and a crash at any point loses nothing and duplicates nothing observable."""
 import pytest
 from eventsourcing.persistence import Tracking
-from eventsourcing.popo import POPOTrackingRecorder
 
-from saga.adapters.projections import TrackedView, projections_datastore
+from saga.adapters.projections import projections_datastore
 from saga.adapters.relay import CommandRelay
 from tests.support.clients import newborn_form
 from tests.support.fakes import RecordingBus
 
 FORM = newborn_form(birth_date="2026-11-18")
+
+
+class Positions:
+    """A position store in memory (the relay's port); `lose` drops every move, as a crash would."""
+
+    def __init__(self, lose: bool = False):
+        self.positions, self.lose = {}, lose
+
+    def position(self, name):
+        return self.positions.get(name, 0)
+
+    def advance(self, tracking):
+        if not self.lose:
+            self.positions[tracking.application_name] = tracking.notification_id
 
 
 @pytest.fixture
@@ -34,7 +47,7 @@ def test_a_relay_restarted_from_its_position_publishes_only_what_was_not_publish
     bus.failures = 1_000  # the process "dies" with the next command recorded but not published
     second = coordinator.submit("newborn", FORM)
     restarted = CommandRelay(coordinator.recorder, coordinator.mapper, RecordingBus(),
-                             TrackedView(wiring.projections))  # the same projections database
+                             wiring.projections)  # the same projections database
     assert restarted.relay_pending() == 1
     assert [d.application_id for d in restarted.bus.sent] == [second]
 
@@ -44,17 +57,13 @@ def test_the_relay_position_is_a_row_of_the_one_tracking_table(coordinator, bus,
     wiring.relay.relay_pending()
     scheduler.tick()
     head = coordinator.recorder.max_notification_id()
-    positions = TrackedView(wiring.projections)
+    positions = wiring.projections
     assert {name: positions.position(name) for name in ("commands", "timers", "read_models")} == dict.fromkeys(
         ("commands", "timers", "read_models"), head)
 
 
 def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the_same_command(coordinator):
-    class LosingPosition(POPOTrackingRecorder):
-        def insert_tracking(self, tracking):  # the crash: the position never reaches disk
-            pass
-
-    bus, positions = RecordingBus(), LosingPosition()
+    bus, positions = RecordingBus(), Positions(lose=True)  # the crash: the position never reaches disk
     coordinator.submit("newborn", FORM)
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # position lost
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # after a restart
@@ -65,7 +74,7 @@ def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the
 @pytest.mark.parametrize("completed", [True, False])
 def test_results_unblock_steps_through_the_relay_only(coordinator, completed):
     relayed = RecordingBus()
-    relay = CommandRelay(coordinator.recorder, coordinator.mapper, relayed, POPOTrackingRecorder())
+    relay = CommandRelay(coordinator.recorder, coordinator.mapper, relayed, Positions())
     application_id = coordinator.submit("newborn", FORM)
     relay.relay_pending()
     [first] = relayed.sent
@@ -77,7 +86,8 @@ def test_results_unblock_steps_through_the_relay_only(coordinator, completed):
 
 
 def test_a_position_kept_in_a_file_survives_a_restart(tmp_path):
-    positions = TrackedView(projections_datastore(tmp_path / "projections.sqlite"))
-    positions.insert_tracking(Tracking("commands", 41))
-    positions.datastore.close()
-    assert TrackedView(projections_datastore(tmp_path / "projections.sqlite")).position("commands") == 41
+    positions = projections_datastore(tmp_path / "projections.sqlite")
+    positions.create(())
+    positions.advance(Tracking("commands", 41))
+    positions.close()
+    assert projections_datastore(tmp_path / "projections.sqlite").position("commands") == 41

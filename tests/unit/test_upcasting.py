@@ -5,8 +5,8 @@ follower of the log still reads them."""
 import dataclasses
 import uuid
 
-from eventsourcing.popo import POPOTrackingRecorder
 
+from saga.adapters.projections import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT
 from saga.domain.application import Application
@@ -83,9 +83,16 @@ def test_a_stream_stored_under_the_old_module_loads_and_is_followed(coordinator,
     assert [type(e) for e in coordinator.history(copy_id)] == [type(e) for e in coordinator.history(original.id)]
 
     relayed = RecordingBus()
-    CommandRelay(coordinator.recorder, coordinator.mapper, relayed, POPOTrackingRecorder()).relay_pending()
+    CommandRelay(coordinator.recorder, coordinator.mapper, relayed, fresh_positions()).relay_pending()
     assert [d.application_id for d in relayed.sent] == [original.id, copy_id], "the copy's command is seen"
     wiring.timers.follow(coordinator.recorder, coordinator.mapper)
     assert wiring.timers.view.count(WAIT) == 2, "the copy's wait is in the timer index"
     clock.advance(days=20)
     assert coordinator.end_wait(copy_id, "notice_period"), "and it ends like any other"
+
+
+def fresh_positions():
+    """A position store of its own, at the start of the log."""
+    store = projections_datastore()
+    store.create(())
+    return store

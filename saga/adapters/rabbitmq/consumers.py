@@ -1,5 +1,6 @@
 """Consumers of the coordinator's queues: the base that keeps a connection and gives messages up to
-the dead-letter exchange, and the result consumer that turns department results into answers."""
+the dead-letter exchange, and the partition consumer that applies what arrives in the results queues
+of the partitions this instance owns: department results, and dead letters forwarded there."""
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,11 @@ import pika
 from google.protobuf.message import DecodeError
 from pika.exceptions import AMQPError
 
-from lifeevents.messaging import Topology, dead_letter_headers, delivery_number, gives_up, retry_pause
+from lifeevents.messaging import (DEAD_LETTER_TYPE, Topology, dead_letter_headers, delivery_number, gives_up,
+                                  retry_pause)
 from lifeevents.v1 import steps_pb2
+from saga.adapters import metrics
+from saga.adapters.rabbitmq import connection_parameters
 from saga.adapters.rabbitmq.topology import declare_topology
 from saga.domain.ports import StepAnswer
 
@@ -21,12 +25,13 @@ log = logging.getLogger(__name__)
 
 
 class QueueConsumer(threading.Thread):
-    """Consumes one queue on a connection of its own, reconnecting after a lost broker. A subclass
-    handles each message and acks, rejects or returns it."""
+    """Consumes on a connection of its own, reconnecting after a lost broker (to another node of a
+    cluster when one is down). A subclass says what to consume in `subscribe` and handles each
+    message, acking, rejecting or returning it."""
 
     def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str], prefetch: int = 32):
         super().__init__(name=f"amqp-{type(self).__name__}", daemon=True)
-        self._params = pika.URLParameters(amqp_uri)
+        self._params = connection_parameters(amqp_uri)
         self._topology = topology
         self._departments = sorted(set(departments))
         self._prefetch = prefetch
@@ -37,6 +42,10 @@ class QueueConsumer(threading.Thread):
     def queue(self) -> str:
         raise NotImplementedError
 
+    def subscribe(self, channel) -> None:
+        channel.basic_consume(self.queue(), self.on_message)
+        log.info("consuming %s", self.queue())
+
     def on_message(self, channel, method, properties, body: bytes) -> None:
         raise NotImplementedError
 
@@ -45,19 +54,23 @@ class QueueConsumer(threading.Thread):
             try:
                 self._connection = pika.BlockingConnection(self._params)
                 channel = self._connection.channel()
-                channel.confirm_delivery()  # a dead letter it publishes is confirmed before the ack
+                channel.confirm_delivery()  # a message it publishes is confirmed before the ack
                 declare_topology(channel, self._topology, self._departments)
                 channel.basic_qos(prefetch_count=self._prefetch)
-                channel.basic_consume(self.queue(), self.on_message)
+                self.subscribe(channel)
                 self.ready.set()
-                log.info("consuming %s", self.queue())
                 self.serve(channel)
             except AMQPError as err:
+                self.lost()
                 if self._stopping.is_set():
                     break
-                log.warning("consumer of %s lost RabbitMQ (%s); reconnecting", self.queue(), err)
+                log.warning("%s lost RabbitMQ (%s); reconnecting", self.name, err)
                 time.sleep(1)
-        log.info("consumer of %s stopped", self.queue())
+        self.lost()
+        log.info("%s stopped", self.name)
+
+    def lost(self) -> None:
+        """The connection is gone: what it consumed is no longer consumed."""
 
     def serve(self, channel) -> None:
         channel.start_consuming()
@@ -81,6 +94,7 @@ class QueueConsumer(threading.Thread):
                                                    message_id=properties.message_id, headers=headers,
                                                    delivery_mode=pika.DeliveryMode.Persistent))
         channel.basic_ack(method.delivery_tag)
+        metrics.DEAD_LETTERS.labels("coordinator").inc()
         log.error("message %s dead-lettered after %d deliveries: %s", properties.message_id, delivery, error)
 
 
@@ -92,41 +106,99 @@ def answer_of(result: steps_pb2.StepResult) -> StepAnswer:
                       result.decided_at.ToDatetime(dt.timezone.utc) if result.HasField("decided_at") else None)
 
 
-class ResultConsumer(QueueConsumer):
-    """Consumes `<prefix>.coordinator.results` and hands the answers to `record` in batches (whatever
-    has arrived, up to the prefetch), so one store transaction carries many; acks only once they are
-    recorded. If a batch fails, its answers are recorded one by one: one that cannot be is returned
-    after a pause, and dead-lettered with its error after the delivery limit."""
+class PartitionConsumer(QueueConsumer):
+    """Consumes the results queues of the partitions this instance owns (`consume(partitions)`, called
+    as leases are won and given up) on one channel, and hands the answers to `record` in batches
+    (whatever has arrived, up to the prefetch), so one store transaction carries many; acks only once
+    they are recorded. If a batch fails, its answers are recorded one by one: one that cannot be is
+    returned after a pause, and dead-lettered with its error after the delivery limit. A dead letter
+    forwarded to the partition flags its step through `flag`."""
 
     def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
-                 record: Callable[[list[StepAnswer]], Any], prefetch: int = 64):
+                 record: Callable[[list[StepAnswer]], Any], flag: Callable[[Any], Any] | None = None,
+                 prefetch: int = 64):
         super().__init__(amqp_uri, topology, departments, prefetch)
-        self._record = record
+        self._record, self._flag = record, flag
         self._arrived: list[tuple] = []
+        self._wanted: frozenset[int] = frozenset()
+        self._tags: dict[int, str] = {}  # partition -> consumer tag, on the current channel
+        self._changed = threading.Condition()
 
-    def queue(self) -> str:
-        return self._topology.results_queue
+    @property
+    def partitions(self) -> frozenset[int]:
+        """The partitions consumed now."""
+        return frozenset(self._tags)
+
+    def consume(self, partitions: Iterable[int], wait_s: float = 0.0) -> bool:
+        """Consume these partitions' queues, and no others; with `wait_s`, wait until given-up ones are
+        no longer consumed and what they delivered is settled (False if that took longer)."""
+        with self._changed:
+            self._wanted = frozenset(partitions)
+            if wait_s <= 0:
+                return True
+            return self._changed.wait_for(lambda: not (set(self._tags) - self._wanted), timeout=wait_s)
+
+    def subscribe(self, channel) -> None:
+        self._tags = {}
+        self._adjust(channel)
+
+    def lost(self) -> None:
+        with self._changed:
+            self._tags = {}
+            self._arrived = []  # unacked deliveries of a lost connection come again
+            self._changed.notify_all()
+
+    def _adjust(self, channel) -> None:
+        wanted = self._wanted
+        for partition in sorted(set(self._tags) - wanted):
+            pending = channel.basic_cancel(self._tags[partition]) or []
+            self._arrived.extend(pending)
+            if self._arrived:
+                self._apply(channel, self._drain())
+            with self._changed:
+                del self._tags[partition]
+                self._changed.notify_all()
+            log.info("partition %02d given up", partition)
+        for partition in sorted(wanted - set(self._tags)):
+            self._tags[partition] = channel.basic_consume(self._topology.results_queue(partition), self.on_message)
+            log.info("partition %02d taken: consuming %s", partition, self._topology.results_queue(partition))
+        metrics.set_partitions(self._tags, self._topology.partitions)
 
     def on_message(self, channel, method, properties, body: bytes) -> None:
         self._arrived.append((method, properties, body))
 
+    def _drain(self) -> list[tuple]:
+        batch, self._arrived = self._arrived, []
+        return batch
+
     def serve(self, channel) -> None:
-        self._arrived = []  # unacked deliveries of a lost connection come again
+        self._arrived = []
         while not self._stopping.is_set():
-            self._connection.process_data_events(time_limit=1)  # returns once something has arrived
+            if self._wanted != frozenset(self._tags):
+                self._adjust(channel)
+            self._connection.process_data_events(time_limit=0.5)  # returns once something has arrived
             if self._arrived:
                 self._connection.process_data_events(time_limit=0)  # and whatever else is already here
-                batch, self._arrived = self._arrived, []
-                self._apply(channel, batch)
+                self._apply(channel, self._drain())
+        # Stopping: settle what has arrived, then give every partition up.
+        self._wanted = frozenset()
+        self._adjust(channel)
+        channel.close()
+        self._connection.close()
 
     def _apply(self, channel, batch: list[tuple]) -> None:
-        decoded = []
+        decoded, letters = [], []
         for method, properties, body in batch:
+            if properties.type == DEAD_LETTER_TYPE:
+                letters.append((method, properties, body))
+                continue
             try:
                 decoded.append((method, properties, body, answer_of(steps_pb2.StepResult.FromString(body))))
             except DecodeError as err:
                 self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}",
                                  delivery_number(properties.headers))
+        for letter in letters:
+            self._apply_dead_letter(channel, *letter)
         if not decoded:
             return
         try:
@@ -137,7 +209,8 @@ class ResultConsumer(QueueConsumer):
             for message in decoded:
                 self._apply_one(channel, *message)
             return
-        channel.basic_ack(max(method.delivery_tag for method, *_ in decoded), multiple=True)
+        for method, *_ in decoded:
+            channel.basic_ack(method.delivery_tag)
 
     def _apply_one(self, channel, method, properties, body: bytes, answer: StepAnswer) -> None:
         delivery = delivery_number(properties.headers)
@@ -150,5 +223,15 @@ class ResultConsumer(QueueConsumer):
             else:
                 time.sleep(retry_pause(delivery))
                 channel.basic_nack(method.delivery_tag, requeue=True)
+            return
+        channel.basic_ack(method.delivery_tag)
+
+    def _apply_dead_letter(self, channel, method, properties, body: bytes) -> None:
+        try:
+            if self._flag is not None:
+                self._flag(properties, body)
+        except Exception:
+            log.exception("flagging dead letter %s failed", properties.message_id)
+            channel.basic_nack(method.delivery_tag, requeue=True)  # dropped after the delivery limit
             return
         channel.basic_ack(method.delivery_tag)

@@ -13,6 +13,7 @@ from pika.exceptions import AMQPError
 
 from lifeevents.messaging import COMMAND_TYPE, CONTENT_TYPE, Topology
 from lifeevents.v1 import steps_pb2
+from saga.adapters.rabbitmq import connection_parameters
 from saga.adapters.rabbitmq.topology import declare_topology
 from saga.domain.ports import CommandBus, Dispatch
 
@@ -29,10 +30,11 @@ def command_message(dispatch: Dispatch) -> steps_pb2.StepCommand:
 
 
 class RabbitCommandBus(CommandBus):
-    """Publishes to `<prefix>.commands`, routed by department to `<prefix>.<department>.commands`."""
+    """Publishes to `<prefix>.commands`, routed by department to `<prefix>.<department>.commands`; each
+    command names the results queue of its application's partition as its reply_to."""
 
     def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str]):
-        self._params = pika.URLParameters(amqp_uri)
+        self._params = connection_parameters(amqp_uri)
         self._topology = topology
         self._departments = sorted(set(departments))
         self._lock = threading.Lock()
@@ -85,6 +87,7 @@ class RabbitCommandBus(CommandBus):
         self._channel.basic_publish(
             self._topology.commands_exchange, dispatch.department, command_message(dispatch).SerializeToString(),
             pika.BasicProperties(content_type=CONTENT_TYPE, type=COMMAND_TYPE, message_id=dispatch.command_id,
+                                 reply_to=self._topology.reply_to(dispatch.application_id),
                                  delivery_mode=pika.DeliveryMode.Persistent),
             mandatory=True)
 

@@ -3,15 +3,16 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from lifeevents.messaging import DELIVERY_LIMIT, RESULT_ROUTING_KEY, Topology
+from lifeevents.messaging import DELIVERY_LIMIT, Topology
 
 
 def declare_topology(channel, topology: Topology, departments: Iterable[str]) -> None:
     """Declare exchanges and queues; safe to repeat.
 
     Commands go to `<prefix>.commands` (direct, by department) into each department's quorum queue;
-    results come back through `<prefix>.results` into the coordinator's results queue; dead letters
-    fan out to the operators' dead-letter queue and the coordinator's dead-letter watch queue."""
+    results come back through `<prefix>.results` (direct, by the partition key each command carries
+    as its reply_to) into the partition's results queue, consumed by one coordinator at a time; dead
+    letters fan out to the operators' dead-letter queue and the coordinator's dead-letter watch queue."""
     channel.exchange_declare(topology.commands_exchange, "direct", durable=True)
     channel.exchange_declare(topology.results_exchange, "direct", durable=True)
     channel.exchange_declare(topology.dead_letter_exchange, "fanout", durable=True)
@@ -22,8 +23,10 @@ def declare_topology(channel, topology: Topology, departments: Iterable[str]) ->
     channel.queue_declare(topology.dead_letter_watch_queue, durable=True,
                           arguments={"x-queue-type": "quorum", "x-delivery-limit": DELIVERY_LIMIT})
     channel.queue_bind(topology.dead_letter_watch_queue, topology.dead_letter_exchange)
-    channel.queue_declare(topology.results_queue, durable=True, arguments=topology.queue_arguments())
-    channel.queue_bind(topology.results_queue, topology.results_exchange, RESULT_ROUTING_KEY)
+    for partition in range(topology.partitions):
+        queue = topology.results_queue(partition)
+        channel.queue_declare(queue, durable=True, arguments=topology.results_queue_arguments())
+        channel.queue_bind(queue, topology.results_exchange, topology.partition_key(partition))
     for department in departments:
         queue = topology.command_queue(department)
         channel.queue_declare(queue, durable=True, arguments=topology.queue_arguments())

@@ -1,0 +1,8 @@
+"""A department's Prometheus metrics (served by lifeevents.observability.serve_metrics)."""
+from prometheus_client import Counter, Histogram
+
+COMMAND_SECONDS = Histogram("lifeevents_department_command_seconds",
+                            "Time to decide a step command, per department, action and outcome",
+                            ["department", "action", "outcome"],
+                            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+DEAD_LETTERS = Counter("lifeevents_department_dead_letters_total", "Commands a department gave up on", ["department"])
