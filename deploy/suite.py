@@ -91,6 +91,7 @@ class Suite:
         self.log = log or sys.stdout
         self.colour = colour
         self.processes: dict[str, subprocess.Popen] = {}
+        self.own_env: dict[str, dict[str, str]] = {}
         self._pumps: list[threading.Thread] = []
         self._log_lock = threading.Lock()
 
@@ -126,11 +127,13 @@ class Suite:
 
     @staticmethod
     def command(name: str) -> list[str]:
-        if name == "coordinator":
+        """The process of a name: "coordinator", "web" or a department; "<name>#<n>" is one more instance."""
+        base = name.partition("#")[0]
+        if base == "coordinator":
             return [sys.executable, "-m", "saga"]
-        if name == "web":
+        if base == "web":
             return [sys.executable, "-m", "web"]
-        return [sys.executable, "-m", "services", name]
+        return [sys.executable, "-m", "services", base]
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         """Stop one process abruptly (SIGKILL by default), as a crash would."""
@@ -142,10 +145,13 @@ class Suite:
         self.start_process(name)
         self.wait_ready((name,), timeout)
 
-    def start_process(self, name: str) -> None:
+    def start_process(self, name: str, env: Mapping[str, str] | None = None) -> None:
+        """Start one process; `env` adds settings of its own (another instance's address, say)."""
         argv = self.command(name)
-        process = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True, bufsize=1)
+        if env is not None:
+            self.own_env[name] = dict(env)
+        process = subprocess.Popen(argv, cwd=ROOT, env={**self.env, **self.own_env.get(name, {})},
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.processes[name] = process
         pump = threading.Thread(target=self._pump, args=(name, process), daemon=True)
         pump.start()
@@ -170,16 +176,19 @@ class Suite:
                 if time.monotonic() > deadline:
                     raise SuiteError(f"the web front door did not open {self.web_address}")
                 time.sleep(0.2)
-        for department in (n for n in names if n not in ("coordinator", "web")):
-            port = grpc_port(department, self.env)
+        for department in (n for n in names if n.partition("#")[0] in DEPARTMENTS):
+            port = grpc_port(department.partition("#")[0], {**self.env, **self.own_env.get(department, {})})
             while not reachable("127.0.0.1", port, 0.2):
                 self._check_alive()
                 if time.monotonic() > deadline:
                     raise SuiteError(f"{department} did not open its gRPC port {port}")
                 time.sleep(0.2)
-        if "coordinator" not in names:
-            return
-        with grpc.insecure_channel(self.coordinator_address) as channel:
+        for coordinator in (n for n in names if n.partition("#")[0] == "coordinator"):
+            self._wait_serving(self.own_env.get(coordinator, {}).get("LIFEEVENTS_GRPC_ADDRESS")
+                               or self.coordinator_address, deadline)
+
+    def _wait_serving(self, address: str, deadline: float) -> None:
+        with grpc.insecure_channel(address) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
                 self._check_alive()

@@ -159,3 +159,18 @@ class FileLeases(Leases):
     def close(self) -> None:
         for name in list(self._files):
             self.release(name)
+
+
+def lease_holders(env: Mapping[str, str], namespace: str, partitions: int) -> dict[str, str]:
+    """Who holds each lease now, by instance name (from pg_locks and the sessions' application_name):
+    {"relay": "coordinator-1", "partition:3": ..., ...}. For operators and the scale tests."""
+    names = {_key(namespace, name): name for name in
+             ("relay", "projections", *(f"partition:{p}" for p in range(partitions)))}
+    with psycopg.connect(dbname=env["POSTGRES_DBNAME"], host=env["POSTGRES_HOST"], port=env["POSTGRES_PORT"],
+                         user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"] or None) as connection:
+        rows = connection.execute(
+            "SELECT l.classid::bigint, l.objid::bigint, a.application_name FROM pg_locks l "
+            "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype='advisory' AND l.granted AND l.objsubid=2 "
+            "AND l.database=(SELECT oid FROM pg_database WHERE datname=current_database())").fetchall()
+    return {names[(kind, index)]: application.removeprefix("lifeevents ")
+            for kind, index, application in rows if (kind, index) in names}

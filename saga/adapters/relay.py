@@ -89,7 +89,14 @@ class CommandRelay(threading.Thread):
                 events = [self.mapper.to_domain_event(n) for n in notifications
                           if n.topic in self.commands]  # decode only what is sent
                 self.bus.send([dispatch_of(event) for event in events])
-                self.positions.advance(Tracking(self.name_of_position, notifications[-1].id))
+                try:
+                    self.positions.advance(Tracking(self.name_of_position, notifications[-1].id))
+                except IntegrityError:
+                    # Another instance relayed these meanwhile (it held the lease while this one lost it):
+                    # they went out twice, which departments answer once. Go on from where it is now.
+                    log.warning("the relay's position moved elsewhere; reading it again")
+                    self._position = None
+                    return published
                 self._position = notifications[-1].id
                 published += len(events)
                 for event in events:
@@ -120,10 +127,6 @@ class CommandRelay(threading.Thread):
             try:
                 self.relay_pending()
                 metrics.LAG.labels("relay").set(self.lag())
-            except IntegrityError:
-                # Another instance moved the position (it held the lease while this one lost it): read it again.
-                log.warning("the relay's position moved elsewhere; reading it again")
-                self._position = None
             except Exception:
                 log.exception("relaying commands failed; retrying")
                 self._stopping.wait(1)

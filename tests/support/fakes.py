@@ -5,6 +5,7 @@ import datetime as dt
 from pathlib import Path
 
 from saga.adapters.bundle_files import load_bundles, load_catalogue
+from saga.adapters.leases import Leases
 from saga.domain.ports import CommandBus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,3 +49,46 @@ class SteppingClock:
 
     def advance(self, **delta) -> None:
         self.now += dt.timedelta(**delta)
+
+
+class LeaseServer:
+    """What a database does for leases, in memory: who holds what; a session that dies frees its own."""
+
+    def __init__(self):
+        self.holders: dict[str, "FakeLeases"] = {}
+
+    def session(self) -> "FakeLeases":
+        return FakeLeases(self)
+
+
+class FakeLeases(Leases):
+    """One instance's session with a LeaseServer (the Leases port)."""
+
+    def __init__(self, server: LeaseServer):
+        self.server, self.lost = server, False
+
+    def acquire(self, name):
+        holder = self.server.holders.setdefault(name, self)
+        return holder is self
+
+    def release(self, name):
+        if self.server.holders.get(name) is self:
+            del self.server.holders[name]
+
+    def members(self):
+        return sum(1 for name in self.server.holders if name.startswith("member:"))
+
+    def held(self) -> set[str]:
+        return {name for name, holder in self.server.holders.items() if holder is self}
+
+    def alive(self):
+        return not self.lost
+
+    def close(self):
+        for name in self.held():
+            self.release(name)
+
+    def die(self):
+        """The process is killed: the database ends its session and frees every lease at once."""
+        self.close()
+        self.lost = True

@@ -1,0 +1,109 @@
+"""Two coordinator processes on one PostgreSQL event store and one RabbitMQ prefix, with the real
+departments: the work is shared (one relay, the partitions split), nothing is published twice, Watch
+on one instance sees every version the other wrote, and when the instance holding the relay is
+killed -9 the other takes the relay and its partitions over within seconds."""
+from __future__ import annotations
+
+import signal
+import time
+import uuid
+
+import pika
+import psycopg
+import pytest
+
+from deploy.local import AMQP_URI, PrivateSuite
+from deploy.suite import free_port
+from deploy.sample_forms import newborn_form
+from lifeevents.client import ApplicantClient
+from lifeevents.endpoints import DEPARTMENTS
+from lifeevents.v1 import applications_pb2 as pb
+from saga.adapters.leases import lease_holders
+from saga.config import Config
+from tests.support.polling import eventually
+
+pytestmark = pytest.mark.e2e
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+PARTITIONS = 16
+
+
+@pytest.fixture(scope="module")
+def database():
+    name = f"lifeevents_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def suite(database, tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("many-coordinators")
+    with PrivateSuite(data_dir, LIFEEVENTS_EVENT_STORE=database, LIFEEVENTS_INSTANCE="first") as suite:
+        second = f"127.0.0.1:{free_port()}"
+        suite.start_process("coordinator#2", {"LIFEEVENTS_GRPC_ADDRESS": second, "LIFEEVENTS_INSTANCE": "second"})
+        suite.wait_ready(("coordinator#2",), 60)
+        suite.addresses = {"first": suite.coordinator_address, "second": second}
+        yield suite
+
+
+def holders(suite) -> dict[str, str]:
+    return lease_holders(Config(event_store=suite.settings["LIFEEVENTS_EVENT_STORE"]).event_store_env(),
+                         suite.topology.prefix, PARTITIONS)
+
+
+class CommandTap:
+    """A queue of the test's own that receives a copy of every step command published."""
+
+    def __init__(self, suite):
+        self.connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
+        self.channel = self.connection.channel()
+        self.queue = self.channel.queue_declare("", exclusive=True).method.queue
+        for department in DEPARTMENTS:
+            self.channel.queue_bind(self.queue, suite.topology.commands_exchange, department)
+
+    def count(self) -> int:
+        return self.channel.queue_declare(self.queue, passive=True).method.message_count
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def test_two_coordinators_share_the_work_without_doing_it_twice(suite):
+    def shared() -> dict[str, str]:
+        owners = holders(suite)
+        partitions = [owner for name, owner in owners.items() if name.startswith("partition:")]
+        assert len(partitions) == PARTITIONS and partitions.count("first") == partitions.count("second")
+        return owners
+
+    owners = eventually(shared, timeout=20)
+    assert owners["relay"] == "first", "the first instance keeps the relay it took alone"
+    tap = CommandTap(suite)
+    with ApplicantClient(suite.addresses["first"]) as first, ApplicantClient(suite.addresses["second"]) as second:
+        ids = [(first if n % 2 else second).submit(newborn_form()) for n in range(6)]
+        for application_id in ids:
+            # Watched on the instance that did not take the submission: every version, in order.
+            watcher = second if ids.index(application_id) % 2 else first
+            events = watcher.watch(application_id, timeout=60)
+            assert [e.version for e in events] == list(range(1, len(events) + 1))
+            assert events[-1].type == "Completed"
+    eventually(lambda: tap.count() == 6 * 5, timeout=10)  # five steps each, each command published once
+    time.sleep(1)
+    assert tap.count() == 6 * 5, "nothing went out twice"
+    tap.close()
+
+
+def test_a_killed_relay_holder_is_replaced_within_seconds(suite):
+    assert holders(suite)["relay"] == "first"
+    killed = time.monotonic()
+    suite.kill("coordinator", signal.SIGKILL)
+    eventually(lambda: holders(suite).get("relay") == "second", timeout=15, interval=0.05)
+    takeover_s = time.monotonic() - killed
+    eventually(lambda: list(holders(suite).values()).count("second") == PARTITIONS + 2, timeout=15, interval=0.05)
+    partitions_s = time.monotonic() - killed
+    print(f"relay taken over in {takeover_s:.2f} s, every partition in {partitions_s:.2f} s")
+    assert takeover_s < 5
+    with ApplicantClient(suite.addresses["second"]) as survivor:
+        application = survivor.settle(survivor.submit(newborn_form()), timeout=60)
+        assert application.status == pb.Application.COMPLETED, suite.log_tail()

@@ -1,0 +1,150 @@
+"""The parts that let several coordinators and department instances share one PostgreSQL, on the real
+database: the gap-aware log reader, advisory-lock leases, projections and the relay's position shared
+by two coordinators, and a department register two instances decide commands in."""
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+
+import psycopg
+import pytest
+
+from deploy.sample_forms import newborn_form
+from saga.adapters.leases import PostgresLeases
+from saga.adapters.log import GapAwareLog
+from saga.bootstrap import migrate, wire
+from saga.config import Config
+from services.common.domain import Department, DuplicateRecord, Inputs
+from services.common.postgres_register import PostgresRegister, create_schema
+from tests.support.fakes import RecordingBus
+
+pytestmark = pytest.mark.integration
+ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
+
+
+@pytest.fixture
+def database():
+    name = f"lifeevents_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(ADMIN, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def config(database, tmp_path):
+    config = Config(data_dir=tmp_path, event_store=database)
+    migrate(config)
+    return config
+
+
+def coordinator_of(config, bus=None):
+    return wire(config, bus=bus or RecordingBus(), clock=lambda: NOW)
+
+
+def insert_uncommitted(database: str) -> psycopg.Connection:
+    """A writer holding a notification id in an open transaction, as the insert function would."""
+    connection = psycopg.connect(database)
+    connection.execute("SELECT pg_current_xact_id()")
+    connection.execute("INSERT INTO lifeevents_events (originator_id, originator_version, topic, state) "
+                       "VALUES (%s, 1, 'test:Topic', '\\x00')", (uuid.uuid4(),))
+    return connection
+
+
+def test_a_follower_stops_at_a_gap_until_the_writer_that_holds_it_commits(config, database):
+    wiring = coordinator_of(config)
+    log = GapAwareLog(wiring.coordinator.recorder)
+    held = insert_uncommitted(database)  # takes the next id and does not commit yet
+    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))  # later ids, committed
+    assert wiring.coordinator.recorder.max_notification_id() >= 2
+    assert log.read(0, 100) == [] and log.read(0, 100) == [], "not past the gap while its writer runs"
+    held.commit()
+    held.close()
+    assert [n.id for n in log.read(0, 100)] == list(range(1, wiring.coordinator.recorder.max_notification_id() + 1))
+    wiring.close()
+
+
+def test_a_gap_no_writer_can_fill_is_passed(config, database):
+    wiring = coordinator_of(config)
+    log = GapAwareLog(wiring.coordinator.recorder)
+    failed = insert_uncommitted(database)
+    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+    assert log.read(0, 100) == []
+    failed.rollback()  # the id is never used
+    failed.close()
+    ids = [n.id for n in log.read(0, 100)]  # the gap again, and its writers are over now
+    assert ids and ids[0] == 2 and ids == list(range(2, ids[-1] + 1))
+    wiring.close()
+
+
+def test_a_new_coordinator_starts_from_the_shared_positions_and_publishes_no_history(config):
+    first_bus = RecordingBus()
+    first = coordinator_of(config, first_bus)
+    for _ in range(3):
+        first.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+    first.scheduler.tick()
+    assert len(first_bus.sent) == 3
+    second_bus = RecordingBus()
+    second = coordinator_of(config, second_bus)  # another instance on the same store
+    assert second.relay.relay_pending() == 0 and second_bus.sent == []
+    assert second.scheduler.follow() == 0, "the timer index is shared too"
+    application_id = second.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+    assert [d.application_id for d in second_bus.sent] == [application_id], "relayed from the shared position"
+    first.relay.set_active(True)  # taking the relay over reads the position again
+    assert first.relay.relay_pending() == 0 and len(first_bus.sent) == 3
+    first.scheduler.tick()  # the instance that follows the log into the read models
+    assert second.queries.applications()[1] == 4, "one read model, read by any instance"
+    first.close()
+    second.close()
+
+
+def test_a_lease_is_held_by_one_session_and_freed_when_it_dies(config, database):
+    env = config.event_store_env()
+    first, second = PostgresLeases(env, "test", "first"), PostgresLeases(env, "test", "second")
+    assert first.acquire("relay") and not second.acquire("relay")
+    assert first.acquire("member:0") and second.acquire("member:1") and first.members() == 2
+    with psycopg.connect(database, autocommit=True) as admin:  # the holder's process dies
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name=%s",
+                      ("lifeevents first",))
+    assert not first.alive()
+    assert second.acquire("relay") and second.members() == 1
+    first.close()
+    second.close()
+
+
+class Counting(Department):
+    name = "counting"
+    actions = ("issue",)
+
+    def issue(self, inputs: Inputs, today: dt.date) -> dict:
+        number = self.register.next_number("certificate")
+        self.register.put("certificate", str(number), {"number": number, "for": inputs.required("who")})
+        return {"number": number}
+
+
+def test_two_instances_of_a_department_decide_a_command_once_and_never_issue_a_number_twice(database):
+    create_schema(database, "counting")
+    instances = [Counting(PostgresRegister(database, "counting")) for _ in range(2)]
+    decisions, failures, start = [], [], threading.Barrier(2)
+
+    def decide(department, command_id, who):
+        start.wait()
+        try:
+            decisions.append(department.handle(command_id, "issue", {"who": who}))
+        except DuplicateRecord:  # the other decided it first: the redelivery gets its decision
+            failures.append(command_id)
+            decisions.append(department.handle(command_id, "issue", {"who": who}))
+
+    for round_ in range(20):
+        threads = [threading.Thread(target=decide, args=(d, f"same-{round_}", f"child {round_}")) for d in instances]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        start.reset()
+    numbers = [r["number"] for r in instances[0].register.all("certificate")]
+    assert len(numbers) == 20 == len(set(numbers)), "one effect per command, each number once"
+    assert len({d.outputs["number"] for d in decisions}) == 20, "both instances answer with the same decision"
+    for department in instances:
+        department.register.close()
