@@ -14,7 +14,14 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed .protos.stamp
+# The AsyncAPI parser that validates protos/asyncapi.yaml in the tests (npm, from the lock file).
+ASYNCAPI_PARSER := tools/asyncapi/node_modules/.package-lock.json
+
+install: $(VENV)/.installed .protos.stamp $(ASYNCAPI_PARSER)
+
+$(ASYNCAPI_PARSER): tools/asyncapi/package.json tools/asyncapi/package-lock.json
+	command -v npm >/dev/null || { echo "npm is needed for the AsyncAPI check: apt-get install -y nodejs npm"; exit 1; }
+	cd tools/asyncapi && npm ci --no-audit --no-fund --loglevel=error
 
 # Stubs are generated from protos/ into lifeevents/ (git-ignored), never edited.
 .protos.stamp: $(PROTOS) $(VENV)/.installed
