@@ -45,9 +45,13 @@ def flag(environ: Mapping[str, str], name: str) -> bool:
     return value in _YES
 
 
+def register_url_variable(department: str) -> str:
+    return f"LIFEEVENTS_{department.upper()}_REGISTER_URL"
+
+
 def register_url(department: str, environ: Mapping[str, str] = os.environ) -> str:
     """The department's register URL: its own setting, the shared one, or "" for SQLite."""
-    url = environ.get(f"LIFEEVENTS_{department.upper()}_REGISTER_URL") or environ.get(REGISTER_URL) or ""
+    url = environ.get(register_url_variable(department)) or environ.get(REGISTER_URL) or ""
     if url and not url.startswith(("postgresql://", "postgres://")):
         raise SettingError(f"the register URL of {department} must be a postgresql:// URL, not {url!r}")
     return url
