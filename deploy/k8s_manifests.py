@@ -70,7 +70,7 @@ def deployment(name: str, replicas: int, spec: dict) -> dict:
 
 
 def service(name: str, ports: dict[str, int]) -> dict:
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name.replace("_", "-"), "labels": LABELS},
+    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "labels": LABELS},
             "spec": {"selector": {"app.kubernetes.io/name": name},
                      "ports": [{"name": port_name, "port": port, "targetPort": port_name}
                                for port_name, port in ports.items()]}}
@@ -100,9 +100,8 @@ def departments() -> list[dict]:
         ports = {"grpc": port, "metrics": METRICS_PORT}
         spec = pod([container(department, ["python", "-m", "services", department], common_env(), ports,
                               {"tcpSocket": {"port": port}})])
-        name = department.replace("_", "-")
-        manifests += [deployment(department, 2, spec), service(department, ports), disruption_budget(name)]
-        manifests[-3]["metadata"]["name"] = name
+        name = department.replace("_", "-")  # Kubernetes names take no underscore
+        manifests += [deployment(name, 2, spec), service(name, ports), disruption_budget(name)]
     return manifests
 
 
