@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults clean bench bench-ops bench-latency
+.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults test-scale clean bench bench-ops bench-latency bench-appends
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -71,6 +71,15 @@ screenshots: install
 # Kill -9 every process and restart RabbitMQ with 200+ applications in flight; one summary line.
 test-faults: install
 	$(PY) -m tests.faults.run
+
+# Three coordinators and two instances of every department on PostgreSQL and a three-node RabbitMQ
+# cluster of its own, 1,000 applications from 16 clients, kills and a stopped node; one summary line.
+test-scale: install
+	$(PY) -m tests.scale.run
+
+# The event store's append rate on PostgreSQL with 1, 2 and 4 writers, the library's default and ours.
+bench-appends: install
+	$(PY) -m bench.appends
 
 clean:
 	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var

@@ -30,6 +30,9 @@ ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 VARIANTS = {
     "library default (table lock)": {},
     "database functions (no table lock)": {"POSTGRES_ENABLE_DB_FUNCTIONS": "y"},
+    # What the coordinators use (saga/config.py): the function takes its transaction id first.
+    "ours: functions, xid first": {"POSTGRES_ENABLE_DB_FUNCTIONS": "y",
+                                   "APPLICATION_RECORDER_TOPIC": "saga.adapters.event_store:OrderedIdsRecorder"},
 }
 
 

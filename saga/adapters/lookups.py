@@ -1,6 +1,7 @@
 """Materials reuse over gRPC: the coordinator asks a department's `Lookup.Find`."""
 from __future__ import annotations
 
+import json
 import threading
 from typing import Mapping
 
@@ -10,6 +11,17 @@ from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
 from lifeevents.endpoints import grpc_address
 from saga.domain.errors import LookupUnavailable
 from saga.domain.ports import RegisterLookups
+
+
+# Several instances of a department are balanced round robin; a lookup that meets one that has just
+# died (UNAVAILABLE) is tried again on another, rather than asking the applicant to type the item.
+SERVICE_CONFIG = {
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "methodConfig": [{"name": [{"service": "lifeevents.departments.v1.Lookup"}],
+                      "retryPolicy": {"maxAttempts": 4, "initialBackoff": "0.05s", "maxBackoff": "0.5s",
+                                      "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]}}],
+}
+CHANNEL_OPTIONS = [("grpc.service_config", json.dumps(SERVICE_CONFIG)), ("grpc.enable_retries", 1)]
 
 
 class GrpcLookups(RegisterLookups):
@@ -22,9 +34,7 @@ class GrpcLookups(RegisterLookups):
     def _stub(self, department: str) -> lookup_pb2_grpc.LookupStub:
         with self._lock:
             if department not in self._stubs:
-                # round_robin: with several instances of a department, a dead one is passed over
-                channel = grpc.insecure_channel(grpc_address(department),
-                                                options=[("grpc.lb_policy_name", "round_robin")])
+                channel = grpc.insecure_channel(grpc_address(department), options=CHANNEL_OPTIONS)
                 self._channels.append(channel)
                 self._stubs[department] = lookup_pb2_grpc.LookupStub(channel)
             return self._stubs[department]

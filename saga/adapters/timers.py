@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 import uuid
 from functools import singledispatchmethod
 from typing import Callable, Iterable
@@ -152,11 +153,11 @@ class Scheduler(threading.Thread):
                 fired += 1
         return fired
 
-    def tick(self) -> int:
+    def tick(self, fire: bool = True) -> int:
         """One round: follow the log, fire what is due, follow what that recorded; then the others."""
         if self.follows_log:
             self.follow()
-        fired = self.fire_due()
+        fired = self.fire_due() if fire else 0
         if self.follows_log:
             if fired:
                 self.follow()
@@ -168,16 +169,22 @@ class Scheduler(threading.Thread):
         return fired
 
     def run(self) -> None:
+        next_fire = 0.0
         while not self._stopping.is_set():
-            self._wake.wait(self.tick_s)
+            self._wake.wait(self.tick_s)  # an append wakes it: the projections keep up at once
             self._wake.clear()
             if self._stopping.is_set():
                 break
+            fire = time.monotonic() >= next_fire  # timers are looked at every tick_s, not at every append
+            if not (fire or self.follows_log):
+                continue
             try:
-                self.tick()
+                self.tick(fire)
             except Exception:
                 log.exception("scheduler tick failed; retrying")
                 self._stopping.wait(self.tick_s)
+            if fire:
+                next_fire = time.monotonic() + self.tick_s
 
     def stop(self) -> None:
         self._stopping.set()

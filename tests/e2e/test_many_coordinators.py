@@ -4,8 +4,11 @@ on one instance sees every version the other wrote, and when the instance holdin
 killed -9 the other takes the relay and its partitions over within seconds."""
 from __future__ import annotations
 
+import json
+import re
 import signal
 import time
+import urllib.request
 import uuid
 
 import pika
@@ -41,10 +44,13 @@ def database():
 def suite(database, tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("many-coordinators")
     with PrivateSuite(data_dir, LIFEEVENTS_EVENT_STORE=database, LIFEEVENTS_INSTANCE="first") as suite:
-        second = f"127.0.0.1:{free_port()}"
-        suite.start_process("coordinator#2", {"LIFEEVENTS_GRPC_ADDRESS": second, "LIFEEVENTS_INSTANCE": "second"})
+        second, metrics = f"127.0.0.1:{free_port()}", free_port()
+        suite.start_process("coordinator#2", {"LIFEEVENTS_GRPC_ADDRESS": second, "LIFEEVENTS_INSTANCE": "second",
+                                              "LIFEEVENTS_METRICS_ADDRESS": f"127.0.0.1:{metrics}",
+                                              "LIFEEVENTS_LOG_FORMAT": "json"})
         suite.wait_ready(("coordinator#2",), 60)
         suite.addresses = {"first": suite.coordinator_address, "second": second}
+        suite.metrics = f"http://127.0.0.1:{metrics}/metrics"
         yield suite
 
 
@@ -107,3 +113,37 @@ def test_a_killed_relay_holder_is_replaced_within_seconds(suite):
     with ApplicantClient(suite.addresses["second"]) as survivor:
         application = survivor.settle(survivor.submit(newborn_form()), timeout=60)
         assert application.status == pb.Application.COMPLETED, suite.log_tail()
+
+
+def test_the_survivor_reports_its_work_in_metrics_and_json_logs(suite):
+    def scraped() -> str:
+        text = urllib.request.urlopen(suite.metrics, timeout=5).read().decode()
+        assert 'lifeevents_role{role="relay"} 1.0' in text
+        return text
+
+    text = eventually(scraped, timeout=10)
+    owned = re.findall(r'lifeevents_partition_owned\{partition="(\d+)"\} 1\.0', text)
+    assert len(owned) == PARTITIONS
+    assert re.search(r'lifeevents_applications\{status="COMPLETED"\} [1-9]', text)
+    assert re.search(r'lifeevents_commands_published_total\{department="health"\} [1-9]', text)
+    assert 'lifeevents_step_seconds_bucket{department="civil_registration"' in text
+    assert 'lifeevents_follower_lag_events{follower="relay"}' in text
+    lines = [line.split("| ", 1)[1] for line in suite.log_tail(200_000).splitlines() if "coordinator#2 |" in line]
+    entries = [json.loads(line) for line in lines if line.startswith("{")]
+    assert entries and {"time", "level", "process", "logger", "message"} <= set(entries[-1])
+    assert all(line.startswith("{") for line in lines[-20:]), "every line of the JSON process is JSON"
+
+
+def test_a_coordinator_stopped_with_sigterm_hands_its_work_over_at_once(suite):
+    third = f"127.0.0.1:{free_port()}"
+    suite.start_process("coordinator#3", {"LIFEEVENTS_GRPC_ADDRESS": third, "LIFEEVENTS_INSTANCE": "third"})
+    suite.wait_ready(("coordinator#3",), 60)
+    eventually(lambda: "third" in holders(suite).values(), timeout=15)
+    stopped = time.monotonic()
+    process = suite.processes["coordinator#2"]
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(20) == 0, "a clean exit"
+    eventually(lambda: list(holders(suite).values()).count("third") == PARTITIONS + 2, timeout=10, interval=0.05)
+    print(f"after SIGTERM, everything held by the other instance in {time.monotonic() - stopped:.2f} s")
+    with ApplicantClient(third) as survivor:
+        assert survivor.settle(survivor.submit(newborn_form()), timeout=60).status == pb.Application.COMPLETED
