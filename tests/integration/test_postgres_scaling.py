@@ -148,3 +148,25 @@ def test_two_instances_of_a_department_decide_a_command_once_and_never_issue_a_n
     assert len({d.outputs["number"] for d in decisions}) == 20, "both instances answer with the same decision"
     for department in instances:
         department.register.close()
+
+
+def test_lifeevents_migrate_creates_every_table_and_a_second_run_changes_nothing(database, tmp_path, monkeypatch):
+    from lifeevents.cli import main as lifeevents
+
+    monkeypatch.setenv("LIFEEVENTS_EVENT_STORE", database)
+    monkeypatch.setenv("LIFEEVENTS_REGISTER_URL", database)
+    monkeypatch.setenv("LIFEEVENTS_DATA_DIR", str(tmp_path))
+    assert lifeevents(["migrate"]) == 0 and lifeevents(["migrate"]) == 0
+    with psycopg.connect(database) as connection:
+        tables = {f"{schema}.{name}" for schema, name in connection.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables")}
+        functions = {name for (name,) in connection.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'es_%'")}
+    assert {"public.lifeevents_events", "public.tracking", "public.timers", "public.applications",
+            "public.pending_steps", "health.records", "health.counters", "housing_fund.records"} <= tables
+    assert "es_insert_events_uuid" in functions
+
+
+def test_an_instance_creates_no_table(database, tmp_path):
+    with pytest.raises(Exception, match="lifeevents_events|tracking|does not exist"):
+        wiring = coordinator_of(Config(data_dir=tmp_path, event_store=database))
+        wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
