@@ -23,7 +23,8 @@ from pathlib import Path
 
 import psycopg
 from eventsourcing.application import Application
-from eventsourcing.domain import Aggregate, event
+
+from bench.raw_limits import _Probe
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -34,16 +35,6 @@ VARIANTS = {
     "ours: functions, xid first": {"POSTGRES_ENABLE_DB_FUNCTIONS": "y",
                                    "APPLICATION_RECORDER_TOPIC": "saga.adapters.event_store:OrderedIdsRecorder"},
 }
-
-
-class _Probe(Aggregate):
-    @event("Created")
-    def __init__(self) -> None:
-        self.count = 0
-
-    @event("Ticked")
-    def tick(self, payload: str) -> None:
-        self.count += 1
 
 
 class _Store(Application):

@@ -64,19 +64,29 @@ class Tx:
 
 
 class ProjectionStore(abc.ABC):
-    """The port: one database for the followers' positions and their views' tables."""
+    """The port: one database for the followers' positions and their views' tables. A store has the
+    library's `datastore` and tracking recorder (`tracking`)."""
 
-    @abc.abstractmethod
+    datastore: Any
+    tracking: Any
+
     def create(self, statements: Sequence[str]) -> None:
         """Create the tracking table and run the views' create statements (`lifeevents migrate`)."""
+        self.tracking.create_table()
+        with self.datastore.transaction(commit=True) as cursor:
+            for statement in statements:
+                cursor.execute(statement)
 
-    @abc.abstractmethod
     def position(self, name: str) -> int:
         """Where the follower has reached in the log (0 before its first event)."""
+        return self.tracking.max_tracking_id(name) or 0
 
-    @abc.abstractmethod
     def advance(self, tracking: Tracking) -> None:
         """Move a follower with no tables (the relay) forward; refused if it does not move forward."""
+        self.tracking.insert_tracking(tracking)
+
+    def close(self) -> None:
+        self.datastore.close()
 
     @abc.abstractmethod
     def transaction(self, tracking: Tracking | None = None, expected: int | None = None) -> Any:
@@ -90,9 +100,6 @@ class ProjectionStore(abc.ABC):
     @abc.abstractmethod
     def columns(self, table: str) -> set[str]:
         """The columns of a table; empty if there is no such table."""
-
-    @abc.abstractmethod
-    def close(self) -> None: ...
 
     def wait(self, name: str, position: int, timeout: float) -> None:
         """Until the follower has reached `position`; TimeoutError after `timeout` seconds."""
@@ -133,18 +140,6 @@ class SqliteProjections(ProjectionStore):
         self.datastore.pool = _ProjectionsPool(db_name=name, lock_timeout=10)
         self.tracking = SQLiteTrackingRecorder(self.datastore)
 
-    def create(self, statements: Sequence[str]) -> None:
-        self.tracking.create_table()
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    def position(self, name: str) -> int:
-        return self.tracking.max_tracking_id(name) or 0
-
-    def advance(self, tracking: Tracking) -> None:
-        self.tracking.insert_tracking(tracking)
-
     @contextmanager
     def transaction(self, tracking: Tracking | None = None, expected: int | None = None) -> Iterator[Tx]:
         with self.datastore.transaction(commit=True) as cursor:
@@ -166,8 +161,6 @@ class SqliteProjections(ProjectionStore):
     def columns(self, table: str) -> set[str]:
         return {row[1] for row in self.rows(f"PRAGMA table_info({table})")}
 
-    def close(self) -> None:
-        self.datastore.close()
 
 
 class PostgresProjections(ProjectionStore):
@@ -180,18 +173,6 @@ class PostgresProjections(ProjectionStore):
             user=env["POSTGRES_USER"], password=env["POSTGRES_PASSWORD"], pool_size=pool_size, max_overflow=4,
             idle_in_transaction_session_timeout=30)
         self.tracking = PostgresTrackingRecorder(self.datastore, tracking_table_name=TRACKING_TABLE)
-
-    def create(self, statements: Sequence[str]) -> None:
-        self.tracking.create_table()
-        with self.datastore.transaction(commit=True) as cursor:
-            for statement in statements:
-                cursor.execute(statement)
-
-    def position(self, name: str) -> int:
-        return self.tracking.max_tracking_id(name) or 0
-
-    def advance(self, tracking: Tracking) -> None:
-        self.tracking.insert_tracking(tracking)
 
     @contextmanager
     def transaction(self, tracking: Tracking | None = None, expected: int | None = None) -> Iterator[Tx]:
@@ -219,8 +200,6 @@ class PostgresProjections(ProjectionStore):
             "SELECT column_name FROM information_schema.columns WHERE table_schema=current_schema() AND table_name=?",
             (table,))}
 
-    def close(self) -> None:
-        self.datastore.close()
 
 
 def projections_datastore(path: Path | None = None) -> SqliteProjections:

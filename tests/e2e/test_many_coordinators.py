@@ -9,10 +9,8 @@ import re
 import signal
 import time
 import urllib.request
-import uuid
 
 import pika
-import psycopg
 import pytest
 
 from deploy.local import AMQP_URI, PrivateSuite
@@ -24,20 +22,16 @@ from lifeevents.v1 import applications_pb2 as pb
 from saga.adapters.leases import lease_holders
 from saga.config import Config
 from tests.support.polling import eventually
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.e2e
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 PARTITIONS = 16
 
 
 @pytest.fixture(scope="module")
 def database():
-    name = f"lifeevents_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -18,20 +18,16 @@ from saga.config import Config
 from services.common.domain import Department, DuplicateRecord, Inputs
 from services.common.postgres_register import PostgresRegister, create_schema
 from tests.support.fakes import RecordingBus
+from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.integration
-ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 NOW = dt.datetime(2026, 11, 22, 9, 30, tzinfo=dt.timezone.utc)
 
 
 @pytest.fixture
 def database():
-    name = f"lifeevents_test_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(ADMIN, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture
