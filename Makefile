@@ -18,7 +18,7 @@ install: $(VENV)/.installed .protos.stamp
 
 # Stubs are generated from protos/ into lifeevents/ (git-ignored), never edited.
 .protos.stamp: $(PROTOS) $(VENV)/.installed
-	rm -rf lifeevents/v1 lifeevents/departments
+	rm -rf lifeevents/v1 lifeevents/departments lifeevents/reflection
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
 	touch $@
 
@@ -60,7 +60,7 @@ test-faults: install
 	$(PY) -m tests.faults.run
 
 clean:
-	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var
+	rm -rf lifeevents/v1 lifeevents/departments lifeevents/reflection .protos.stamp var
 
 # Throughput and latency against the raw broker and store limits, a profile, memory with 100k waiting
 # applications: a table on stdout and bench/results/latest.json. DURATION in seconds (default 60).

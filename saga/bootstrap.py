@@ -1,10 +1,11 @@
 """The composition root of the coordinator: the one place that builds it and everything around it.
 
 `wire` builds the core and starts nothing: the coordinator (use cases on the event store), the outbox
-relay, the timer index and read models with their scheduler, Watch's fan-out and the queries. Unit
-and integration tests call it with fakes injected (a recording bus, a stepping clock, an in-memory
-store). `bootstrap` wires the same core for production, then connects RabbitMQ (command bus,
-result consumer, dead-letter watcher), catches up with the log and serves gRPC.
+relay, the timer index and read models with their scheduler, Watch's watchers with the log follower
+that wakes them, and the queries. Unit and integration tests call it with fakes injected (a
+recording bus, a stepping clock, an in-memory store). `bootstrap` wires the same core for
+production, then connects RabbitMQ (command bus, result consumer, dead-letter watcher), catches up
+with the log and serves gRPC (health SERVING once the broker and every department answer).
 """
 from __future__ import annotations
 
@@ -14,18 +15,19 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-import grpc
 from eventsourcing.sqlite import SQLiteDatastore
 
 from lifeevents.messaging import Topology
 from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
+from saga.adapters.log_follower import LogFollower
 from saga.adapters.lookups import GrpcLookups
 from saga.adapters.projections import TrackedView, projections_datastore
 from saga.adapters.rabbitmq.consumers import ResultConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher
 from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
+from saga.adapters.readiness import DepartmentPing, readiness
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.config import Config
@@ -35,7 +37,7 @@ from saga.domain.bundle import BundleSet
 from saga.domain.ports import CommandBus, RegisterLookups
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.operations_api import OperationsServicer
-from saga.entrypoints.server import build_server
+from saga.entrypoints.server import CoordinatorServer
 from saga.queries import Queries, Watchers
 
 log = logging.getLogger(__name__)
@@ -49,10 +51,12 @@ class Wiring:
     read_models: ReadModels
     scheduler: Scheduler
     watchers: Watchers
+    follower: LogFollower
     queries: Queries
     projections: SQLiteDatastore
 
     def close(self) -> None:
+        self.queries.close()
         self.coordinator.close()
         self.coordinator.lookups.close()
         self.projections.close()
@@ -68,19 +72,22 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
     clock = clock or OffsetClock(config.clock_offset_file)
     projections = projections or projections_datastore(config.projections_file)
-    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id)
+    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id,
+                              catalogue=catalogue)
     positions = TrackedView(projections)
     adopt_legacy_position(positions, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions)
-    watchers = Watchers()
-    coordinator.listen(watchers.publish)
+    # Watch: one follower tails the log (woken by every save here) and wakes the watchers it concerns.
+    watchers = Watchers(config.watch_streams_per_caller, config.watch_streams_total)
+    follower = LogFollower(coordinator.recorder, watchers.wake)
+    coordinator.listen(lambda events: follower.notify())
     coordinator.listen(lambda events: relay.notify())
     timers, read_models = TimerIndex(TimerView(projections)), ReadModels(ReadModelsView(projections))
     scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
     queries = Queries(coordinator, watchers, read_models, [read_models, timers],
                       lambda text: parse_bundle_text(text, catalogue))
-    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections)
+    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, follower, queries, projections)
 
 
 @dataclass
@@ -89,21 +96,24 @@ class Running:
     bus: CommandBus
     consumer: ResultConsumer
     dead_letters: DeadLetterWatcher
-    server: grpc.Server
+    server: CoordinatorServer
     port: int
+    departments: DepartmentPing
 
     @property
     def coordinator(self) -> Coordinator:
         return self.wiring.coordinator
 
     def stop(self, grace: float = 2.0) -> None:
-        self.server.stop(grace).wait()
-        for thread in (self.wiring.scheduler, self.wiring.relay, self.consumer, self.dead_letters):
+        self.server.stop(grace)
+        wiring = self.wiring
+        for thread in (wiring.scheduler, wiring.relay, wiring.follower, self.consumer, self.dead_letters):
             thread.stop()
             thread.join(timeout=5)
         if isinstance(self.bus, RabbitCommandBus):
             self.bus.close()
-        self.wiring.close()
+        self.departments.close()
+        wiring.close()
 
 
 def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lookups: RegisterLookups | None = None,
@@ -123,16 +133,20 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     wiring.relay.start()
     wiring.scheduler.follow()  # catch up with the log before serving: every running wait is in the index
     wiring.scheduler.start()
-    consumer = ResultConsumer(config.amqp_uri, topology, departments, coordinator.record_results)
+    wiring.follower.start()
+    consumer = ResultConsumer(config.amqp_uri, topology, departments, coordinator.record_results,
+                              check=coordinator.check_answer)
     dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments, coordinator.dead_lettered)
     for started in (consumer, dead_letters):
         started.start()
         started.ready.wait(timeout=30)
     operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
                                     config.operators())
-    server, port = build_server(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address)
-    server.start()
+    ping = DepartmentPing(departments)
+    server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address,
+                               readiness(lambda: consumer.connected and dead_letters.connected, ping))
+    port = server.start()
     log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
              config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
              config.event_store_env()["PERSISTENCE_MODULE"])
-    return Running(wiring, bus, consumer, dead_letters, server, port)
+    return Running(wiring, bus, consumer, dead_letters, server, port, ping)

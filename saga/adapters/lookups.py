@@ -1,6 +1,7 @@
 """Materials reuse over gRPC: the coordinator asks a department's `Lookup.Find`."""
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Mapping
 
@@ -10,6 +11,8 @@ from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
 from lifeevents.endpoints import grpc_address
 from saga.domain.errors import LookupUnavailable
 from saga.domain.ports import RegisterLookups
+
+log = logging.getLogger(__name__)
 
 
 class GrpcLookups(RegisterLookups):
@@ -34,7 +37,8 @@ class GrpcLookups(RegisterLookups):
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
                 return None
-            raise LookupUnavailable(f"{department}: {err.code().name}") from None
+            log.warning("lookup %s.%s: %s did not answer (%s)", department, query, department, err.code().name)
+            raise LookupUnavailable(department) from None
         return dict(response.values)
 
     def close(self) -> None:
