@@ -8,6 +8,7 @@ then miss every register lookup.
 from __future__ import annotations
 
 import re
+import reprlib
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
@@ -15,15 +16,21 @@ QUOTE_LIMIT = 40
 # Control characters (Cc) and format characters (Cf: zero width, bidi overrides, ...).
 FORBIDDEN_CATEGORIES = ("Cc", "Cf")
 ASCII_DIGITS = re.compile(r"[0-9]+", re.ASCII)
+_SHORT_REPR = reprlib.Repr()  # keyword arguments only from Python 3.12
+_SHORT_REPR.maxlevel = 2
+_SHORT_REPR.maxdict = _SHORT_REPR.maxlist = _SHORT_REPR.maxtuple = _SHORT_REPR.maxset = 3
+_SHORT_REPR.maxstring = _SHORT_REPR.maxlong = _SHORT_REPR.maxother = QUOTE_LIMIT
 ASCII_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?", re.ASCII)
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     """A value as an error may echo it: its repr cut to `limit` characters, with "…" when cut; control
     and format characters show escaped. The one way errors quote what they were given."""
-    text = value if isinstance(value, str) else repr(value)
-    shown = repr(text[:limit])
-    return f"{shown}…" if len(text) > limit else shown
+    if isinstance(value, str):
+        shown = repr(value[:limit])
+        return f"{shown}…" if len(value) > limit else shown
+    shown = _SHORT_REPR.repr(value)  # bounded however large or deep the value is
+    return shown if len(shown) <= limit else shown[:limit] + "…"
 
 
 def summarise(names: list[str], shown: int = 3) -> str:

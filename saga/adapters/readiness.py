@@ -1,6 +1,6 @@
 """Readiness: what the coordinator needs before it reports SERVING — the broker (its result and
 dead-letter consumers connected) and every department of the catalogue answering on its gRPC port
-(any answer to a `Lookup.Find` ping counts; no answer within a second does not)."""
+(its answer to a `Lookup.Find` ping, an empty query; no answer within a second does not count)."""
 from __future__ import annotations
 
 from typing import Callable, Iterable
@@ -15,7 +15,7 @@ _NO_ANSWER = (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED)
 
 
 class DepartmentPing:
-    """Asks each department's Lookup.Find something it answers at once (an unknown query)."""
+    """Pings each department's Lookup.Find (an empty query, which it answers at once with nothing)."""
 
     def __init__(self, departments: Iterable[str], timeout_s: float = 1.0):
         self.timeout_s = timeout_s
