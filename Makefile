@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run demo test test-unit test-integration test-e2e test-web screenshots test-faults clean bench bench-ops bench-latency
+.PHONY: install protos run demo test test-unit test-integration test-e2e test-web screenshots test-faults fuzz test-load clean bench bench-ops bench-latency
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -58,6 +58,14 @@ screenshots: install
 # Kill -9 every process and restart RabbitMQ with 200+ applications in flight; one summary line.
 test-faults: install
 	$(PY) -m tests.faults.run
+
+# At least 10,000 generated hostile requests over every RPC of both APIs; answers counted per status code.
+fuzz: install
+	$(PY) -m tests.fuzz.run --requests $(or $(REQUESTS),10000)
+
+# 1,000 open Watch streams while 20 applications a second are submitted: Submit p50/p99 (target p99 < 1 s).
+test-load: install
+	$(PY) -m bench.watch_load
 
 clean:
 	rm -rf lifeevents/v1 lifeevents/departments lifeevents/reflection .protos.stamp var
