@@ -60,6 +60,9 @@ class FieldLookup:
     query: str
     key_field: str
     value: str
+    # The register's value is only a suggestion (where to mail a card); an entered value is kept.
+    # Otherwise the register is the truth and an entered value that differs is refused.
+    suggested: bool = False
 
 
 @dataclass(frozen=True)

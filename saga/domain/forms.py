@@ -42,7 +42,8 @@ def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find:
     LookupUnavailable (naming the departments) when a register that must be asked cannot be.
 
     An item the applicant leaves out is looked up. An item the applicant enters is checked against
-    the register: one that differs is refused (leave it out to take the register's value). An item
+    the register: one that differs is refused (leave it out to take the register's value), unless
+    the bundle says the register only suggests it (`suggested`: where to mail a card). An item
     that cannot be looked up because its key is missing or bad is not reported twice: the key's own
     error says what to fix.
     """
@@ -110,7 +111,7 @@ def _look_up(bundle: Bundle, values: dict[str, str], blank: set[str], find: Find
             if spec.name in blank:
                 values[spec.name] = held
                 looked_up.append(spec.name)
-            elif values[spec.name] != held:
+            elif values[spec.name] != held and not spec.lookup.suggested:
                 errors.append(FieldError(f"form.{spec.name}", f"differs from what {department} holds; leave it out "
                                                               f"to use the register's value"))
     return looked_up, excused, unavailable

@@ -214,7 +214,10 @@ def _field_lookup(spec: Any, where: str, catalogue: Catalogue, problems: list[st
     if spec["value"] not in lookup.gives:
         problems.append(f"{where}.lookup.value: {department}.{query} gives {', '.join(lookup.gives)}, "
                         f"not {quote(spec['value'])}")
-    return FieldLookup(department, query, spec["key"], spec["value"])
+    suggested = spec.get("suggested", False)
+    if not isinstance(suggested, bool):
+        problems.append(f"{where}.lookup.suggested: true or false, not {quote(str(suggested))}")
+    return FieldLookup(department, query, spec["key"], spec["value"], suggested is True)
 
 
 # -- steps -------------------------------------------------------------------------------------------

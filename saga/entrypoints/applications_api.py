@@ -67,7 +67,8 @@ def form_field(field: FieldSpec, used_by: list[str]) -> pb.FormField:
     return pb.FormField(
         name=field.name, type=field.type, required=field.required, label=_text(field.label), options=field.options,
         used_by=used_by, lookup=pb.Lookup(department=field.lookup.department, query=field.lookup.query,
-                                          key_field=field.lookup.key_field, value=field.lookup.value)
+                                          key_field=field.lookup.key_field, value=field.lookup.value,
+                                          suggested=field.lookup.suggested)
         if field.lookup else None,
         max_length=field.max_length, pattern=field.pattern, not_after_today=field.not_after_today,
         minimum=float(field.minimum) if field.minimum is not None else None,

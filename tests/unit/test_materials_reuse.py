@@ -50,6 +50,13 @@ def test_an_entered_item_the_register_holds_nothing_for_is_kept():
     assert completed.values["mailing_address"] == "北京某路2号"
 
 
+def test_an_entered_item_where_the_register_only_suggests_is_kept():
+    """The household address is a suggestion of where to mail the card, not a fact to contradict."""
+    registers = FakeRegisters({HOUSEHOLD: {"address": "青岛某路1号"}, PERSON: {"name": "李秀英"}})
+    completed = complete_form(NEWBORN, {**EXAMPLE, "mailing_address": "北京某路2号"}, TODAY, registers)
+    assert completed.values["mailing_address"] == "北京某路2号" and completed.looked_up == []
+
+
 def test_an_entered_item_that_contradicts_the_register_is_refused_naming_it():
     registers = FakeRegisters({HOUSEHOLD: {"address": "青岛某路1号"}, PERSON: {"name": "李秀英"}})
     with pytest.raises(FormInvalid) as err:
