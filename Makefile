@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults test-scale clean bench bench-ops bench-latency bench-appends
+.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults test-scale fuzz test-load clean bench bench-ops bench-latency bench-appends
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -25,7 +25,7 @@ $(ASYNCAPI_PARSER): tools/asyncapi/package.json tools/asyncapi/package-lock.json
 
 # Stubs are generated from protos/ into lifeevents/ (git-ignored), never edited.
 .protos.stamp: $(PROTOS) $(VENV)/.installed
-	rm -rf lifeevents/v1 lifeevents/departments
+	rm -rf lifeevents/v1 lifeevents/departments lifeevents/reflection
 	$(PY) -m grpc_tools.protoc -Iprotos --python_out=. --pyi_out=. --grpc_python_out=. $(PROTOS)
 	touch $@
 
@@ -81,8 +81,16 @@ test-scale: install
 bench-appends: install
 	$(PY) -m bench.appends
 
+# At least 10,000 generated hostile requests over every RPC of both APIs; answers counted per status code.
+fuzz: install
+	$(PY) -m tests.fuzz.run --requests $(or $(REQUESTS),10000)
+
+# 1,000 open Watch streams while 20 applications a second are submitted: Submit p50/p99 (target p99 < 1 s).
+test-load: install
+	$(PY) -m bench.watch_load
+
 clean:
-	rm -rf lifeevents/v1 lifeevents/departments .protos.stamp var
+	rm -rf lifeevents/v1 lifeevents/departments lifeevents/reflection .protos.stamp var
 
 # Throughput and latency against the raw broker and store limits, a profile, memory with 100k waiting
 # applications: a table on stdout and bench/results/latest.json. DURATION in seconds (default 60).

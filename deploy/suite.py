@@ -141,9 +141,11 @@ class Suite:
         process.send_signal(sig)
         process.wait(10)
 
-    def restart(self, name: str, timeout: float = 60) -> None:
+    def restart(self, name: str, timeout: float = 60, serving: bool = True) -> None:
+        """Start the process again and wait until it serves (for the coordinator, with `serving`
+        False: until it answers health at all, as it does while a department it needs is down)."""
         self.start_process(name)
-        self.wait_ready((name,), timeout)
+        self.wait_ready((name,), timeout, serving)
 
     def start_process(self, name: str, env: Mapping[str, str] | None = None) -> None:
         """Start one process; `env` adds settings of its own (another instance's address, say)."""
@@ -165,9 +167,10 @@ class Suite:
                 self.log.write(f"{colour}{name:>18} |{reset} {line}")
                 self.log.flush()
 
-    def wait_ready(self, names: tuple[str, ...], timeout: float) -> None:
+    def wait_ready(self, names: tuple[str, ...], timeout: float, serving: bool = True) -> None:
         """Wait until each named process serves: a department's gRPC port or the web's port is open,
-        the coordinator is SERVING."""
+        the coordinator is SERVING (it is once the broker and every department answer; with
+        `serving` False, once it answers health at all)."""
         deadline = time.monotonic() + timeout
         if "web" in names:
             host, _, port = self.web_address.rpartition(":")
@@ -185,15 +188,16 @@ class Suite:
                 time.sleep(0.2)
         for coordinator in (n for n in names if n.partition("#")[0] == "coordinator"):
             self._wait_serving(self.own_env.get(coordinator, {}).get("LIFEEVENTS_GRPC_ADDRESS")
-                               or self.coordinator_address, deadline)
+                               or self.coordinator_address, deadline, serving)
 
-    def _wait_serving(self, address: str, deadline: float) -> None:
+    def _wait_serving(self, address: str, deadline: float, serving: bool) -> None:
         with grpc.insecure_channel(address) as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             while True:
                 self._check_alive()
                 try:
-                    if stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status == health_pb2.HealthCheckResponse.SERVING:
+                    status = stub.Check(health_pb2.HealthCheckRequest(), timeout=1).status
+                    if status == health_pb2.HealthCheckResponse.SERVING or not serving:
                         return
                 except grpc.RpcError:
                     pass

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
-_RESIDENT_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+# ASCII only: \d would also take full-width and other scripts' digits (lifeevents/text.py).
+RESIDENT_ID_PATTERN = "^[0-9]{17}[0-9X]$"
+_RESIDENT_ID_SHAPE = re.compile(RESIDENT_ID_PATTERN, re.ASCII)
 
 CREDIT_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+CREDIT_CODE_PATTERN = f"^[{CREDIT_CODE_ALPHABET}]{{18}}$"
 
 
 class InvalidIdentifier(ValueError):
@@ -41,8 +44,9 @@ def resident_id_check_character(first17: str) -> str:
 
 def parse_resident_id(value: str, today: dt.date | None = None) -> ResidentId:
     """Parse an 18-character resident ID, or raise InvalidIdentifier saying what is wrong."""
-    number = (value or "").strip().upper()
-    if not _RESIDENT_ID_SHAPE.match(number):
+    number = (value or "").strip()
+    number = number.upper() if number.isascii() else number  # upper() maps some letters of other scripts to ASCII
+    if not _RESIDENT_ID_SHAPE.fullmatch(number):
         raise InvalidIdentifier("a resident ID is 17 digits and a check digit or X")
     try:
         birth_date = dt.datetime.strptime(number[6:14], "%Y%m%d").date()
@@ -57,7 +61,7 @@ def parse_resident_id(value: str, today: dt.date | None = None) -> ResidentId:
 
 
 def make_resident_id(area_code: str, birth_date: dt.date, sequence: int) -> str:
-    if not (len(area_code) == 6 and area_code.isdigit()) or not 0 < sequence < 1000:
+    if not re.fullmatch(r"[0-9]{6}", area_code, re.ASCII) or not 0 < sequence < 1000:
         raise InvalidIdentifier("area code is 6 digits and sequence is 1..999")
     first17 = f"{area_code}{birth_date:%Y%m%d}{sequence:03d}"
     return first17 + resident_id_check_character(first17)
@@ -70,7 +74,8 @@ def credit_code_check_character(first17: str) -> str:
 
 def parse_credit_code(value: str) -> str:
     """Check an 18-character unified social credit code; return it normalised."""
-    code = (value or "").strip().upper()
+    code = (value or "").strip()
+    code = code.upper() if code.isascii() else code
     if len(code) != 18 or any(ch not in CREDIT_CODE_ALPHABET for ch in code):
         raise InvalidIdentifier(
             "a unified social credit code is 18 characters of 0-9 and A-Y without I, O, S, V, Z"

@@ -2,10 +2,12 @@
 
 `migrate` creates every table the coordinator uses (`lifeevents migrate`, before any instance starts).
 `wire` builds the core and starts nothing: the coordinator (use cases on the event store), the outbox
-relay, the timer index and read models with their scheduler, Watch's fan-out and the queries. Unit
-and integration tests call it with fakes injected (a recording bus, a stepping clock, an in-memory
-store). `bootstrap` wires the same core for production, then connects RabbitMQ (command bus,
-partition consumer, dead-letter watcher), takes its share of the work by leases and serves gRPC.
+relay, the timer index and read models with their scheduler, Watch's watchers with the log follower
+that wakes them, and the queries. Unit and integration tests call it with fakes injected (a
+recording bus, a stepping clock, an in-memory store). `bootstrap` wires the same core for
+production, then connects RabbitMQ (command bus, partition consumer, dead-letter watcher), takes its
+share of the work by leases and serves gRPC (health SERVING once the broker and every department
+answer).
 """
 from __future__ import annotations
 
@@ -15,14 +17,13 @@ import uuid
 from dataclasses import dataclass
 from typing import Callable
 
-import grpc
-
 from lifeevents.messaging import Topology
 from lifeevents.observability import serve_metrics
 from saga.adapters import metrics
 from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
 from saga.adapters.leases import FileLeases, Leases, PostgresLeases
+from saga.adapters.log_follower import LogFollower
 from saga.adapters.lookups import GrpcLookups
 from saga.adapters.ownership import Ownership, Roles
 from saga.adapters.projections import PostgresProjections, ProjectionStore, SqliteProjections
@@ -30,6 +31,7 @@ from saga.adapters.rabbitmq.consumers import PartitionConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher, flag_dead_letter
 from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
+from saga.adapters.readiness import DepartmentPing, readiness
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.adapters.wakeups import PostgresWakeups, Wakeups
@@ -40,7 +42,7 @@ from saga.domain.bundle import BundleSet
 from saga.domain.ports import CommandBus, RegisterLookups
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.operations_api import OperationsServicer
-from saga.entrypoints.server import build_server
+from saga.entrypoints.server import CoordinatorServer
 from saga.queries import Queries, Watchers
 
 log = logging.getLogger(__name__)
@@ -86,12 +88,14 @@ class Wiring:
     read_models: ReadModels
     scheduler: Scheduler
     watchers: Watchers
+    follower: LogFollower
     queries: Queries
     projections: ProjectionStore
     wakeups: Wakeups
 
     def close(self) -> None:
         self.wakeups.stop()
+        self.queries.close()
         self.coordinator.close()
         self.coordinator.lookups.close()
         self.projections.close()
@@ -110,23 +114,28 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     projections = projections or projection_store(config)
     if config.create_schema:
         create_views(projections, config)
-    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id)
+    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id,
+                              catalogue=catalogue)
     adopt_legacy_position(projections, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, projections)
-    watchers = Watchers()
+    # Watch: one follower tails the log (woken by every save, here or, on PostgreSQL, in another
+    # instance) and wakes the watchers it concerns.
+    watchers = Watchers(config.watch_streams_per_caller, config.watch_streams_total)
+    follower = LogFollower(coordinator.recorder, watchers.wake)
     timer_view, read_models_view = views(projections, config)
     timers, read_models = TimerIndex(timer_view), ReadModels(read_models_view)
     scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
     wakeups = (PostgresWakeups(config.event_store_env(), coordinator.recorder.channel_name) if config.on_postgres
                else Wakeups())
-    coordinator.listen(watchers.publish)
     coordinator.listen(lambda events: wakeups.wake())
+    wakeups.subscribe(follower.notify)
     wakeups.subscribe(relay.notify)
     wakeups.subscribe(scheduler.wake)
     queries = Queries(coordinator, watchers, read_models, [read_models, timers],
                       lambda text: parse_bundle_text(text, catalogue))
-    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections, wakeups)
+    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, follower, queries, projections,
+                  wakeups)
 
 
 def leases_of(config: Config) -> Leases:
@@ -142,8 +151,9 @@ class Running:
     consumer: PartitionConsumer
     dead_letters: DeadLetterWatcher
     ownership: Ownership
-    server: grpc.Server
+    server: CoordinatorServer
     port: int
+    departments: DepartmentPing
 
     @property
     def coordinator(self) -> Coordinator:
@@ -152,14 +162,16 @@ class Running:
     def stop(self, grace: float = 2.0) -> None:
         """Graceful: no new calls; the batch of results under way is recorded and acked, the partitions,
         the relay and the projections are given up (another instance takes them at once); then the rest."""
-        self.server.stop(grace).wait()
+        self.server.stop(grace)
         self.ownership.stop()
-        for thread in (self.wiring.scheduler, self.wiring.relay, self.consumer, self.dead_letters):
+        wiring = self.wiring
+        for thread in (wiring.scheduler, wiring.relay, wiring.follower, self.consumer, self.dead_letters):
             thread.stop()
             thread.join(timeout=5)
         if isinstance(self.bus, RabbitCommandBus):
             self.bus.close()
-        self.wiring.close()
+        self.departments.close()
+        wiring.close()
 
 
 def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lookups: RegisterLookups | None = None,
@@ -176,7 +188,7 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
                   new_id=new_id)
     coordinator = wiring.coordinator
     consumer = PartitionConsumer(config.amqp_uri, topology, departments, coordinator.record_results,
-                                 flag_dead_letter(coordinator.dead_lettered))
+                                 flag_dead_letter(coordinator.dead_lettered), check=coordinator.check_answer)
     dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments)
     for started in (consumer, dead_letters):
         started.start()
@@ -195,6 +207,7 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     wiring.scheduler.assign(False, ())
     wiring.relay.start()
     wiring.scheduler.start()
+    wiring.follower.start()
     wiring.wakeups.start()
     ownership.tick()  # its share of the work before serving
     ownership.start()
@@ -202,9 +215,11 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     metrics_port = serve_metrics()
     operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
                                     config.operators())
-    server, port = build_server(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address)
-    server.start()
+    ping = DepartmentPing(departments)
+    server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address,
+                               readiness(lambda: consumer.connected and dead_letters.connected, ping))
+    port = server.start()
     log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s%s",
              config.instance, config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
              config.event_store_env()["PERSISTENCE_MODULE"], f"; metrics on port {metrics_port}" if metrics_port else "")
-    return Running(wiring, bus, consumer, dead_letters, ownership, server, port)
+    return Running(wiring, bus, consumer, dead_letters, ownership, server, port, ping)

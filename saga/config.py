@@ -41,6 +41,9 @@ class Config:
     # Operators of the Operations API: "name:token,name:token". The default is for a local suite only.
     operator_tokens: str = field(default_factory=lambda: _env("LIFEEVENTS_OPERATOR_TOKENS",
                                                               "operator:dev-operator-token"))
+    # Watch streams a caller, and the whole server, may hold open at once.
+    watch_streams_per_caller: int = field(default_factory=lambda: int(_env("LIFEEVENTS_WATCH_STREAMS_PER_CALLER", "32")))
+    watch_streams_total: int = field(default_factory=lambda: int(_env("LIFEEVENTS_WATCH_STREAMS_TOTAL", "5000")))
     # A file holding seconds to add to the coordinator's clock (tests of long waits); unset: real time.
     clock_offset_file: Path | None = field(default_factory=lambda: (
         Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))

@@ -17,9 +17,12 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError, Recording
 
+from lifeevents.text import quote
+from saga.domain.answers import check_answer
 from saga.domain.application import Application, NewId
 from saga.domain.bundle import Bundle, BundleSet
-from saga.domain.errors import ApplicationNotFound, UnknownStep
+from saga.domain.catalogue import Catalogue
+from saga.domain.errors import ApplicationNotFound, MalformedAnswer, UnknownStep
 from saga.domain.forms import complete_form
 from saga.domain.ports import NoRegisters, RegisterLookups, StepAnswer
 
@@ -40,9 +43,10 @@ class Coordinator(EventSourcedApplication):
 
     def __init__(self, bundles: BundleSet, clock: Callable[[], dt.datetime] = utcnow,
                  env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None,
-                 new_id: NewId = uuid.uuid4):
+                 new_id: NewId = uuid.uuid4, catalogue: Catalogue | None = None):
         super().__init__(env=env)
         self.bundles = bundles
+        self.catalogue = catalogue or Catalogue({})
         self.lookups = lookups or NoRegisters()
         self.clock = clock
         self.new_id = new_id
@@ -94,6 +98,15 @@ class Coordinator(EventSourcedApplication):
                 raise
         log.info("application %s submitted (%s)", application.id, bundle.id)
         return application.id
+
+    def check_answer(self, answer: StepAnswer) -> None:
+        """Raise MalformedAnswer if a department's answer does not fit its step and the catalogue
+        (the result consumer dead-letters it, and the step is flagged); return if it may be applied."""
+        try:
+            application = self.read_application(answer.application_id)
+        except ApplicationNotFound:
+            raise MalformedAnswer(f"no application {quote(answer.application_id)}") from None
+        check_answer(application, answer, self.catalogue)
 
     def record_results(self, answers: list[StepAnswer]) -> list[bool]:
         """Record a batch of department answers, and start what they unblock, in one store transaction
@@ -159,7 +172,13 @@ class Coordinator(EventSourcedApplication):
         return True
 
     def dead_lettered(self, application_id: uuid.UUID | str, step: str, command_id: str, error: str) -> bool:
-        """A command of the application, or its answer, was dead-lettered: flag the step failed."""
+        """A command of the application, or its answer, was dead-lettered: flag the step failed. False
+        (logged) for a dead letter of no application: there is nothing to flag."""
+        try:
+            self.read_application(application_id)
+        except ApplicationNotFound:
+            log.warning("dead letter for no application %s ignored: %s", quote(str(application_id)), quote(error, 200))
+            return False
         with self._changing(application_id) as application:
             now = self.clock()
             try:

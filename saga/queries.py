@@ -1,19 +1,21 @@
-"""The read side the APIs call: an application and its events as they happen (Watch), its history with
+"""The read side the APIs call: an application and its events as they happen (Watch, bounded per
+caller and in all), its history with
 identity numbers masked, a replay to a version or a moment, listings and statistics from the read
 models, what-if replay. A read never writes a projection: it waits, briefly, for the follower to
 reach the log's head, and reads what is there."""
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import contextlib
 import datetime as dt
 import json
-import queue
 import re
-import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 from saga.adapters.projections import Projection
 from saga.adapters.read_models import ReadModels
@@ -32,32 +34,58 @@ def mask_identity_numbers(text: str) -> str:
     return _RESIDENT_ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
 
 
+class WatchLimitReached(Exception):
+    """More Watch streams than a caller, or the server, may hold open at once; names the limit."""
+
+
 class Watchers:
-    """In-process fan-out of newly saved events to the streams watching an application."""
+    """Who watches which application, on the server's event loop: each open stream has an event the
+    log follower sets (through `wake`, from its thread) when the application's stream has grown.
+    Streams are bounded per caller and in all."""
 
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queues: dict[uuid.UUID, list[queue.Queue]] = defaultdict(list)
+    def __init__(self, per_caller: int = 32, total: int = 5000):
+        self.per_caller, self.total = per_caller, total
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._woken: dict[uuid.UUID, set[asyncio.Event]] = defaultdict(set)
+        self._callers: Counter[str] = Counter()
 
-    def subscribe(self, application_id: uuid.UUID) -> queue.Queue:
-        inbox: queue.Queue = queue.Queue()
-        with self._lock:
-            self._queues[application_id].append(inbox)
-        return inbox
+    @property
+    def open(self) -> int:
+        return sum(self._callers.values())
 
-    def unsubscribe(self, application_id: uuid.UUID, inbox: queue.Queue) -> None:
-        with self._lock:
-            subscribers = self._queues.get(application_id, [])
-            if inbox in subscribers:
-                subscribers.remove(inbox)
-            if not subscribers:
-                self._queues.pop(application_id, None)
+    def wake(self, application_ids: Iterable[uuid.UUID]) -> None:
+        """These applications have new events (any thread)."""
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._wake, list(application_ids))
 
-    def publish(self, events: list[Any]) -> None:
-        with self._lock:
-            for event in events:
-                for inbox in self._queues.get(event.originator_id, ()):
-                    inbox.put(event)
+    def _wake(self, application_ids: list[uuid.UUID]) -> None:
+        for application_id in application_ids:
+            for woken in self._woken.get(application_id, ()):
+                woken.set()
+
+    @contextlib.contextmanager
+    def watching(self, application_id: uuid.UUID, caller: str) -> Iterator[asyncio.Event]:
+        """An open stream (on the running loop): its event is set when the application changes."""
+        if self.open >= self.total:
+            raise WatchLimitReached(f"the coordinator holds at most {self.total} Watch streams open at once; "
+                                    f"try again shortly")
+        if self._callers[caller] >= self.per_caller:
+            raise WatchLimitReached(f"at most {self.per_caller} Watch streams per caller are open at once; "
+                                    f"close one first")
+        self._loop = asyncio.get_running_loop()
+        woken = asyncio.Event()
+        self._woken[application_id].add(woken)
+        self._callers[caller] += 1
+        try:
+            yield woken
+        finally:
+            self._callers[caller] -= 1
+            if not self._callers[caller]:
+                del self._callers[caller]
+            self._woken[application_id].discard(woken)
+            if not self._woken[application_id]:
+                del self._woken[application_id]
 
 
 @dataclass(frozen=True)
@@ -91,23 +119,28 @@ class Progress:
 class Queries:
     def __init__(self, coordinator: Coordinator, watchers: Watchers, read_models: ReadModels,
                  projections: list[Projection], parse_definition: Callable[[str], Bundle],
-                 catch_up_s: float = 2.0, watch_poll_s: float = 1.0):
+                 catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8):
         self.coordinator, self.watchers, self.read_models = coordinator, watchers, read_models
         self.projections, self.parse_definition = projections, parse_definition
         self.catch_up_s, self.watch_poll_s = catch_up_s, watch_poll_s
+        # Watch's reads of the store, off the event loop and apart from the unary handlers' threads.
+        self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="watch-read")
 
     def application(self, application_id: str) -> Application:
         return self.coordinator.read_application(application_id)
 
-    def watch(self, application: Application, is_active: Callable[[], bool]) -> Iterator[tuple[Any, ApplicationStatus]]:
-        """Every event of the application, then each new one as it is saved, with the application's
-        status after it (replayed from the stream); ends with the event that ends the application."""
-        inbox = self.watchers.subscribe(application.id)  # before reading: nothing slips between
-        try:
+    async def watch(self, application: Application, caller: str) -> AsyncIterator[tuple[Any, ApplicationStatus]]:
+        """Every event of the application, then each new one as it is stored, with the application's
+        status after it (replayed from the stream); ends with the event that ends the application.
+        Reads the stream from the store by version (so it never skips one, whichever process stored
+        it), whenever the log follower wakes it, and at the latest every `watch_poll_s`."""
+        loop = asyncio.get_running_loop()
+        with self.watchers.watching(application.id, caller) as woken:  # before reading: nothing slips between
             seen, replayed = 0, None
-            backlog = self.coordinator.history(application.id)
-            while is_active():
-                for event in backlog:
+            while True:
+                woken.clear()
+                events = await loop.run_in_executor(self._readers, self.coordinator.history, application.id, seen)
+                for event in events:
                     if event.originator_version <= seen:
                         continue
                     seen, replayed = event.originator_version, event.mutate(replayed)
@@ -115,11 +148,12 @@ class Queries:
                     if replayed.is_settled:
                         return
                 try:
-                    backlog = [inbox.get(timeout=self.watch_poll_s)]
-                except queue.Empty:
-                    backlog = self.coordinator.history(application.id, after_version=seen)  # catch up
-        finally:
-            self.watchers.unsubscribe(application.id, inbox)
+                    await asyncio.wait_for(woken.wait(), self.watch_poll_s)
+                except asyncio.TimeoutError:
+                    pass
+
+    def close(self) -> None:
+        self._readers.shutdown(wait=False, cancel_futures=True)
 
     def history(self, application: Application) -> list[HistoryEntry]:
         departments = {s.id: s.department for s in application.steps.values()}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Mapping
 
@@ -11,6 +12,8 @@ from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
 from lifeevents.endpoints import grpc_address
 from saga.domain.errors import LookupUnavailable
 from saga.domain.ports import RegisterLookups
+
+log = logging.getLogger(__name__)
 
 
 # Several instances of a department are balanced round robin; a lookup that meets one that has just
@@ -46,7 +49,8 @@ class GrpcLookups(RegisterLookups):
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:
                 return None
-            raise LookupUnavailable(f"{department}: {err.code().name}") from None
+            log.warning("lookup %s.%s: %s did not answer (%s)", department, query, department, err.code().name)
+            raise LookupUnavailable(department) from None
         return dict(response.values)
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from typing import Any, Callable, Mapping
 from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
+from lifeevents.text import quote
 from saga.domain import versions
 from saga.domain.bundle import Bundle
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
@@ -177,7 +178,7 @@ class Application(Aggregate):
 
     def _step(self, step_id: str) -> StepState:
         if (step := self.steps.get(step_id)) is None:
-            raise UnknownStep(f"application {self.id} has no step {step_id!r}")
+            raise UnknownStep(f"application {self.id} has no step {quote(step_id)}")
         return step
 
     # -- events: each changes state only; the commands above decide ----------------------------------

@@ -8,13 +8,46 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Iterator, Mapping
 
+from lifeevents.identifiers import CREDIT_CODE_PATTERN, RESIDENT_ID_PATTERN
 from saga.domain.catalogue import Text
 from saga.domain.errors import UnknownBundle
 from saga.domain.steps import RetryPolicy
 
-FIELD_TYPES = ("text", "date", "resident_id", "credit_code", "phone", "choice", "amount")
+
+
+@dataclass(frozen=True)
+class FieldType:
+    """What every value of a field type is held to, unless the field declares tighter limits: its
+    greatest length, a pattern a client can check before sending (ASCII only), and for numbers the
+    least and greatest value."""
+
+    max_length: int
+    pattern: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
+
+    @property
+    def is_numeric(self) -> bool:
+        return self.minimum is not None
+
+
+# The longest text a bundle may allow in one field (its default is 200).
+MAX_TEXT_LENGTH = 2000
+FIELD_TYPES: Mapping[str, FieldType] = {
+    "text": FieldType(200),
+    "date": FieldType(10, "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+    "resident_id": FieldType(18, RESIDENT_ID_PATTERN),
+    "credit_code": FieldType(18, CREDIT_CODE_PATTERN),
+    "phone": FieldType(11, "^1[3-9][0-9]{9}$"),
+    "choice": FieldType(64),
+    # Whole yuan; a field may declare a lower maximum (a registered capital, say).
+    "amount": FieldType(13, "^[0-9]+$", Decimal(1), Decimal(10**12)),
+    # A non-negative decimal (years of contributions, say); a field declares its range.
+    "number": FieldType(16, "^[0-9]+([.][0-9]+)?$", Decimal(0), Decimal(10**9)),
+}
 # What the separate items a bundle replaces cost, from published figures (a bundle's `baseline:`).
 BASELINE_MEASURES = ("steps", "materials", "promised_days", "visits")
 
@@ -27,6 +60,9 @@ class FieldLookup:
     query: str
     key_field: str
     value: str
+    # The register's value is only a suggestion (where to mail a card); an entered value is kept.
+    # Otherwise the register is the truth and an entered value that differs is refused.
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -38,6 +74,11 @@ class FieldSpec:
     options: tuple[str, ...] = ()
     not_after_today: bool = False
     lookup: FieldLookup | None = None
+    # Limits: the type's (FIELD_TYPES) unless the field declares tighter ones.
+    max_length: int = 200
+    pattern: str = ""
+    minimum: Decimal | None = None
+    maximum: Decimal | None = None
 
 
 @dataclass(frozen=True)

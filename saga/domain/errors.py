@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lifeevents.text import quote
+
 
 class BundleDefinitionError(ValueError):
     """A definition that cannot be used; names the file and every bad item."""
@@ -17,7 +19,7 @@ class BundleDefinitionError(ValueError):
 class UnknownBundle(LookupError):
     def __init__(self, bundle_id: str, offered: list[str] = ()):
         self.bundle_id = bundle_id
-        super().__init__(f"no bundle {bundle_id!r}" + (f" (offered: {', '.join(offered)})" if offered else ""))
+        super().__init__(f"no bundle {quote(bundle_id)}" + (f" (offered: {', '.join(offered)})" if offered else ""))
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,19 @@ class InvalidRequest(ValueError):
 
 
 class LookupUnavailable(RuntimeError):
-    """A department's register could not be asked just now."""
+    """A department's register could not be asked just now (a retryable condition, not the
+    applicant's to fix); the message names the department(s)."""
+
+
+class MalformedAnswer(ValueError):
+    """A department's answer that does not fit the catalogue (another department, no outcome,
+    results the action does not declare, oversized values): a poison message, dead-lettered."""
 
 
 class ApplicationNotFound(LookupError):
     def __init__(self, application_id: str):
         self.application_id = application_id
-        super().__init__(f"no application {application_id}")
+        super().__init__(f"no application {quote(application_id)}")
 
 
 class UnknownStep(LookupError):

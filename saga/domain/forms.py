@@ -1,20 +1,31 @@
 """The combined form at the door: items looked up in department registers where they can be,
-every bad or missing field named at once, nothing half-accepted."""
+every bad or missing field named at once, nothing half-accepted.
+
+A form value is a scalar: text, or a number where the field's type is numeric (converted
+explicitly), never a nested structure (the gRPC edge refuses those before they get here). Each
+field type has its limits (saga/domain/bundle.py FIELD_TYPES; a bundle may declare tighter ones):
+lengths are checked before anything else, identifiers and numbers are ASCII only, and text holds no
+control or format character. An error quotes at most a short prefix of a bad value.
+"""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 from lifeevents.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
+from lifeevents.text import ascii_decimal, ascii_whole_number, canonical_decimal, check_text, quote, summarise
 from saga.domain.bundle import Bundle, FieldSpec
 from saga.domain.errors import FieldError, FormInvalid, LookupUnavailable
 
-_PHONE = re.compile(r"^1[3-9]\d{9}$")
-MAX_TEXT = 200
-
+# Unknown fields are named one by one up to this many (when their names are short identifiers);
+# beyond, one violation on `form` counts them.
+NAMED_UNKNOWN_FIELDS = 5
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}", re.ASCII)
 
 # department, query, key -> the values its register holds, or None when it holds nothing.
 Finder = Callable[[str, str, str], "Mapping[str, str] | None"]
@@ -27,69 +38,99 @@ class CompletedForm:
 
 
 def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find: Finder) -> CompletedForm:
-    """Fill what the registers hold, then validate everything; raise FormInvalid naming every problem.
+    """Fill what the registers hold, check everything; raise FormInvalid naming every problem, or
+    LookupUnavailable (naming the departments) when a register that must be asked cannot be.
 
-    An item the applicant entered is kept as entered. An item that cannot be looked up because
-    its key is missing or bad is not reported twice: the key's own error says what to fix.
+    An item the applicant leaves out is looked up. An item the applicant enters is checked against
+    the register: one that differs is refused (leave it out to take the register's value), unless
+    the bundle says the register only suggests it (`suggested`: where to mail a card). An item
+    that cannot be looked up because its key is missing or bad is not reported twice: the key's own
+    error says what to fix.
     """
-    merged = dict(form)
+    errors = _unknown_fields(bundle, form)
+    values: dict[str, str] = {}
+    blank: set[str] = set()
+    for name, spec in bundle.fields.items():
+        value = form.get(name)
+        if _blank(value):
+            blank.add(name)
+            continue
+        try:
+            values[name] = check_value(spec, value, today)
+        except ValueError as err:
+            errors.append(FieldError(f"form.{name}", str(err)))
+    looked_up, excused, unavailable = _look_up(bundle, values, blank, find, errors)
+    for name in sorted(blank - excused - set(looked_up), key=list(bundle.fields).index):
+        if bundle.fields[name].required:
+            errors.append(FieldError(f"form.{name}", "required"))
+    if errors:
+        raise FormInvalid(bundle.id, errors)
+    if unavailable:
+        raise LookupUnavailable(", ".join(sorted(unavailable)))
+    return CompletedForm(values, looked_up)
+
+
+def _look_up(bundle: Bundle, values: dict[str, str], blank: set[str], find: Finder,
+             errors: list[FieldError]) -> tuple[list[str], set[str], set[str]]:
+    """Fill blank looked-up items from the registers and check entered ones against them. Returns
+    the items filled, the blank items excused from "required" (their key is bad, or the register had
+    nothing and said so), and the departments that could not be asked."""
     looked_up: list[str] = []
-    errors: list[FieldError] = []
     excused: set[str] = set()
+    unavailable: set[str] = set()
     groups: dict[tuple[str, str, str], list[FieldSpec]] = defaultdict(list)
     for spec in bundle.fields.values():
-        if spec.lookup is not None and _blank(form.get(spec.name)):
+        if spec.lookup is not None and (spec.name in blank or spec.name in values):
             groups[(spec.lookup.department, spec.lookup.query, spec.lookup.key_field)].append(spec)
     for (department, query, key_field), wanted in groups.items():
-        try:
-            key = _check(bundle.fields[key_field], str(form.get(key_field) or "").strip(), today)
-        except ValueError:
-            key = ""
-        if not key:
+        key = values.get(key_field)
+        if not key:  # the key's own error (or "required") says what to fix
             excused.update(spec.name for spec in wanted)
             continue
         try:
-            record = find(department, query, key)
-            missing = f"{department} holds no record for {key_field} {key}; please enter it"
+            record = find(department, query, key) or {}
         except LookupUnavailable:
-            record, missing = None, f"{department} could not be asked just now; please enter it"
+            unavailable.add(department)
+            excused.update(spec.name for spec in wanted)
+            continue
         for spec in wanted:
-            value = (record or {}).get(spec.lookup.value)
-            if value:
-                merged[spec.name] = value
-                looked_up.append(spec.name)
-            elif spec.required:
-                errors.append(FieldError(f"form.{spec.name}", missing))
+            held = record.get(spec.lookup.value)
+            if not held:
+                if spec.name in blank and spec.required:
+                    errors.append(FieldError(f"form.{spec.name}", f"{department} holds no record for {key_field} "
+                                                                  f"{quote(key)}; please enter it"))
+                    excused.add(spec.name)
+                continue
+            try:
+                held = check_value(spec, held, dt.date.max)
+            except ValueError as err:
+                errors.append(FieldError(f"form.{spec.name}", f"what {department} holds for it is not valid "
+                                                              f"here ({err}); please ask {department}"))
                 excused.add(spec.name)
-    try:
-        values = validate_form(bundle, merged, today, excused=excused)
-    except FormInvalid as invalid:
-        errors = invalid.errors + errors
-    if errors:
-        raise FormInvalid(bundle.id, errors)
-    return CompletedForm(values, looked_up)
+                continue
+            if spec.name in blank:
+                values[spec.name] = held
+                looked_up.append(spec.name)
+            elif values[spec.name] != held and not spec.lookup.suggested:
+                errors.append(FieldError(f"form.{spec.name}", f"differs from what {department} holds; leave it out "
+                                                              f"to use the register's value"))
+    return looked_up, excused, unavailable
 
 
 def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date,
                   excused: set[str] = frozenset()) -> dict[str, str]:
     """Return the form's values normalised to strings, or raise FormInvalid naming every bad field.
     Fields in `excused` are not reported missing (their absence is explained elsewhere)."""
-    errors: list[FieldError] = []
+    errors = _unknown_fields(bundle, form)
     clean: dict[str, str] = {}
-    for name in form:
-        if name not in bundle.fields:
-            errors.append(FieldError(f"form.{name}", f"not a field of the {bundle.id} form"))
     for name, spec in bundle.fields.items():
         value = form.get(name)
         if _blank(value):
             if spec.required and name not in excused:
                 errors.append(FieldError(f"form.{name}", "required"))
             continue
-        if not isinstance(value, str):
-            errors.append(FieldError(f"form.{name}", f"must be a string, not {type(value).__name__}"))
-            continue
         try:
-            clean[name] = _check(spec, value.strip(), today)
+            clean[name] = check_value(spec, value, today)
         except ValueError as err:
             errors.append(FieldError(f"form.{name}", str(err)))
     if errors:
@@ -97,43 +138,120 @@ def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date,
     return clean
 
 
+def _unknown_fields(bundle: Bundle, form: Mapping[str, Any]) -> list[FieldError]:
+    """Each unknown field named, or, when there are many (or odd names), one violation counting them."""
+    unknown = [name for name in form if name not in bundle.fields]
+    if not unknown:
+        return []
+    if len(unknown) <= NAMED_UNKNOWN_FIELDS and all(_PLAIN_NAME.fullmatch(str(n)) for n in unknown):
+        return [FieldError(f"form.{name}", f"not a field of the {bundle.id} form") for name in unknown]
+    return [FieldError("form", f"{len(unknown)} unknown field(s), e.g. {summarise([str(n) for n in unknown])}; "
+                               f"the {bundle.id} form has {', '.join(bundle.fields)}")]
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _check(spec: FieldSpec, value: str, today: dt.date) -> str:
-    if spec.type == "text":
-        if len(value) > MAX_TEXT:
-            raise ValueError(f"at most {MAX_TEXT} characters")
-        return value
-    if spec.type == "date":
-        try:
-            date = dt.date.fromisoformat(value)
-        except ValueError:
-            raise ValueError("a date is written YYYY-MM-DD") from None
-        if spec.not_after_today and date > today:
-            raise ValueError(f"{value} is after today ({today.isoformat()})")
-        return date.isoformat()
-    if spec.type == "resident_id":
-        try:
-            return parse_resident_id(value, today).number
-        except InvalidIdentifier as err:
-            raise ValueError(f"not a valid resident ID (GB 11643): {err}") from None
-    if spec.type == "credit_code":
-        try:
-            return parse_credit_code(value)
-        except InvalidIdentifier as err:
-            raise ValueError(f"not a valid unified social credit code (GB 32100): {err}") from None
-    if spec.type == "phone":
-        if not _PHONE.match(value):
-            raise ValueError("a mainland mobile number is 11 digits starting 13-19")
-        return value
-    if spec.type == "amount":
-        if not value.isdigit() or int(value) <= 0:
-            raise ValueError("a whole number of yuan above zero")
-        return str(int(value))
-    if spec.type == "choice":
-        if value not in spec.options:
-            raise ValueError(f"one of {', '.join(spec.options)}")
-        return value
-    raise ValueError(f"unknown field type {spec.type}")
+def check_value(spec: FieldSpec, value: Any, today: dt.date) -> str:
+    """The value normalised to the string every step receives; ValueError saying what is wrong."""
+    if isinstance(value, bool):
+        raise ValueError("must be a string, not true or false")
+    if isinstance(value, (int, float)):
+        return _number(spec, value)
+    if not isinstance(value, str):
+        raise ValueError(f"must be a string, not {type(value).__name__}: a form value is a single value")
+    too_long = f"at most {spec.max_length} characters (this has {len(value)})"
+    if len(value) > spec.max_length + 32:  # before any other work; room for blanks around it
+        raise ValueError(too_long)
+    value = value.strip()
+    clean = _CHECKS[spec.type](spec, value, today)  # its own message first: "a mobile number is 11 digits"
+    if len(value) > spec.max_length:
+        raise ValueError(f"at most {spec.max_length} characters (this has {len(value)})")
+    return clean
+
+
+def _number(spec: FieldSpec, value: int | float) -> str:
+    """A JSON number, for a field whose type is a number: converted explicitly."""
+    if spec.type not in _NUMBERS:
+        raise ValueError(f"must be a string, not a number (a {spec.type} is written as text)")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("not a finite number")
+    if spec.type == "amount" and not float(value).is_integer():
+        raise ValueError(_NUMBERS["amount"](spec))
+    return _in_range(spec, Decimal(int(value)) if spec.type == "amount" else Decimal(repr(value)))
+
+
+def _in_range(spec: FieldSpec, number: Decimal) -> str:
+    if not spec.minimum <= number <= spec.maximum:
+        raise ValueError(_NUMBERS[spec.type](spec))
+    return canonical_decimal(number)
+
+
+# What a numeric field takes, as its errors say it.
+_NUMBERS: dict[str, Callable[[FieldSpec], str]] = {
+    "amount": lambda spec: (f"a whole number of yuan from {canonical_decimal(spec.minimum)} to "
+                            f"{canonical_decimal(spec.maximum)}, written with the digits 0-9"),
+    "number": lambda spec: (f"a number from {canonical_decimal(spec.minimum)} to {canonical_decimal(spec.maximum)}, "
+                            f"written with the digits 0-9 (and a decimal point)")}
+
+
+def _text(spec: FieldSpec, value: str, today: dt.date) -> str:
+    return check_text(value, spec.max_length)
+
+
+def _date(spec: FieldSpec, value: str, today: dt.date) -> str:
+    try:
+        if not re.fullmatch(spec.pattern, value, re.ASCII):
+            raise ValueError
+        date = dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("a date is written YYYY-MM-DD") from None
+    if spec.not_after_today and date > today:
+        raise ValueError(f"{value} is after today ({today.isoformat()})")
+    return date.isoformat()
+
+
+def _resident_id(spec: FieldSpec, value: str, today: dt.date) -> str:
+    try:
+        return parse_resident_id(value, today).number
+    except InvalidIdentifier as err:
+        raise ValueError(f"not a valid resident ID (GB 11643): {err}") from None
+
+
+def _credit_code(spec: FieldSpec, value: str, today: dt.date) -> str:
+    try:
+        return parse_credit_code(value)
+    except InvalidIdentifier as err:
+        raise ValueError(f"not a valid unified social credit code (GB 32100): {err}") from None
+
+
+def _phone(spec: FieldSpec, value: str, today: dt.date) -> str:
+    if not re.fullmatch(spec.pattern, value, re.ASCII):
+        raise ValueError("a mainland mobile number is 11 digits 0-9 starting 13-19")
+    return value
+
+
+def _amount(spec: FieldSpec, value: str, today: dt.date) -> str:
+    try:
+        return _in_range(spec, Decimal(ascii_whole_number(value)))
+    except ValueError:
+        raise ValueError(_NUMBERS[spec.type](spec)) from None
+
+
+def _decimal(spec: FieldSpec, value: str, today: dt.date) -> str:
+    try:
+        return _in_range(spec, ascii_decimal(value))
+    except ValueError:
+        raise ValueError(_NUMBERS[spec.type](spec)) from None
+
+
+def _choice(spec: FieldSpec, value: str, today: dt.date) -> str:
+    if value not in spec.options:
+        raise ValueError(f"one of {', '.join(spec.options)}")
+    return value
+
+
+_CHECKS: dict[str, Callable[[FieldSpec, str, dt.date], str]] = {
+    "text": _text, "date": _date, "resident_id": _resident_id, "credit_code": _credit_code, "phone": _phone,
+    "amount": _amount, "number": _decimal, "choice": _choice}

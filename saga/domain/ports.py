@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+import enum
 import uuid
 from dataclasses import dataclass
 from typing import Mapping
 
-from saga.domain.errors import LookupUnavailable
 
 
 @dataclass(frozen=True)
@@ -27,9 +27,18 @@ class Dispatch:
     due_at: dt.datetime
 
 
+class Outcome(enum.Enum):
+    """What a department's answer says it did; UNSPECIFIED is an answer that says nothing (malformed)."""
+
+    COMPLETED = "COMPLETED"
+    REJECTED = "REJECTED"
+    UNSPECIFIED = "UNSPECIFIED"
+
+
 @dataclass(frozen=True)
 class StepAnswer:
-    """A department's answer to one step command, as the coordinator applies it."""
+    """A department's answer to one step command, as the coordinator applies it. `department` and
+    `outcome` are what the answer itself says (from a StepResult), checked against the catalogue."""
 
     application_id: str
     step: str
@@ -39,6 +48,8 @@ class StepAnswer:
     reason: str = ""
     delivery: int = 1
     decided_at: dt.datetime | None = None
+    department: str = ""
+    outcome: Outcome | None = None
 
 
 class CommandBus(abc.ABC):
@@ -64,7 +75,8 @@ class RegisterLookups(abc.ABC):
 
 
 class NoRegisters(RegisterLookups):
-    """For a coordinator wired without department registers: every lookup is unavailable."""
+    """For a coordinator wired without department registers (unit tests): no register holds anything,
+    so a left-out item is asked for and an entered one is kept."""
 
     def find(self, department, query, key):
-        raise LookupUnavailable(department)
+        return None

@@ -2,19 +2,21 @@
 query, answer in protobuf; errors are mapped in saga/entrypoints/errors.py."""
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import grpc
-from google.protobuf import json_format
 
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 from saga.coordinator import Coordinator
 from saga.domain.application import Application
+from saga.domain.bundle import FieldSpec
 from saga.domain.catalogue import Text
 from saga.domain.versions import objection_text
-from saga.entrypoints.errors import abort, check_application_id, domain_errors
-from saga.queries import Queries
+from saga.entrypoints import requests
+from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
+from saga.queries import Queries, WatchLimitReached
 
 
 def _text(text: Text) -> pb.LocalizedText:
@@ -60,6 +62,25 @@ def event_message(event: Any, status: str, departments: dict[str, str]) -> pb.Ap
     return message
 
 
+def form_field(field: FieldSpec, used_by: list[str]) -> pb.FormField:
+    """A field of the form, with the limits a client can check before sending."""
+    return pb.FormField(
+        name=field.name, type=field.type, required=field.required, label=_text(field.label), options=field.options,
+        used_by=used_by, lookup=pb.Lookup(department=field.lookup.department, query=field.lookup.query,
+                                          key_field=field.lookup.key_field, value=field.lookup.value,
+                                          suggested=field.lookup.suggested)
+        if field.lookup else None,
+        max_length=field.max_length, pattern=field.pattern, not_after_today=field.not_after_today,
+        minimum=float(field.minimum) if field.minimum is not None else None,
+        maximum=float(field.maximum) if field.maximum is not None else None)
+
+
+def caller_of(context) -> str:
+    """Whom a Watch stream counts against: the peer (one client connection) for now. The hook for
+    identity: once every call carries a verified token, this is the token's subject."""
+    return context.peer()
+
+
 class ApplicationsServicer(pb_grpc.ApplicationsServicer):
     def __init__(self, coordinator: Coordinator, queries: Queries):
         self.coordinator, self.queries = coordinator, queries
@@ -72,42 +93,55 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
             for b in self.coordinator.bundles])
 
     def GetForm(self, request, context):
+        with refusals(context):
+            requests.check_length("bundle", request.bundle)
         with domain_errors(context):
             bundle = self.coordinator.bundle(request.bundle)
-        return pb.Form(bundle=bundle.id, name=_text(bundle.name), fields=[
-            pb.FormField(name=f.name, type=f.type, required=f.required, label=_text(f.label),
-                         options=f.options, used_by=bundle.steps_using(f.name),
-                         lookup=pb.Lookup(department=f.lookup.department, query=f.lookup.query,
-                                          key_field=f.lookup.key_field, value=f.lookup.value) if f.lookup else None)
-            for f in bundle.fields.values()],
-            asked_count=len(bundle.asked_fields), looked_up_count=len(bundle.looked_up_fields))
+        return pb.Form(bundle=bundle.id, name=_text(bundle.name),
+                       fields=[form_field(f, bundle.steps_using(f.name)) for f in bundle.fields.values()],
+                       asked_count=len(bundle.asked_fields), looked_up_count=len(bundle.looked_up_fields))
 
     def Submit(self, request, context):
-        form = json_format.MessageToDict(request.form) if request.HasField("form") else {}
+        with refusals(context):
+            requests.check_length("bundle", request.bundle)
+            idempotency_key = requests.token("idempotency_key", request.idempotency_key)
+            form = requests.form_values(request.form) if request.HasField("form") else {}
         with domain_errors(context):
-            application_id = self.coordinator.submit(request.bundle, form, request.idempotency_key)
+            application_id = self.coordinator.submit(request.bundle, form, idempotency_key)
         return pb.SubmitResponse(application_id=str(application_id))
 
     def Get(self, request, context):
         return application_message(self._application(request.application_id, context))
 
-    def Watch(self, request, context):
-        application = self._application(request.application_id, context)
-        departments = {s.id: s.department for s in application.steps.values()}
-        for event, status in self.queries.watch(application, context.is_active):
-            yield event_message(event, status, departments)
+    async def Watch(self, request, context):
+        try:
+            application = await asyncio.get_running_loop().run_in_executor(
+                None, self._readable_application, request.application_id)
+            departments = {s.id: s.department for s in application.steps.values()}
+            async for event, status in self.queries.watch(application, caller_of(context)):
+                yield event_message(event, status, departments)
+        except Refused as refusal:
+            await abort_async(context, refusal)
+        except WatchLimitReached as limit:
+            await abort_async(context, Refused(grpc.StatusCode.RESOURCE_EXHAUSTED, str(limit)))
 
     def Object(self, request, context):
+        with refusals(context):
+            objector, reason, role = requests.each(lambda: requests.required("objector", request.objector),
+                                                   lambda: requests.required("reason", request.reason),
+                                                   lambda: requests.optional("objector_role", request.objector_role))
         self._application(request.application_id, context)
-        missing = [(name, "required") for name in ("objector", "reason") if not getattr(request, name).strip()]
-        if missing:
-            abort(context, grpc.StatusCode.INVALID_ARGUMENT, "an objection names who objects and why", missing)
         with domain_errors(context):
-            application = self.coordinator.object(request.application_id, request.objector.strip(),
-                                                  request.reason.strip(), request.objector_role.strip())
+            application = self.coordinator.object(request.application_id, objector, reason, role)
         return application_message(application)
 
     def _application(self, application_id: str, context) -> Application:
-        check_application_id(context, application_id)
-        with domain_errors(context):
-            return self.queries.application(application_id)
+        with refusals(context):
+            return self._readable_application(application_id)
+
+    def _readable_application(self, application_id: str) -> Application:
+        """The application, or Refused saying why not (a bad or unknown id)."""
+        try:
+            return self.queries.application(requests.application_id(application_id))
+        except KNOWN_ERRORS as err:
+            raise refused(err) from None

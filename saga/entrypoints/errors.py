@@ -1,10 +1,11 @@
 """Errors at the gRPC edge, in one place for both APIs: a bad request is INVALID_ARGUMENT (or
-NOT_FOUND, FAILED_PRECONDITION) with a google.rpc.BadRequest naming each offending field; never
-UNKNOWN or INTERNAL for something the caller can fix."""
+NOT_FOUND, FAILED_PRECONDITION) with a google.rpc.BadRequest naming each offending field; a register
+that cannot be asked is UNAVAILABLE (retryable); never UNKNOWN or INTERNAL for something the caller
+can fix. An error quotes at most a short prefix of what it refuses (lifeevents.text.quote), and an
+answer's text is cut short here as a last guard, so no refusal grows with its input."""
 from __future__ import annotations
 
 import contextlib
-import uuid
 from functools import singledispatch
 from typing import Iterator, Sequence
 
@@ -13,36 +14,63 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest,
-                                ObjectionNotOpen, OperatorActionRefused, UnknownBundle, UnknownStep)
+                                LookupUnavailable, ObjectionNotOpen, OperatorActionRefused, UnknownBundle,
+                                UnknownStep)
 
 Violations = Sequence[tuple[str, str]]
+# A refusal's message and each violation's text, at most; and how many violations it lists.
+MAX_MESSAGE, MAX_VIOLATIONS = 500, 50
+
+
+class Refused(Exception):
+    """A request refused at the edge: the status, a message and the fields at fault. Raised where a
+    handler cannot abort itself (an async handler aborts with `abort_async`)."""
+
+    def __init__(self, code: grpc.StatusCode, message: str, violations: Violations = ()):
+        super().__init__(message)
+        self.code, self.message, self.violations = code, message, list(violations)
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+
+
+def status(code: grpc.StatusCode, message: str, violations: Violations = ()) -> grpc.Status:
+    """The status with a BadRequest naming each (field, description); many violations collapse."""
+    violations = list(violations)
+    if len(violations) > MAX_VIOLATIONS:
+        violations = violations[:MAX_VIOLATIONS - 1] + [
+            (violations[MAX_VIOLATIONS - 1][0], f"and {len(violations) - MAX_VIOLATIONS + 1} more problem(s)")]
+    message = status_pb2.Status(code=getattr(code_pb2, code.name), message=_cut(message))
+    if violations:
+        message.details.add().Pack(error_details_pb2.BadRequest(field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=_cut(f), description=_cut(d)) for f, d in violations]))
+    return rpc_status.to_status(message)
 
 
 def abort(context: grpc.ServicerContext, code: grpc.StatusCode, message: str, violations: Violations = ()) -> None:
-    """End the call with the status, and a BadRequest naming each (field, description)."""
-    status = status_pb2.Status(code=getattr(code_pb2, code.name), message=message)
-    if violations:
-        status.details.add().Pack(error_details_pb2.BadRequest(field_violations=[
-            error_details_pb2.BadRequest.FieldViolation(field=f, description=d) for f, d in violations]))
-    context.abort_with_status(rpc_status.to_status(status))
+    """End a synchronous handler's call with the status (raises; works on grpc's and grpc.aio's contexts)."""
+    ending = status(code, message, violations)
+    context.abort(ending.code, ending.details, ending.trailing_metadata)
+
+
+async def abort_async(context: grpc.aio.ServicerContext, refused: Refused) -> None:
+    """End an async handler's call with the status of `refused` (raises)."""
+    ending = status(refused.code, refused.message, refused.violations)
+    await context.abort(ending.code, ending.details, ending.trailing_metadata)
 
 
 def invalid(context: grpc.ServicerContext, message: str, field: str, description: str) -> None:
     abort(context, grpc.StatusCode.INVALID_ARGUMENT, message, [(field, description)])
 
 
-def check_application_id(context: grpc.ServicerContext, application_id: str) -> str:
+@contextlib.contextmanager
+def refusals(context: grpc.ServicerContext) -> Iterator[None]:
+    """Turn a Refused raised inside into the call's status."""
     try:
-        uuid.UUID(application_id)
-    except ValueError:
-        invalid(context, "application_id is not a UUID", "application_id", f"{application_id!r} is not a UUID")
-    return application_id
-
-
-def check_reason(context: grpc.ServicerContext, reason: str) -> str:
-    if not reason.strip():
-        invalid(context, "a reason is required", "reason", "required")
-    return reason.strip()
+        yield
+    except Refused as refused:
+        abort(context, refused.code, refused.message, refused.violations)
 
 
 @contextlib.contextmanager
@@ -50,8 +78,7 @@ def domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
     """Map what the coordinator refuses to the status that says so."""
     try:
         yield
-    except (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest, ObjectionNotOpen,
-            OperatorActionRefused, UnknownBundle, UnknownStep) as err:
+    except KNOWN_ERRORS as err:
         abort(context, *status_of(err))
 
 
@@ -84,7 +111,7 @@ def _(err: UnknownStep):
 
 @status_of.register
 def _(err: UnknownBundle):
-    return grpc.StatusCode.NOT_FOUND, str(err), [("bundle", f"unknown bundle {err.bundle_id!r}")]
+    return grpc.StatusCode.NOT_FOUND, str(err), [("bundle", "no such bundle")]
 
 
 @status_of.register
@@ -100,3 +127,18 @@ def _(err: OperatorActionRefused):
 @status_of.register
 def _(err: ObjectionNotOpen):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), []
+
+
+@status_of.register
+def _(err: LookupUnavailable):
+    return (grpc.StatusCode.UNAVAILABLE, f"{err} could not be asked just now; try again shortly (the register "
+                                         f"holds items of this form)", [])
+
+
+KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest, LookupUnavailable,
+                ObjectionNotOpen, OperatorActionRefused, UnknownBundle, UnknownStep)
+
+
+def refused(err: Exception) -> Refused:
+    """A domain error as a Refused (for async handlers)."""
+    return Refused(*status_of(err))

@@ -16,9 +16,13 @@ from lifeevents.v1 import operations_pb2 as ops
 from lifeevents.v1 import operations_pb2_grpc as ops_grpc
 from saga.coordinator import Coordinator
 from saga.domain.steps import ApplicationStatus
+from saga.entrypoints import requests
 from saga.entrypoints.applications_api import application_message
-from saga.entrypoints.errors import abort, check_application_id, check_reason, domain_errors, invalid
+from saga.entrypoints.errors import abort, domain_errors, invalid, refusals
 from saga.queries import Queries
+
+# The most rows a listing answers with.
+MAX_PAGE, MAX_PENDING, MAX_DEAD_LETTERS = 500, 5000, 5000
 
 
 def operator_call(method: Callable) -> Callable:
@@ -46,15 +50,14 @@ class OperationsServicer(ops_grpc.OperationsServicer):
 
     @operator_call
     def ListApplications(self, request, context, operator):
+        with refusals(context):
+            requests.each(lambda: requests.check_length("bundle", request.bundle),
+                          lambda: requests.check_length("department", request.department),
+                          lambda: requests.non_negative("page_size", request.page_size))
+            offset = requests.page_offset(request.page_token)
         if request.status and request.status not in ApplicationStatus.__members__:
             invalid(context, "unknown status", "status", f"one of {', '.join(ApplicationStatus)}")
-        if request.page_size < 0:
-            invalid(context, "bad page size", "page_size", "at least 0")
-        try:
-            offset = int(request.page_token or 0)
-        except ValueError:
-            invalid(context, "bad page token", "page_token", "a token from an earlier page")
-        size = min(request.page_size or 50, 500)
+        size = min(request.page_size or 50, MAX_PAGE)
         rows, total = self.queries.applications(request.bundle, request.status, request.department,
                                                 request.overdue_only, size, offset)
         response = ops.ListApplicationsResponse(total=total, next_page_token=str(offset + size)
@@ -70,8 +73,11 @@ class OperationsServicer(ops_grpc.OperationsServicer):
 
     @operator_call
     def ListPendingSteps(self, request, context, operator):
+        with refusals(context):
+            requests.each(lambda: requests.check_length("department", request.department),
+                          lambda: requests.non_negative("limit", request.limit))
         steps, per_department = self.queries.pending_steps(request.department, request.overdue_only,
-                                                           min(request.limit or 500, 5000))
+                                                           min(request.limit or 500, MAX_PENDING))
         response = ops.ListPendingStepsResponse(per_department=per_department)
         for row in steps:
             step = response.steps.add(application_id=row["application_id"], step=row["step"],
@@ -95,6 +101,9 @@ class OperationsServicer(ops_grpc.OperationsServicer):
     def Replay(self, request, context, operator):
         application = self._application(request.application_id, context)
         which = request.WhichOneof("as_of")
+        if which == "at":
+            with refusals(context):
+                requests.moment("at", request.at)
         with domain_errors(context):
             replayed = self.queries.as_of(application, version=request.version if which == "version" else None,
                                           at=request.at.ToDatetime(dt.timezone.utc) if which == "at" else None)
@@ -116,20 +125,24 @@ class OperationsServicer(ops_grpc.OperationsServicer):
 
     @operator_call
     def ListDeadLetters(self, request, context, operator):
-        letters = self.dead_letters.list(limit=request.limit or 1000)
+        with refusals(context):
+            requests.non_negative("limit", request.limit)
+        letters = self.dead_letters.list(limit=min(request.limit or 1000, MAX_DEAD_LETTERS))
         return ops.ListDeadLettersResponse(dead_letters=[ops.DeadLetter(**vars(letter)) for letter in letters])
 
     @operator_call
     def RequeueDeadLetter(self, request, context, operator):
-        if not request.message_id.strip():
-            invalid(context, "which dead letter?", "message_id", "required")
-        if not self.dead_letters.requeue(request.message_id.strip()):
-            abort(context, grpc.StatusCode.NOT_FOUND, f"no dead letter {request.message_id}",
+        with refusals(context):
+            message_id = requests.token("message_id", request.message_id.strip(), required_=True)
+        if not self.dead_letters.requeue(message_id):
+            abort(context, grpc.StatusCode.NOT_FOUND, f"no dead letter {message_id}",
                   [("message_id", "not in the dead-letter queue")])
         return ops.RequeueDeadLetterResponse(requeued=True)
 
     @operator_call
     def GetStatistics(self, request, context, operator):
+        with refusals(context):
+            requests.check_length("bundle", request.bundle)
         with domain_errors(context):
             figures = self.queries.statistics(request.bundle)
         statistics = ops.Statistics()
@@ -145,6 +158,9 @@ class OperationsServicer(ops_grpc.OperationsServicer):
 
     @operator_call
     def WhatIf(self, request, context, operator):
+        if len(request.bundle_yaml.encode("utf-8")) > requests.LIMITS["bundle_yaml"]:
+            invalid(context, "the bundle definition is too large", "bundle_yaml",
+                    f"at most {requests.LIMITS['bundle_yaml']} bytes")
         application = self._application(request.application_id, context)
         with domain_errors(context):
             result = self.queries.what_if(application, request.bundle_yaml)
@@ -153,13 +169,16 @@ class OperationsServicer(ops_grpc.OperationsServicer):
                                   differences=result.differences)
 
     def _application(self, application_id: str, context):
-        check_application_id(context, application_id)
+        with refusals(context):
+            application_id = requests.application_id(application_id)
         with domain_errors(context):
             return self.queries.application(application_id)
 
     def _step_action(self, request, context, operator: str, act: Callable[..., Any]):
+        with refusals(context):
+            step, reason = requests.each(lambda: requests.required("step", request.step),
+                                         lambda: requests.required("reason", request.reason))
         self._application(request.application_id, context)
-        reason = check_reason(context, request.reason)
         with domain_errors(context):
-            application = act(request.application_id, request.step, operator, reason)
+            application = act(request.application_id, step, operator, reason)
         return application_message(application)

@@ -14,6 +14,10 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 from lifeevents.identifiers import InvalidIdentifier, ResidentId, parse_resident_id
+from lifeevents.text import ascii_decimal, forbidden_character, quote
+
+# The longest input value a department takes (characters): what the coordinator lets through, and then some.
+MAX_INPUT = 2000
 
 
 class Refusal(Exception):
@@ -40,19 +44,37 @@ class Decision:
 
 
 class Inputs:
-    """A command's inputs, with the accessors a rule needs."""
+    """A command's inputs, with the accessors a rule needs. A command comes from anyone who can
+    publish to the queue, so each value is held to what the coordinator checks at its door: a
+    length, no control or format character, identifiers and numbers in ASCII digits only."""
 
     def __init__(self, values: Mapping[str, str]):
         self._values = dict(values)
 
     def required(self, name: str) -> str:
-        value = (self._values.get(name) or "").strip()
+        value = self.optional(name)
         if not value:
             raise Refusal(f"{name} is missing")
         return value
 
     def optional(self, name: str) -> str:
-        return (self._values.get(name) or "").strip()
+        value = (self._values.get(name) or "").strip()
+        if len(value) > MAX_INPUT:
+            raise Refusal(f"{name} has {len(value)} characters (at most {MAX_INPUT})")
+        if (problem := forbidden_character(value)) is not None:
+            raise Refusal(f"{name} {problem}")
+        return value
+
+    def number(self, name: str, minimum: float, maximum: float) -> float:
+        """A decimal in ASCII digits within [minimum, maximum]: never inf, nan or other scripts' digits."""
+        value = self.required(name)
+        try:
+            number = ascii_decimal(value)
+        except ValueError:
+            raise Refusal(f"{name} is not a number written with the digits 0-9: {quote(value)}") from None
+        if not minimum <= number <= maximum:
+            raise Refusal(f"{name} must be from {minimum:g} to {maximum:g}, not {quote(value)}")
+        return float(number)
 
     def date(self, name: str) -> dt.date:
         try:

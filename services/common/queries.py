@@ -24,6 +24,8 @@ class AnswersLookups:
 
     @Grpc.implementing(lookup_pb2_grpc.LookupStub)
     def Find(self, request, context):
+        if not request.query:  # a ping (the coordinator's readiness): the department answers
+            return lookup_pb2.LookupResponse()
         try:
             values = self.department.lookup(request.query, request.key)
         except UnknownQuery as err:

@@ -3,6 +3,7 @@ notices of simplified deregistration, and cancellation of registrations."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any, Mapping
 
 from lifeevents.identifiers import make_credit_code, parse_credit_code
@@ -12,6 +13,8 @@ COMPANY_TYPES = {"limited_company": "有限责任公司", "sole_proprietorship":
 # GB 32100 registration-management codes: 9 = market regulation; category 1 = enterprise.
 _CATEGORY = {"limited_company": "91", "sole_proprietorship": "91", "partnership": "91"}
 NOTICE_DAYS = 20
+# The largest registered capital a registration through the bundle takes (yuan): 1000亿.
+MAX_REGISTERED_CAPITAL = 100_000_000_000
 DEREGISTRATION_REASONS = ("business_ended", "shareholders_resolution", "merger_or_division", "licence_revoked")
 
 
@@ -37,10 +40,10 @@ class MarketRegulation(Department):
         capital = inputs.required("registered_capital")
         if company_type not in COMPANY_TYPES:
             raise Refusal(f"company_type must be one of {', '.join(COMPANY_TYPES)}")
-        if not (len(area_code) == 6 and area_code.isdigit()):
+        if not re.fullmatch(r"[0-9]{6}", area_code, re.ASCII):
             raise Refusal("area_code is a 6-digit administrative division code")
-        if not capital.isdigit() or int(capital) <= 0:
-            raise Refusal("registered_capital is a whole number of yuan above zero")
+        if not re.fullmatch(r"[0-9]{1,13}", capital, re.ASCII) or not 0 < int(capital) <= MAX_REGISTERED_CAPITAL:
+            raise Refusal(f"registered_capital is a whole number of yuan above zero, at most {MAX_REGISTERED_CAPITAL}")
         if (today - legal_rep.birth_date).days < 18 * 365.25:
             raise Refusal("the legal representative must be at least 18")
         if self.register.get("disqualified", legal_rep.number):

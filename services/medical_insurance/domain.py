@@ -12,6 +12,7 @@ from services.common.domain import Department, Inputs, Refusal
 COVERED_FROM_BIRTH_WITHIN_DAYS = 90
 # A retiree pays no further premiums once contributions reach these years (common municipal rule).
 RETIREE_MINIMUM_YEARS = {"male": 25, "female": 20}
+MAX_CONTRIBUTION_YEARS = 60
 
 
 class MedicalInsurance(EmployerAccounts, Department):
@@ -23,10 +24,7 @@ class MedicalInsurance(EmployerAccounts, Department):
     def grant_retiree_status(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("resident_id", today)
         retired_on = inputs.date("retirement_date")
-        try:
-            years = float(inputs.required("contribution_years"))
-        except ValueError:
-            raise Refusal("contribution_years is not a number") from None
+        years = inputs.number("contribution_years", 0, MAX_CONTRIBUTION_YEARS)
         minimum = RETIREE_MINIMUM_YEARS[person.sex]
         if years < minimum:
             raise Refusal(f"{years:g} years of contributions; retiree status without premiums needs {minimum} "

@@ -123,14 +123,16 @@ class Faults:
         self.kills += 1
         self.log(f"killed -9 {name}")
 
-    def restart(self, name: str) -> None:
-        self.suite.restart(name, timeout=120)
+    def restart(self, name: str, serving: bool = True) -> None:
+        self.suite.restart(name, timeout=120, serving=serving)
         self.restarts += 1
         self.log(f"restarted {name}")
 
-    def crash(self, name: str) -> None:
+    def crash(self, name: str, serving: bool = True) -> None:
+        """Kill and restart; `serving` False for the coordinator while a department is held down (its
+        health says NOT_SERVING until every department answers, and it serves all the same)."""
         self.kill(name)
-        self.restart(name)
+        self.restart(name, serving)
 
     def restart_broker(self) -> None:
         restart_rabbitmq(self.suite.env["LIFEEVENTS_AMQP_URI"])
@@ -214,7 +216,7 @@ def main(argv=None) -> int:
             for fraction, victim in ((0.3, "health"), (0.6, "coordinator")):
                 while sum(f.done() for f in pending) < fraction * len(pending):
                     time.sleep(0.05)
-                faults.crash(victim)
+                faults.crash(victim, serving=False)  # social security is held down meanwhile
             for future in pending:
                 future.result()
         log_line(f"{len(applications)} applications submitted")

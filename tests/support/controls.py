@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+import uuid
 from pathlib import Path
 
 # The coordinator's rebuildable projections in its data dir (saga/adapters/projections.py): the
@@ -54,3 +55,31 @@ def lose_timer_index(data_dir: Path) -> None:
         db.execute("DELETE FROM timers")
         db.execute("DELETE FROM tracking WHERE application_name='timers'")
     db.close()
+
+
+class EventLog:
+    """The running coordinator's event store (SQLite) read directly: the notification log's head
+    and which applications have events after a position. For checking that a refused request
+    stored nothing."""
+
+    def __init__(self, data_dir: Path):
+        self.path = data_dir / "events.sqlite"
+
+    def _rows(self, sql: str, *parameters) -> list[tuple]:
+        db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=10)
+        try:
+            return db.execute(sql, parameters).fetchall()
+        finally:
+            db.close()
+
+    def head(self) -> int:
+        """The notification log's last id (0 when empty)."""
+        return self._rows("SELECT coalesce(max(rowid), 0) FROM stored_events")[0][0]
+
+    def originators_after(self, position: int) -> set[str]:
+        """The applications with events after the position."""
+        return {str(uuid.UUID(row[0])) for row in
+                self._rows("SELECT DISTINCT originator_id FROM stored_events WHERE rowid > ?", position)}
+
+    def originators(self) -> set[str]:
+        return self.originators_after(0)

@@ -1,12 +1,43 @@
-"""Watch: each event comes with the application's status after it."""
+"""Watch: each event comes with the application's status after it; the stream is read from the
+store by version whenever the log follower sees the application change (also when another process
+stored the events); streams are bounded per caller and in all."""
+import asyncio
+
+import grpc
+import pytest
+
 from lifeevents.v1 import applications_pb2 as pb
+from saga.adapters.projections import projections_datastore
+from saga.bootstrap import wire
+from saga.config import Config
+from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import ApplicationsServicer
-from tests.support.fakes import STARTUP_FORM
+from saga.entrypoints.errors import Refused
+from saga.queries import Watchers, WatchLimitReached
+from tests.support.fakes import STARTUP_FORM, shipped_bundles, shipped_catalogue
+from tests.unit.test_coordinator_use_cases import OUTPUTS, form
 
 
-class OpenContext:
-    def is_active(self):
-        return True
+class Context:
+    """An open call of one client connection; `abort` ends it as grpc.aio's context does."""
+
+    def __init__(self, peer="ipv4:127.0.0.1:50000"):
+        self._peer = peer
+
+    def peer(self):
+        return self._peer
+
+    async def abort(self, code, details, trailing_metadata=()):
+        raise Refused(code, details)
+
+
+async def collect(stream, limit=None):
+    events = []
+    async for event in stream:
+        events.append(event)
+        if limit and len(events) == limit:
+            break
+    return events
 
 
 def test_events_during_compensation_are_reported_compensating(coordinator, bus, wiring):
@@ -24,10 +55,76 @@ def test_events_during_compensation_are_reported_compensating(coordinator, bus, 
         coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
 
     servicer = ApplicationsServicer(coordinator, wiring.queries)
-    events = list(servicer.Watch(pb.WatchRequest(application_id=str(application_id)), OpenContext()))
+    events = asyncio.run(collect(servicer.Watch(pb.WatchRequest(application_id=str(application_id)), Context())))
     statuses = [(e.type, e.step, pb.Application.Status.Name(e.status)) for e in events]
     started = [e.type for e in events].index("CompensationStarted")
     assert {status for _, _, status in statuses[:started]} == {"IN_PROGRESS"}
     assert {status for _, _, status in statuses[started:-1]} == {"COMPENSATING"}, statuses[started:]
     assert ("StepCompleted", "seals", "COMPENSATING") in statuses, "an answer that arrives during compensation"
     assert statuses[-1] == ("Rejected", "", "REJECTED")
+
+
+def test_a_caller_beyond_its_streams_is_refused_naming_the_limit(coordinator, wiring):
+    wiring.watchers.per_caller = 2
+    application_id = str(coordinator.submit("newborn", form()))
+    servicer = ApplicationsServicer(coordinator, wiring.queries)
+
+    async def three_streams_from_one_caller():
+        opened = [servicer.Watch(pb.WatchRequest(application_id=application_id), Context()) for _ in range(3)]
+        firsts = [await anext(stream) for stream in opened[:2]]
+        assert all(e.type == "Submitted" for e in firsts)
+        with pytest.raises(Refused) as refusal:
+            await anext(opened[2])
+        other_caller = await anext(servicer.Watch(pb.WatchRequest(application_id=application_id),
+                                                  Context("ipv4:127.0.0.1:50001")))
+        for stream in opened[:2]:
+            await stream.aclose()
+        return refusal.value, other_caller
+
+    refusal, other_caller = asyncio.run(three_streams_from_one_caller())
+    assert refusal.code == grpc.StatusCode.RESOURCE_EXHAUSTED and "at most 2 Watch streams per caller" in refusal.message
+    assert other_caller.type == "Submitted"
+    assert wiring.watchers.open == 0, "closed streams are counted out"
+
+
+def test_the_server_wide_bound_holds_too():
+    watchers = Watchers(per_caller=10, total=1)
+
+    async def two():
+        with watchers.watching("a", "one"):
+            with pytest.raises(WatchLimitReached, match="at most 1 Watch streams open at once"):
+                with watchers.watching("b", "two"):
+                    pass
+    asyncio.run(two())
+
+
+def test_a_watcher_sees_what_another_coordinator_process_stores(tmp_path, bus):
+    """Two coordinators on one SQLite store: the watcher on the first is woken by its log follower
+    (polling) and reads, by version, the answer the second one recorded."""
+    env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.sqlite")}
+    config = Config(data_dir=tmp_path, event_store=f"sqlite:///{tmp_path / 'events.sqlite'}", create_schema=True)
+    first = wire(config, bus=bus, bundles=shipped_bundles(), projections=projections_datastore())
+    second = Coordinator(shipped_bundles(), env=env, catalogue=shipped_catalogue())
+    try:
+        application_id = first.coordinator.submit("newborn", form())
+        [dispatch] = bus.sent
+        first.follower.poll_s = 0.05
+        first.follower.start()
+        servicer = ApplicationsServicer(first.coordinator, first.queries)
+
+        async def watch_while_the_other_answers():
+            stream = servicer.Watch(pb.WatchRequest(application_id=str(application_id)), Context())
+            seen = [await anext(stream), await anext(stream)]  # Submitted, StepDispatched
+            await asyncio.get_running_loop().run_in_executor(None, lambda: second.record_result(
+                application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step]))
+            seen.append(await asyncio.wait_for(anext(stream), 5))
+            await stream.aclose()
+            return seen
+
+        seen = asyncio.run(watch_while_the_other_answers())
+        assert [e.type for e in seen] == ["Submitted", "StepDispatched", "StepCompleted"]
+        assert [e.version for e in seen] == [1, 2, 3]
+    finally:
+        first.follower.stop()
+        first.close()
+        second.close()

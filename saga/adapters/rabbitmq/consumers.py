@@ -19,7 +19,8 @@ from lifeevents.v1 import steps_pb2
 from saga.adapters import metrics
 from saga.adapters.rabbitmq import connection_parameters
 from saga.adapters.rabbitmq.topology import declare_topology
-from saga.domain.ports import StepAnswer
+from saga.domain.errors import MalformedAnswer
+from saga.domain.ports import Outcome, StepAnswer
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class QueueConsumer(threading.Thread):
     def subscribe(self, channel) -> None:
         channel.basic_consume(self.queue(), self.on_message)
         log.info("consuming %s", self.queue())
+
+    @property
+    def connected(self) -> bool:
+        connection = self._connection
+        return self.ready.is_set() and connection is not None and connection.is_open
 
     def on_message(self, channel, method, properties, body: bytes) -> None:
         raise NotImplementedError
@@ -98,27 +104,36 @@ class QueueConsumer(threading.Thread):
         log.error("message %s dead-lettered after %d deliveries: %s", properties.message_id, delivery, error)
 
 
+_OUTCOMES = {steps_pb2.StepResult.COMPLETED: Outcome.COMPLETED, steps_pb2.StepResult.REJECTED: Outcome.REJECTED}
+
+
 def answer_of(result: steps_pb2.StepResult) -> StepAnswer:
-    """A department's StepResult as the answer the coordinator applies."""
-    return StepAnswer(result.application_id, result.step, result.command_id,
-                      result.outcome == steps_pb2.StepResult.COMPLETED, dict(result.outputs), result.reason,
-                      max(result.delivery, 1),
-                      result.decided_at.ToDatetime(dt.timezone.utc) if result.HasField("decided_at") else None)
+    """A department's StepResult as the answer the coordinator applies (checked first: check_answer)."""
+    outcome = _OUTCOMES.get(result.outcome, Outcome.UNSPECIFIED)
+    try:
+        decided_at = result.decided_at.ToDatetime(dt.timezone.utc) if result.HasField("decided_at") else None
+    except (ValueError, OverflowError):
+        raise MalformedAnswer("decided_at is not a moment between the years 1 and 9999") from None
+    return StepAnswer(result.application_id, result.step, result.command_id, outcome is Outcome.COMPLETED,
+                      dict(result.outputs), result.reason, max(result.delivery, 1), decided_at, result.department,
+                      outcome)
 
 
 class PartitionConsumer(QueueConsumer):
     """Consumes the results queues of the partitions this instance owns (`consume(partitions)`, called
     as leases are won and given up) on one channel, and hands the answers to `record` in batches
     (whatever has arrived, up to the prefetch), so one store transaction carries many; acks only once
-    they are recorded. If a batch fails, its answers are recorded one by one: one that cannot be is
-    returned after a pause, and dead-lettered with its error after the delivery limit. A dead letter
-    forwarded to the partition flags its step through `flag`."""
+    they are recorded. Each answer is checked first (`check`, against its step and the catalogue): a
+    malformed one is dead-lettered at once with its error, as an undecodable one is. If a batch fails,
+    its answers are recorded one by one: one that cannot be is returned after a pause, and
+    dead-lettered with its error after the delivery limit. A dead letter forwarded to the partition
+    flags its step through `flag`."""
 
     def __init__(self, amqp_uri: str, topology: Topology, departments: Iterable[str],
                  record: Callable[[list[StepAnswer]], Any], flag: Callable[[Any], Any] | None = None,
-                 prefetch: int = 64):
+                 prefetch: int = 64, check: Callable[[StepAnswer], None] = lambda answer: None):
         super().__init__(amqp_uri, topology, departments, prefetch)
-        self._record, self._flag = record, flag
+        self._record, self._flag, self._check = record, flag, check
         self._arrived: list[tuple] = []
         self._wanted: frozenset[int] = frozenset()
         self._tags: dict[int, str] = {}  # partition -> consumer tag, on the current channel
@@ -193,9 +208,14 @@ class PartitionConsumer(QueueConsumer):
                 letters.append((method, properties, body))
                 continue
             try:
-                decoded.append((method, properties, body, answer_of(steps_pb2.StepResult.FromString(body))))
+                answer = answer_of(steps_pb2.StepResult.FromString(body))
+                self._check(answer)
+                decoded.append((method, properties, body, answer))
             except DecodeError as err:
                 self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}",
+                                 delivery_number(properties.headers))
+            except MalformedAnswer as err:  # poison: no retry makes it fit the catalogue
+                self.dead_letter(channel, method, properties, body, f"malformed StepResult: {err}",
                                  delivery_number(properties.headers))
         for letter in letters:
             self._apply_dead_letter(channel, *letter)
