@@ -68,7 +68,8 @@ def main(argv=None) -> None:
         print(f"raw limits ({raw_s:.0f}s each) ...", flush=True)
         results["broker"] = raw_limits.broker_rates(AMQP_URI, suite.topology, typical_command(address, first), raw_s)
         store_dir = tempfile.mkdtemp(dir=data_dir)
-        results["store"] = raw_limits.store_rate(Config(data_dir=Path(store_dir)).event_store_env(), raw_s)
+        results["store"] = raw_limits.store_rate(Config(data_dir=Path(store_dir), create_schema=True).event_store_env(),
+                                                raw_s)
 
         runs = []
         for rate in rates:

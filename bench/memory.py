@@ -22,9 +22,10 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.suite import ROOT, free_port
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.projections import TrackedView, projections_datastore
+from saga.adapters.projections import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT, TimerIndex, TimerView
+from saga.bootstrap import create_views
 from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.domain.application import Application
@@ -41,7 +42,7 @@ class DroppingBus(CommandBus):
 
 def populate(data_dir: Path, count: int, batch: int = 1000) -> dict:
     """Write `count` waiting applications; return how long it took and how many events."""
-    config = Config(data_dir=data_dir)
+    config = Config(data_dir=data_dir, create_schema=True)  # a fresh store of its own
     bundles = load_bundles(config.bundles_dir, load_catalogue(config.catalogue_file))
     bundle = bundles.get("deregistration_simplified")
     # No relay (written as history: nothing to send now), no cache (written once).
@@ -61,7 +62,8 @@ def populate(data_dir: Path, count: int, batch: int = 1000) -> dict:
     written_s = time.perf_counter() - started
     last = coordinator.recorder.max_notification_id()
     projections = projections_datastore(config.projections_file)
-    TrackedView(projections).insert_tracking(Tracking(CommandRelay.name_of_position, last))
+    create_views(projections, config)
+    projections.advance(Tracking(CommandRelay.name_of_position, last))
     index = TimerIndex(TimerView(projections))
     index.follow(coordinator.recorder, coordinator.mapper, batch=5000)
     waiting = index.view.count(WAIT)
@@ -77,7 +79,8 @@ def rss_of_coordinator(data_dir: Path, env: dict, timeout: float = 300) -> dict:
     process = subprocess.Popen([sys.executable, "-m", "saga"], cwd=ROOT, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL,
                                env={**env, "LIFEEVENTS_DATA_DIR": str(data_dir), "LIFEEVENTS_GRPC_ADDRESS": address,
-                                    "LIFEEVENTS_EVENT_STORE": "sqlite", "PYTHONPATH": str(ROOT)})
+                                    "LIFEEVENTS_EVENT_STORE": "sqlite", "PYTHONPATH": str(ROOT),
+                                    "LIFEEVENTS_CREATE_SCHEMA": "1"})
     started = time.perf_counter()
     try:
         with grpc.insecure_channel(address) as channel:

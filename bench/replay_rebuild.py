@@ -41,7 +41,7 @@ class AnsweringBus(DroppingBus):
 
 def completed_newborns(data_dir: Path, count: int) -> list[str]:
     bus = AnsweringBus()
-    wiring = wire(Config(data_dir=data_dir), bus=bus)
+    wiring = wire(Config(data_dir=data_dir, create_schema=True), bus=bus)
     coordinator = wiring.coordinator
     ids = []
     for _ in range(count):
@@ -75,6 +75,7 @@ def main(argv=None) -> None:
             assert application.status == "COMPLETED" and application.version == 12
         results = {}
         projections = projections_datastore(data_dir / "rebuilt-projections.sqlite")
+        projections.create(())
         for name, projection in (("read models", ReadModels(ReadModelsView(projections))),
                                  ("timer index", TimerIndex(TimerView(projections)))):
             started = time.perf_counter()

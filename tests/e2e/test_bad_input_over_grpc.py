@@ -13,7 +13,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from deploy.local import AMQP_URI
 from deploy.sample_forms import newborn_form
 from lifeevents.client import bad_request_fields
-from lifeevents.messaging import CONTENT_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE
+from lifeevents.messaging import CONTENT_TYPE, RESULT_TYPE
 from lifeevents.reflection.v1 import reflection_pb2, reflection_pb2_grpc
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
@@ -143,7 +143,9 @@ def test_undecodable_bytes_are_invalid_argument_for_every_unary_method(channel):
 def publish_result(topology, result: steps_pb2.StepResult) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
     try:
-        connection.channel().basic_publish(topology.results_exchange, RESULT_ROUTING_KEY, result.SerializeToString(),
+        # As a department answers: to the partition its command named as reply_to.
+        connection.channel().basic_publish(topology.results_exchange, topology.reply_to(result.application_id),
+                                           result.SerializeToString(),
                                            pika.BasicProperties(content_type=CONTENT_TYPE, type=RESULT_TYPE,
                                                                 message_id=result.command_id, delivery_mode=2))
     finally:
