@@ -21,12 +21,14 @@ from lifeevents.messaging import Topology
 from saga.adapters.bundle_files import load_bundles, load_catalogue, parse_bundle_text
 from saga.adapters.clock import OffsetClock
 from saga.adapters.lookups import GrpcLookups
+from saga.adapters.parties import Parties, PartiesView
 from saga.adapters.projections import TrackedView, projections_datastore
 from saga.adapters.rabbitmq.consumers import ResultConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher
 from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
+from saga.adapters.secrets import secret_file
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.config import Config
 from saga.coordinator import Coordinator
@@ -47,6 +49,7 @@ class Wiring:
     relay: CommandRelay
     timers: TimerIndex
     read_models: ReadModels
+    parties: Parties
     scheduler: Scheduler
     watchers: Watchers
     queries: Queries
@@ -67,8 +70,12 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     catalogue = load_catalogue(config.catalogue_file)
     bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
     clock = clock or OffsetClock(config.clock_offset_file)
+    config.make_data_dir()
     projections = projections or projections_datastore(config.projections_file)
-    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id)
+    id_secret = (config.application_id_secret.encode() if config.application_id_secret
+                 else secret_file(config.application_id_secret_file))
+    coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id,
+                              id_secret=id_secret)
     positions = TrackedView(projections)
     adopt_legacy_position(positions, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
@@ -77,10 +84,11 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     coordinator.listen(watchers.publish)
     coordinator.listen(lambda events: relay.notify())
     timers, read_models = TimerIndex(TimerView(projections)), ReadModels(ReadModelsView(projections))
-    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
-    queries = Queries(coordinator, watchers, read_models, [read_models, timers],
-                      lambda text: parse_bundle_text(text, catalogue))
-    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, queries, projections)
+    parties = Parties(PartiesView(projections))
+    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties])
+    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties],
+                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties)
+    return Wiring(coordinator, relay, timers, read_models, parties, scheduler, watchers, queries, projections)
 
 
 @dataclass
@@ -111,13 +119,19 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
               new_id: NewId = uuid.uuid4) -> Running:
     """The running coordinator: RabbitMQ connected, caught up with the log, serving gRPC."""
     config = config or Config()
+    identity = config.identity
+    identity.check(needs_service_token=lookups is None)
+    verifier = identity.verifier()  # wall-clock time: never the offset test clock
+    if warning := identity.warning():
+        log.warning("%s", warning)
+    tls = config.tls
     topology = Topology(config.amqp_prefix)
     departments = sorted(load_catalogue(config.catalogue_file).departments)
     if bus is None:
         bus = RabbitCommandBus(config.amqp_uri, topology, departments)
         bus.start()
-    wiring = wire(config, bus=bus, clock=clock, lookups=lookups or GrpcLookups(), projections=projections,
-                  new_id=new_id)
+    wiring = wire(config, bus=bus, clock=clock, projections=projections, new_id=new_id,
+                  lookups=lookups or GrpcLookups(identity.service_credential("coordinator")))
     coordinator = wiring.coordinator
     wiring.relay.relay_pending()  # catch up on what a crash left unpublished, before serving
     wiring.relay.start()
@@ -128,11 +142,11 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     for started in (consumer, dead_letters):
         started.start()
         started.ready.wait(timeout=30)
-    operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
-                                    config.operators())
-    server, port = build_server(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address)
+    operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology), verifier)
+    server, port = build_server(ApplicationsServicer(coordinator, wiring.queries, verifier), operations,
+                                config.grpc_address, tls=tls)
     server.start()
-    log.info("coordinator serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s",
-             config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
-             config.event_store_env()["PERSISTENCE_MODULE"])
+    log.info("coordinator serving lifeevents.v1.Applications on %s (port %d, %s); bundles: %s; event store: %s",
+             config.grpc_address, port, "TLS" if tls else "plain gRPC, no TLS",
+             ", ".join(b.id for b in coordinator.bundles), config.event_store_env()["PERSISTENCE_MODULE"])
     return Running(wiring, bus, consumer, dead_letters, server, port)

@@ -12,8 +12,9 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest,
-                                ObjectionNotOpen, OperatorActionRefused, UnknownBundle, UnknownStep)
+from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
+                                InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
+                                OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
 
 Violations = Sequence[tuple[str, str]]
 
@@ -50,8 +51,9 @@ def domain_errors(context: grpc.ServicerContext) -> Iterator[None]:
     """Map what the coordinator refuses to the status that says so."""
     try:
         yield
-    except (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest, ObjectionNotOpen,
-            OperatorActionRefused, UnknownBundle, UnknownStep) as err:
+    except (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+            LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
+            PermissionDenied, UnknownBundle, UnknownStep) as err:
         abort(context, *status_of(err))
 
 
@@ -100,3 +102,28 @@ def _(err: OperatorActionRefused):
 @status_of.register
 def _(err: ObjectionNotOpen):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), []
+
+
+@status_of.register
+def _(err: PermissionDenied):
+    return grpc.StatusCode.PERMISSION_DENIED, str(err), [(err.field, err.description)] if err.field else []
+
+
+@status_of.register
+def _(err: NotVisible):  # existence is not revealed: the same answer as for an unknown application
+    return grpc.StatusCode.NOT_FOUND, str(err), [("application_id", "no such application")]
+
+
+@status_of.register
+def _(err: IdempotencyKeyReused):
+    return grpc.StatusCode.ALREADY_EXISTS, str(err), [("idempotency_key", "used before for another form")]
+
+
+@status_of.register
+def _(err: NoSuchDelegation):
+    return grpc.StatusCode.NOT_FOUND, str(err), [("agent", "no delegation to this agent for this bundle")]
+
+
+@status_of.register
+def _(err: LookupUnavailable):  # retryable: the register could not be asked just now
+    return grpc.StatusCode.UNAVAILABLE, f"a register could not be asked just now ({err}); try again shortly", []

@@ -7,7 +7,7 @@ from eventsourcing.popo import POPOTrackingRecorder
 from saga.adapters.projections import TrackedView, projections_datastore
 from saga.adapters.relay import CommandRelay
 from tests.support.clients import newborn_form
-from tests.support.fakes import RecordingBus
+from tests.support.fakes import MOTHER, RecordingBus
 
 FORM = newborn_form(birth_date="2026-11-18")
 
@@ -18,7 +18,7 @@ def bus():
 
 
 def test_a_failed_publish_loses_nothing_and_goes_out_with_the_next_relay(coordinator, bus, wiring):
-    application_id = coordinator.submit("newborn", FORM)
+    application_id = coordinator.submit("newborn", FORM, caller=MOTHER)
     assert bus.sent == [], "the broker was down"
     assert coordinator.get_application(application_id).steps["birth_certificate"].status == "DISPATCHED"
     assert wiring.relay.relay_pending() == 1
@@ -29,10 +29,10 @@ def test_a_failed_publish_loses_nothing_and_goes_out_with_the_next_relay(coordin
 
 def test_a_relay_restarted_from_its_position_publishes_only_what_was_not_published(coordinator, bus, wiring):
     bus.failures = 0
-    first = coordinator.submit("newborn", FORM)
+    first = coordinator.submit("newborn", FORM, caller=MOTHER)
     assert [d.application_id for d in bus.sent] == [first]
     bus.failures = 1_000  # the process "dies" with the next command recorded but not published
-    second = coordinator.submit("newborn", FORM)
+    second = coordinator.submit("newborn", FORM, caller=MOTHER)
     restarted = CommandRelay(coordinator.recorder, coordinator.mapper, RecordingBus(),
                              TrackedView(wiring.projections))  # the same projections database
     assert restarted.relay_pending() == 1
@@ -40,7 +40,7 @@ def test_a_relay_restarted_from_its_position_publishes_only_what_was_not_publish
 
 
 def test_the_relay_position_is_a_row_of_the_one_tracking_table(coordinator, bus, wiring, scheduler):
-    coordinator.submit("newborn", FORM)
+    coordinator.submit("newborn", FORM, caller=MOTHER)
     wiring.relay.relay_pending()
     scheduler.tick()
     head = coordinator.recorder.max_notification_id()
@@ -55,7 +55,7 @@ def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the
             pass
 
     bus, positions = RecordingBus(), LosingPosition()
-    coordinator.submit("newborn", FORM)
+    coordinator.submit("newborn", FORM, caller=MOTHER)
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # position lost
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # after a restart
     first, again = bus.sent
@@ -66,7 +66,7 @@ def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the
 def test_results_unblock_steps_through_the_relay_only(coordinator, completed):
     relayed = RecordingBus()
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, relayed, POPOTrackingRecorder())
-    application_id = coordinator.submit("newborn", FORM)
+    application_id = coordinator.submit("newborn", FORM, caller=MOTHER)
     relay.relay_pending()
     [first] = relayed.sent
     coordinator.record_result(application_id, "birth_certificate", first.command_id, completed,

@@ -1,16 +1,12 @@
 """Watch: each event comes with the application's status after it."""
 from lifeevents.v1 import applications_pb2 as pb
 from saga.entrypoints.applications_api import ApplicationsServicer
-from tests.support.fakes import STARTUP_FORM
+from tests.support.fakes import MOTHER, STARTUP_FORM
+from tests.support.identity import CallContext, LocalTokens
 
 
-class OpenContext:
-    def is_active(self):
-        return True
-
-
-def test_events_during_compensation_are_reported_compensating(coordinator, bus, wiring):
-    application_id = coordinator.submit("startup", STARTUP_FORM)
+def test_events_during_compensation_are_reported_compensating(coordinator, bus, wiring, tmp_path):
+    application_id = coordinator.submit("startup", STARTUP_FORM, caller=MOTHER)
     [registration] = bus.sent
     coordinator.record_result(application_id, registration.step, registration.command_id, True,
                               {"credit_code": "91370202000000019Q", "licence_no": "1"})
@@ -23,8 +19,10 @@ def test_events_during_compensation_are_reported_compensating(coordinator, bus, 
         undo = bus.sent[-1]
         coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
 
-    servicer = ApplicationsServicer(coordinator, wiring.queries)
-    events = list(servicer.Watch(pb.WatchRequest(application_id=str(application_id)), OpenContext()))
+    tokens = LocalTokens(tmp_path)
+    servicer = ApplicationsServicer(coordinator, wiring.queries, tokens.verifier())
+    events = list(servicer.Watch(pb.WatchRequest(application_id=str(application_id)),
+                                 CallContext(tokens.citizen(MOTHER.subject))))
     statuses = [(e.type, e.step, pb.Application.Status.Name(e.status)) for e in events]
     started = [e.type for e in events].index("CompensationStarted")
     assert {status for _, _, status in statuses[:started]} == {"IN_PROGRESS"}
