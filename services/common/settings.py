@@ -2,7 +2,8 @@
 
 The nameko layer reads `nameko.config` (set by services/common/runner.py from this); nothing else
 under services/ reads the environment. Fault injection and the demo seed are off unless their key
-is set, so a production configuration, which leaves both out, has neither.
+is set, so a production configuration, which leaves both out, has neither. The identity settings
+(who may call the query ports) are passed on as the environment names them.
 """
 from __future__ import annotations
 
@@ -20,6 +21,9 @@ AMQP_PREFIX = "LIFEEVENTS_AMQP_PREFIX"  # prefix of every exchange and queue
 DATA_DIR = "LIFEEVENTS_DATA_DIR"  # where the department's register lives
 FAULTS_FILE = "LIFEEVENTS_FAULTS_FILE"  # fault-injection rules: tests and rehearsals only
 LOAD_SEED = "LIFEEVENTS_LOAD_SEED"  # load services/<department>/seed.yaml: `make run` and the tests only
+# Who may call the query ports: the identity settings (lifeevents/identity.py IdentitySettings) by name.
+IDENTITY = "LIFEEVENTS_IDENTITY"
+IDENTITY_VARIABLES = ("LIFEEVENTS_ENV", "LIFEEVENTS_JWKS_FILE", "LIFEEVENTS_TOKEN_ISSUERS")
 
 _YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -50,6 +54,7 @@ def from_environment(department: str, environ: Mapping[str, str] = os.environ) -
         "GRPC_BIND_PORT": grpc_port(department, environ),
         AMQP_PREFIX: environ.get(AMQP_PREFIX) or "lifeevents",
         DATA_DIR: environ.get(DATA_DIR) or str(DEFAULT_DATA_DIR),
+        IDENTITY: {name: environ[name] for name in IDENTITY_VARIABLES if environ.get(name)},
     }
     if environ.get(FAULTS_FILE):
         settings[FAULTS_FILE] = environ[FAULTS_FILE]
