@@ -23,6 +23,19 @@ class CoordinatorClock:
         current = float(self.path.read_text()) if self.path.exists() else 0.0
         self.path.write_text(str(current + dt.timedelta(**delta).total_seconds()))
 
+    def now(self) -> dt.datetime:
+        """The coordinator's time: the wall clock plus the offset tests have added."""
+        offset = float(self.path.read_text()) if self.path.exists() else 0.0
+        return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=offset)
+
+
+def stored_submissions(data_dir: Path) -> int:
+    """How many submissions and data-access log entries the suite's SQLite event store holds: what a
+    Submit stores (the coordinator's own timers never store either)."""
+    with sqlite3.connect(f"file:{data_dir}/events.sqlite?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM stored_events WHERE topic LIKE '%Application.Submitted' "
+                          "OR topic LIKE '%AccessLog.%'").fetchone()[0]
+
 
 class FaultFile:
     """Fault-injection rules the running departments read (services/common/faults.py)."""
