@@ -157,17 +157,11 @@ class Coordinator(EventSourcedApplication):
         if it changed nothing (a duplicate, a late copy, an unknown step). Raises if the batch cannot
         be recorded; the result consumer then records its answers one by one."""
         ids = list(dict.fromkeys(uuid.UUID(str(a.application_id)) for a in answers))
-        locks = sorted({self._lock_for(i) for i in ids}, key=self._locks.index)
-        for lock in locks:  # always in the same order: no deadlock with single-lock holders
-            lock.acquire()
-        try:
+        with self._locked(*ids):
             now = self.clock()  # one instant for the answers and what they unblock
             applications = {i: self.get_application(i) for i in ids}
             changed = [self._apply_answer(applications[uuid.UUID(str(a.application_id))], a, now) for a in answers]
             self.save(*[a for a in applications.values() if a.pending_events])
-        finally:
-            for lock in locks:
-                lock.release()
         return changed
 
     def _apply_answer(self, application: Application, answer: StepAnswer, now: dt.datetime) -> bool:
