@@ -1,17 +1,19 @@
 """Fixtures shared by tests/ and features/: the whole suite, started once per test session on
 private ports, a private data directory and a private RabbitMQ prefix, and the clients and
-controls the tests use on it."""
+controls the tests use on it. Every call is someone's: each client carries a token of the suite's
+development identity provider (`tokens`), for a citizen, an agent, an officer, an operator or an
+admin; `applicant` acts as the person each form names as its principal."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from deploy.local import PrivateSuite
-from lifeevents.client import ApplicantClient
+from deploy.local import Applicants, FormApplicant, PrivateSuite
 from tests.support.broker import dead_letter_queue
 from tests.support.clients import Operator, Registers
 from tests.support.controls import CoordinatorClock, FaultFile
+from tests.support.identity import LocalTokens
 
 
 @pytest.fixture(scope="session")
@@ -21,23 +23,44 @@ def running_suite(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def applicant(running_suite):
-    with ApplicantClient(running_suite.coordinator_address) as client:
-        yield client
+def tokens(running_suite) -> LocalTokens:
+    """Tokens signed with the running suite's development key (its data directory's)."""
+    return LocalTokens(running_suite.data_dir)
 
 
 @pytest.fixture(scope="session")
-def registers(running_suite):
-    clients = Registers(running_suite.department_addresses)
+def applicants(running_suite, tokens):
+    """Applicant clients by person: applicants.citizen(resident_id), .agent(...), .officer(department)."""
+    clients = Applicants(running_suite.coordinator_address, tokens)
     yield clients
     clients.close()
 
 
 @pytest.fixture(scope="session")
-def operator(running_suite):
-    operator = Operator(running_suite.coordinator_address)
+def applicant(applicants):
+    """Submits each form as the person it names as its principal, and follows it as them."""
+    return FormApplicant(applicants)
+
+
+@pytest.fixture(scope="session")
+def registers(running_suite, tokens):
+    clients = Registers(running_suite.department_addresses, tokens.service())
+    yield clients
+    clients.close()
+
+
+@pytest.fixture(scope="session")
+def operator(running_suite, tokens):
+    operator = Operator(running_suite.coordinator_address, tokens.operator())
     yield operator
     operator.close()
+
+
+@pytest.fixture(scope="session")
+def admin(running_suite, tokens):
+    admin = Operator(running_suite.coordinator_address, tokens.admin())
+    yield admin
+    admin.close()
 
 
 @pytest.fixture(scope="session")

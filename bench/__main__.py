@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 from deploy.local import AMQP_URI, PrivateSuite
+from deploy.sample_forms import MOTHER
 from lifeevents.client import ApplicantClient
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.rabbitmq.publisher import command_message
@@ -26,9 +27,9 @@ from bench.profile import CpuMeter, hops, rabbitmq_pid
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def typical_command(address: str, application_id: str) -> bytes:
+def typical_command(address: str, token: str, application_id: str) -> bytes:
     """The serialized size of a real newborn step command: the first step of a real application."""
-    with ApplicantClient(address) as applicant:
+    with ApplicantClient(address, token) as applicant:
         step = applicant.get(application_id).steps[0]
     dispatch = Dispatch(application_id=application_id, bundle="newborn", step=step.id, command_id="0" * 36,
                         department=step.department, action=step.action,
@@ -61,12 +62,13 @@ def main(argv=None) -> None:
                      "steps_per_bundle": len(newborn.steps), "critical_path_steps": newborn.critical_path()}
     with tempfile.TemporaryDirectory() as data_dir, PrivateSuite(Path(data_dir)) as suite:
         address = suite.coordinator_address
-        warm = load.maximum(address, 2, concurrency=4)  # connections, caches, a first command's size
+        token = suite.tokens.citizen(MOTHER)  # every bundle is a newborn of the demo mother, submitted by her
+        warm = load.maximum(address, token, 2, concurrency=4)  # connections, caches, a first command's size
         first = warm["outcome"].completed_ids[0]
-        with ApplicantClient(address) as applicant:
+        with ApplicantClient(address, token) as applicant:
             results["events_per_bundle"] = applicant.get(first).version
         print(f"raw limits ({raw_s:.0f}s each) ...", flush=True)
-        results["broker"] = raw_limits.broker_rates(AMQP_URI, suite.topology, typical_command(address, first), raw_s)
+        results["broker"] = raw_limits.broker_rates(AMQP_URI, suite.topology, typical_command(address, token, first), raw_s)
         store_dir = tempfile.mkdtemp(dir=data_dir)
         results["store"] = raw_limits.store_rate(Config(data_dir=Path(store_dir), create_schema=True).event_store_env(),
                                                 raw_s)
@@ -74,13 +76,13 @@ def main(argv=None) -> None:
         runs = []
         for rate in rates:
             print(f"offering {rate:g} bundles/s for {rate_s:.0f}s ...", flush=True)
-            runs.append(load.fixed_rate(address, rate, rate_s))
+            runs.append(load.fixed_rate(address, token, rate, rate_s))
         meter = CpuMeter({**{name: p.pid for name, p in suite.processes.items()}, "rabbitmq": rabbitmq_pid()})
         print(f"maximum with {args.clients} clients for {load_s / 2:.0f}s ...", flush=True)
         meter.start()
-        best = load.maximum(address, load_s / 2, concurrency=args.clients)
+        best = load.maximum(address, token, load_s / 2, concurrency=args.clients)
         results["cpu_ms_per_bundle"] = meter.per_bundle_ms(best["completed"])
-        results["hops_ms_median"] = hops(address, best["outcome"])
+        results["hops_ms_median"] = hops(address, token, best["outcome"])
         runs.append(best)
         suite.stop()  # the memory figure is taken with the suite's processes gone, on its settings
         print(f"memory with {args.waiting} waiting applications ...", flush=True)

@@ -60,9 +60,9 @@ def _report(kind: str, offered: float | None, outcome: Outcome, elapsed: float) 
             "latency_ms": latency_summary(outcome.latencies)}
 
 
-def fixed_rate(address: str, rate: float, seconds: float, channels: int = 8) -> dict:
+def fixed_rate(address: str, token: str, rate: float, seconds: float, channels: int = 8) -> dict:
     """Offer `rate` bundles per second for `seconds`; wait for every one to finish."""
-    clients = [ApplicantClient(address) for _ in range(channels)]
+    clients = [ApplicantClient(address, token) for _ in range(channels)]
     outcome = Outcome()
     count = int(rate * seconds)
     started = time.perf_counter()
@@ -78,9 +78,9 @@ def fixed_rate(address: str, rate: float, seconds: float, channels: int = 8) -> 
     return _report("fixed", rate, outcome, elapsed)
 
 
-def maximum(address: str, seconds: float, concurrency: int = 16) -> dict:
+def maximum(address: str, token: str, seconds: float, concurrency: int = 16) -> dict:
     """As many bundles as `concurrency` clients complete in `seconds`, each one after another."""
-    clients = [ApplicantClient(address) for _ in range(concurrency)]
+    clients = [ApplicantClient(address, token) for _ in range(concurrency)]
     outcome = Outcome()
     deadline = time.perf_counter() + seconds
 

@@ -52,7 +52,7 @@ def populate(data_dir: Path, count: int, batch: int = 1000) -> dict:
     for first in range(0, count, batch):
         applications = []
         for _ in range(min(batch, count - first)):
-            application = Application.submit(bundle, FORM, now, uuid.uuid4)
+            application = Application.submit(bundle, FORM, now, uuid.uuid4(), principals=[FORM["legal_rep_id"]])
             application.advance(now, uuid.uuid4)
             [notice] = [step for step in application.steps.values() if step.status == "DISPATCHED"]
             application.record_result(notice.id, notice.command_id, True, {"notice_no": "N1"}, "", now)

@@ -6,20 +6,21 @@ running one, submits N applications one after another, and prints the distributi
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from deploy.local import PrivateSuite
-from deploy.sample_forms import newborn_form
+from deploy.local import LocalTokens, PrivateSuite
+from deploy.sample_forms import MOTHER, newborn_form
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
 
 
-def measure(address: str, count: int) -> list[float]:
-    applicant = ApplicantClient(address)
+def measure(address: str, token: str, count: int) -> list[float]:
+    applicant = ApplicantClient(address, token)  # as the mother the forms name
     applicant.settle(applicant.submit(newborn_form()))  # warm-up: connections, caches
     timings = []
     for _ in range(count):
@@ -39,10 +40,11 @@ def main() -> None:
     parser.add_argument("--address", help="a running coordinator; default: start a private suite")
     args = parser.parse_args()
     if args.address:
-        timings = measure(args.address, args.count)
+        tokens = LocalTokens(Path(os.environ.get("LIFEEVENTS_DATA_DIR") or "var"))  # the running suite's key
+        timings = measure(args.address, tokens.citizen(MOTHER), args.count)
     else:
         with tempfile.TemporaryDirectory() as data_dir, PrivateSuite(Path(data_dir)) as suite:
-            timings = measure(suite.coordinator_address, args.count)
+            timings = measure(suite.coordinator_address, suite.tokens.citizen(MOTHER), args.count)
     quantiles = statistics.quantiles(timings, n=10)
     print(f"newborn submit-to-completed over {len(timings)} applications (5 steps, 4 departments, sequential): "
           f"median {statistics.median(timings):.1f} ms, p90 {quantiles[8]:.1f} ms, "

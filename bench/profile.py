@@ -48,9 +48,9 @@ def _ms(later, earlier) -> float:
     return (later.ToDatetime() - earlier.ToDatetime()).total_seconds() * 1000
 
 
-def hops(address: str, outcome, sample: int = 200) -> dict[str, float]:
+def hops(address: str, token: str, outcome, sample: int = 200) -> dict[str, float]:
     """Median milliseconds of each hop over a sample of completed applications."""
-    applicant = ApplicantClient(address)
+    applicant = ApplicantClient(address, token)
     there, back, coordinator_total, watch_tail = [], [], [], []
     pairs = list(zip(outcome.completed_ids, outcome.latencies, outcome.submit_seconds))[:sample]
     for application_id, latency, submit_s in pairs:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from bench.figures import percentile
 from bench.memory import DroppingBus, populate
-from deploy.sample_forms import newborn_form
+from deploy.sample_forms import MOTHER, newborn_form
+from lifeevents.identity import Principal, Role
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.projections import projections_datastore
 from saga.adapters.read_models import ReadModels, ReadModelsView
@@ -45,7 +46,7 @@ def completed_newborns(data_dir: Path, count: int) -> list[str]:
     coordinator = wiring.coordinator
     ids = []
     for _ in range(count):
-        application_id = coordinator.submit("newborn", newborn_form())
+        application_id = coordinator.submit("newborn", newborn_form(), caller=Principal(MOTHER, Role.CITIZEN))
         while bus.sent:
             dispatch = bus.sent.pop(0)
             coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, ANSWERS[dispatch.step])

@@ -6,8 +6,10 @@ submitted application completes. Exits 1 if a stream dropped, a call failed or a
 not complete; the latency is reported, not asserted (the machine may be shared).
 
 The streams watch simplified deregistrations waiting out their 20-day public notice (each of 50
-new companies, 20 streams on each); they come from 40 client connections, each within the
-coordinator's per-caller bound (32 streams per peer).
+new companies, 20 streams on each); they come from 40 client connections, all as the companies'
+legal representative (the example form's; only an application's parties may watch it), so this
+suite's per-caller bound (LIFEEVENTS_WATCH_STREAMS_PER_CALLER, 32 by default) is raised to the
+number of streams. Every call carries a token of the suite's development key.
 """
 from __future__ import annotations
 
@@ -26,8 +28,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bench.figures import latency_summary
-from deploy.local import PrivateSuite
-from deploy.sample_forms import new_company_form, newborn_form
+from deploy.local import LocalTokens, PrivateSuite
+from deploy.sample_forms import MOTHER, example_form, new_company_form, newborn_form
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
@@ -60,8 +62,9 @@ class Watchers:
     """`count` Watch streams over `connections` client connections (grpc.aio, one event loop on a
     thread of its own); each stream counts as open once its first event arrived, until it ends."""
 
-    def __init__(self, address: str, application_ids: list[str], count: int, connections: int):
+    def __init__(self, address: str, token: str, application_ids: list[str], count: int, connections: int):
         self.address, self.application_ids, self.count, self.connections = address, application_ids, count, connections
+        self.metadata = (("authorization", f"Bearer {token}"),)
         self.open = self.ended = self.failed = 0
         self.errors: list[str] = []
         self._loop = asyncio.new_event_loop()
@@ -88,7 +91,7 @@ class Watchers:
 
     async def _watch(self, stub, request, arrived: asyncio.Future) -> None:
         try:
-            async for _ in stub.Watch(request):
+            async for _ in stub.Watch(request, metadata=self.metadata):
                 if not arrived.done():
                     self.open += 1
                     arrived.set_result(True)
@@ -118,10 +121,11 @@ class Watchers:
         self._thread.join(10)
 
 
-def submit_at_rate(address: str, rate: float, seconds: float) -> tuple[list[float], list[str], int]:
-    """Newborns offered at `rate` a second for `seconds` (open loop); Submit latencies, ids, failures."""
+def submit_at_rate(address: str, token: str, rate: float, seconds: float) -> tuple[list[float], list[str], int]:
+    """Newborns offered at `rate` a second for `seconds` (open loop), as the mother the forms name;
+    Submit latencies, ids, failures."""
     latencies, ids, failures, lock = [], [], [0], threading.Lock()
-    with ApplicantClient(address, timeout=30) as applicant:
+    with ApplicantClient(address, token, timeout=30) as applicant:
         def one():
             born = dt.date.today() - dt.timedelta(days=random.randint(1, 330))
             form = newborn_form(birth_date=born.isoformat(), child_sex=random.choice(("male", "female")))
@@ -164,19 +168,23 @@ def main(argv=None) -> int:
     parser.add_argument("--companies", type=int, default=50)
     parser.add_argument("--connections", type=int, default=40)
     args = parser.parse_args(argv)
-    with PrivateSuite(Path(tempfile.mkdtemp(prefix="lifeevents-load-"))) as suite:
+    with PrivateSuite(Path(tempfile.mkdtemp(prefix="lifeevents-load-")),
+                      LIFEEVENTS_WATCH_STREAMS_PER_CALLER=str(args.streams)) as suite:
         print(f"test-load: suite log {suite.log_path}", flush=True)
-        with ApplicantClient(suite.coordinator_address, timeout=30) as applicant:
+        tokens = LocalTokens(suite.data_dir)
+        legal_rep = tokens.citizen(example_form("startup")["legal_rep_id"])
+        with ApplicantClient(suite.coordinator_address, legal_rep, timeout=30) as applicant:
             waiting = waiting_applications(applicant, args.companies)
             print(f"test-load: {len(waiting)} applications waiting out their notice period", flush=True)
-            watchers = Watchers(suite.coordinator_address, waiting, args.streams, args.connections)
+            watchers = Watchers(suite.coordinator_address, legal_rep, waiting, args.streams, args.connections)
             watchers.start()
             print(f"test-load: {watchers.open} Watch streams open; submitting {args.rate:g} newborns/s for "
                   f"{args.seconds:g} s", flush=True)
             stop = threading.Event()
             with concurrent.futures.ThreadPoolExecutor(1) as side:
                 health = side.submit(health_latencies, suite.coordinator_address, stop)
-                latencies, ids, failures = submit_at_rate(suite.coordinator_address, args.rate, args.seconds)
+                latencies, ids, failures = submit_at_rate(suite.coordinator_address, tokens.citizen(MOTHER), args.rate,
+                                                          args.seconds)
                 stop.set()
                 health_seconds = health.result()
             open_at_end = watchers.still_open()

@@ -1,13 +1,20 @@
-"""`make demo`: submit an example form and print the application's timeline as it happens."""
+"""`make demo`: submit an example form and print the application's timeline as it happens, as the
+person the form names as its principal (the mother, the person retiring, the legal representative),
+with a token of the local suite's development identity provider (`LIFEEVENTS_DATA_DIR`, default
+./var), as `lifeevents token --as <resident ID>` makes one."""
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+from pathlib import Path
 
 import grpc
 from google.protobuf import struct_pb2
 
+from lifeevents.client import channel
+from lifeevents.identity import DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 
@@ -31,23 +38,29 @@ def main() -> int:
     parser.add_argument("--address", default="127.0.0.1:50051")
     args = parser.parse_args()
     with open(args.form, encoding="utf-8") as f:
-        form = struct_pb2.Struct()
-        form.update(json.load(f))
-    with grpc.insecure_channel(args.address) as channel:
-        stub = pb_grpc.ApplicationsStub(channel)
+        values = json.load(f)
+    form = struct_pb2.Struct()
+    form.update(values)
+    with channel(args.address) as connection:
+        stub = pb_grpc.ApplicationsStub(connection)
+        principals = stub.GetForm(pb.GetFormRequest(bundle=args.bundle), timeout=10).principals
+        person = next(values[name] for name in principals if values.get(name))
+        provider = DevIdentityProvider(Path(os.environ.get("LIFEEVENTS_DATA_DIR") or "var") / "identity")
+        call = dict(metadata=(("authorization", f"Bearer {provider.issue(person, Role.CITIZEN)}"),))
         try:
-            submitted = stub.Submit(pb.SubmitRequest(bundle=args.bundle, form=form), timeout=10)
+            submitted = stub.Submit(pb.SubmitRequest(bundle=args.bundle, form=form), timeout=10, **call)
         except grpc.RpcError as err:
             print(f"submit refused: {err.code().name}: {err.details()}", file=sys.stderr)
             return 1
-        print(f"application {submitted.application_id} ({args.bundle}) submitted; timeline:")
-        for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120):
+        print(f"application {submitted.application_id} ({args.bundle}) submitted by its principal "
+              f"{person[:6]}********{person[-4:]}; timeline:")
+        for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120, **call):
             print("  " + describe(event), flush=True)
             if event.type == "WaitStarted":
                 print(f"  the application now waits until {event.result['until']} (durably: restarts do not "
                       f"lose it); objections go to Applications/Object. The demo stops watching here.")
                 break
-        application = stub.Get(pb.GetRequest(application_id=submitted.application_id), timeout=10)
+        application = stub.Get(pb.GetRequest(application_id=submitted.application_id), timeout=10, **call)
     print(f"status: {pb.Application.Status.Name(application.status)}")
     for step in application.steps:
         outcome = ", ".join(f"{k}={v}" for k, v in sorted(step.result.items())) or step.reason

@@ -5,8 +5,11 @@ are what this writes).
 One image (deploy/Dockerfile); the migration as a Job run before the Deployments roll out; two
 coordinators and two instances of each department, each with a Service, probes (gRPC health on the
 coordinator, the gRPC port on a department, HTTP on the web) and a PodDisruptionBudget; the bundles
-and the catalogue as a ConfigMap mounted where LIFEEVENTS_BUNDLES_DIR points; credentials from a
-Secret; RabbitMQ as a three-node RabbitmqCluster (the RabbitMQ cluster operator) with the Prometheus
+and the catalogue as a ConfigMap mounted where LIFEEVENTS_BUNDLES_DIR points; production identity
+(development tokens refused: the identity provider's issuer from the Secret, its public keys as a
+ConfigMap mounted where LIFEEVENTS_JWKS_FILE points; the coordinator's service token towards the
+departments and the key of application ids shared by every coordinator, from the Secret);
+credentials from a Secret; RabbitMQ as a three-node RabbitmqCluster (the RabbitMQ cluster operator) with the Prometheus
 plugin; PostgreSQL is the operator's own (its URL in the Secret).
 """
 from __future__ import annotations
@@ -21,6 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 K8S = ROOT / "deploy" / "k8s"
 IMAGE = "lifeevents:latest"
 BUNDLES_MOUNT = "/etc/lifeevents/bundles"
+IDENTITY_MOUNT = "/etc/lifeevents/identity"
 METRICS_PORT = 9100
 LABELS = {"app.kubernetes.io/part-of": "lifeevents"}
 
@@ -41,13 +45,18 @@ def common_env() -> list[dict]:
         {"name": "LIFEEVENTS_METRICS_ADDRESS", "value": f"0.0.0.0:{METRICS_PORT}"},
         {"name": "LIFEEVENTS_GRPC_BIND_HOST", "value": "0.0.0.0"},
         {"name": "LIFEEVENTS_INSTANCE", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
+        # Who may call: tokens of the province's identity provider only (never the development issuer).
+        {"name": "LIFEEVENTS_ENV", "value": "production"},
+        secret("LIFEEVENTS_TOKEN_ISSUERS", "token-issuers"),
+        {"name": "LIFEEVENTS_JWKS_FILE", "value": f"{IDENTITY_MOUNT}/jwks.json"},
     ]
 
 
 def container(name: str, command: list[str], env: list[dict], ports: dict[str, int], probe: dict | None) -> dict:
     spec = {"name": name, "image": IMAGE, "command": command, "env": env,
             "ports": [{"name": port_name, "containerPort": port} for port_name, port in ports.items()],
-            "volumeMounts": [{"name": "bundles", "mountPath": BUNDLES_MOUNT, "readOnly": True}],
+            "volumeMounts": [{"name": "bundles", "mountPath": BUNDLES_MOUNT, "readOnly": True},
+                             {"name": "identity", "mountPath": IDENTITY_MOUNT, "readOnly": True}],
             "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"memory": "512Mi"}},
             "securityContext": {"runAsNonRoot": True, "allowPrivilegeEscalation": False}}
     if probe:
@@ -58,7 +67,8 @@ def container(name: str, command: list[str], env: list[dict], ports: dict[str, i
 
 def pod(containers: list[dict], grace_s: int = 30) -> dict:
     return {"terminationGracePeriodSeconds": grace_s, "containers": containers,
-            "volumes": [{"name": "bundles", "configMap": {"name": "lifeevents-bundles"}}]}
+            "volumes": [{"name": "bundles", "configMap": {"name": "lifeevents-bundles"}},
+                        {"name": "identity", "configMap": {"name": "lifeevents-identity"}}]}
 
 
 def deployment(name: str, replicas: int, spec: dict) -> dict:
@@ -84,8 +94,8 @@ def disruption_budget(name: str) -> dict:
 def coordinator() -> list[dict]:
     env = [*common_env(), {"name": "LIFEEVENTS_GRPC_ADDRESS", "value": "0.0.0.0:50051"},
            {"name": "LIFEEVENTS_PARTITIONS", "value": "16"},
-           {"name": "LIFEEVENTS_OPERATOR_TOKENS", "valueFrom": {"secretKeyRef": {"name": "lifeevents",
-                                                                                 "key": "operator-tokens"}}},
+           secret("LIFEEVENTS_SERVICE_TOKEN", "service-token"),
+           secret("LIFEEVENTS_APPLICATION_ID_SECRET", "application-id-secret"),
            *({"name": address_variable(d), "value": f"{d.replace('_', '-')}:{port}"}
              for d, port in DEFAULT_GRPC_PORTS.items())]
     ports = {"grpc": 50051, "metrics": METRICS_PORT}
@@ -131,12 +141,16 @@ def settings() -> list[dict]:
                    "event-store-url": "postgresql://lifeevents:CHANGE-ME@postgres:5432/lifeevents",
                    "register-url": "postgresql://lifeevents:CHANGE-ME@postgres:5432/lifeevents",
                    "amqp-uri": "amqp://lifeevents:CHANGE-ME@rabbitmq:5672/%2F",
-                   "operator-tokens": "operator:CHANGE-ME", "web-session-secret": "CHANGE-ME"}}
+                   "token-issuers": "CHANGE-ME (your identity provider's issuer)",
+                   "service-token": "CHANGE-ME (a token of role service for the coordinator)",
+                   "application-id-secret": "CHANGE-ME", "web-session-secret": "CHANGE-ME"}}
+    identity = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "lifeevents-identity", "labels": LABELS},
+                "data": {"jwks.json": '{"keys": []}\n'}}  # CHANGE-ME: the identity provider's public keys
     rabbitmq = {"apiVersion": "rabbitmq.com/v1beta1", "kind": "RabbitmqCluster",
                 "metadata": {"name": "rabbitmq", "labels": LABELS},
                 "spec": {"replicas": 3, "rabbitmq": {"additionalPlugins": ["rabbitmq_prometheus"]},
                          "persistence": {"storage": "10Gi"}}}
-    return [example, rabbitmq]
+    return [example, identity, rabbitmq]
 
 
 def bundles() -> list[dict]:

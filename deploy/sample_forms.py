@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "bundles" / "examples"
+MOTHER = "370202199205140022"  # 李秀英 of the civil register's seed: the mother newborn_form() names
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "一二三小宇轩子涵欣怡浩然梓萱思雨俊杰雨桐诗琪嘉怡博文天佑安琪晨曦明轩"
 
@@ -24,7 +25,7 @@ def newborn_form(**overrides) -> dict:
     """A valid newborn form for a seeded mother and a child no other form names; an override of
     None leaves the field out."""
     form = {
-        "mother_id": "370202199205140022", "mother_name": "李秀英",
+        "mother_id": MOTHER, "mother_name": "李秀英",
         "father_id": "370202199003070011", "father_name": "王建国",
         "child_name": unique_child_name(), "child_sex": "female",
         "birth_date": (dt.date.today() - dt.timedelta(days=3)).isoformat(),

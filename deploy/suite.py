@@ -21,6 +21,7 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from lifeevents.cli import MIGRATIONS
+from lifeevents.client import channel
 from lifeevents.endpoints import DEPARTMENTS, grpc_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,10 +77,20 @@ def restart_rabbitmq(amqp_uri: str, wait_s: float = 120) -> None:
     subprocess.run([ctl, "await_startup"], check=True, capture_output=True, timeout=wait_s)
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port nothing listens on now, and that this process has not handed out before: a suite's
+    processes never share one (departments listen with SO_REUSEPORT, so two on one port would
+    silently split its calls)."""
+    while True:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 class Suite:
@@ -191,8 +202,8 @@ class Suite:
                                or self.coordinator_address, deadline, serving)
 
     def _wait_serving(self, address: str, deadline: float, serving: bool) -> None:
-        with grpc.insecure_channel(address) as channel:
-            stub = health_pb2_grpc.HealthStub(channel)
+        with channel(address, self.trusted_certificates()) as connection:
+            stub = health_pb2_grpc.HealthStub(connection)
             while True:
                 self._check_alive()
                 try:
@@ -204,6 +215,12 @@ class Suite:
                 if time.monotonic() > deadline:
                     raise SuiteError("the coordinator did not report SERVING")
                 time.sleep(0.2)
+
+    def trusted_certificates(self) -> bytes | None:
+        """What a client of this suite trusts when the coordinator serves TLS: LIFEEVENTS_TLS_CA, or
+        the (self-signed) certificate itself."""
+        path = self.env.get("LIFEEVENTS_TLS_CA") or self.env.get("LIFEEVENTS_TLS_CERT")
+        return Path(path).read_bytes() if path else None
 
     def _check_alive(self) -> None:
         for name, process in self.processes.items():

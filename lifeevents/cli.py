@@ -1,15 +1,17 @@
 """`lifeevents`: the operators' command line, a client of the coordinator's Operations API (it
-imports nothing of the coordinator).
+imports nothing of the coordinator), and the local suite's token maker.
 
+    lifeevents token --as SUBJECT [--role citizen|agent|officer|operator|admin] [--department D]
     lifeevents list [--bundle B] [--status S] [--department D] [--overdue]
     lifeevents queue [--department D] [--overdue]
-    lifeevents timeline APPLICATION_ID
-    lifeevents replay APPLICATION_ID (--version N | --at ISO-TIME)
-    lifeevents rebuild
+    lifeevents timeline APPLICATION_ID --reason TEXT
+    lifeevents replay APPLICATION_ID (--version N | --at ISO-TIME) --reason TEXT     (admins)
+    lifeevents rebuild                                                               (admins)
     lifeevents retry|skip APPLICATION_ID STEP --reason TEXT
     lifeevents dead-letters [--requeue MESSAGE_ID]
     lifeevents stats [--bundle B]
-    lifeevents what-if APPLICATION_ID BUNDLE_FILE
+    lifeevents what-if APPLICATION_ID BUNDLE_FILE                                    (admins)
+    lifeevents verify-access-log                                                     (admins)
     lifeevents migrate
 
 `migrate` is the one command that is not an API call: it creates every table (the event store's,
@@ -17,8 +19,11 @@ the coordinator's projections, the departments' registers in PostgreSQL) by runn
 `python -m saga migrate` and `python -m services.migrate` with the same environment, before any
 instance starts.
 
-`--json` prints machine-readable output. The address and the operator token come from
---address / --token or LIFEEVENTS_GRPC_ADDRESS / LIFEEVENTS_OPERATOR_TOKEN.
+`--json` prints machine-readable output. The address comes from --address or
+LIFEEVENTS_GRPC_ADDRESS (LIFEEVENTS_TLS_CA: the certificate to trust, for a coordinator serving
+TLS); the credential from --token or LIFEEVENTS_TOKEN, or, for a local suite, a token the command
+mints from the suite's development key (`LIFEEVENTS_DATA_DIR`, default ./var): an operator's, an
+admin's for the admin commands. With LIFEEVENTS_ENV=production nothing is minted.
 """
 from __future__ import annotations
 
@@ -32,11 +37,13 @@ from pathlib import Path
 import grpc
 from google.protobuf import json_format
 
+from lifeevents.client import channel
+from lifeevents.identity import BadSubject, DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
 from lifeevents.v1 import operations_pb2_grpc as ops_grpc
 
-DEFAULT_TOKEN = "dev-operator-token"  # the local suite's default operator (LIFEEVENTS_OPERATOR_TOKENS)
+ADMIN_COMMANDS = ("replay", "rebuild", "what-if", "verify-access-log")
 
 
 def _table(rows: list[list[str]], header: list[str]) -> str:
@@ -89,14 +96,14 @@ def queue(args, stub, call) -> None:
 
 
 def timeline(args, stub, call) -> None:
-    history = stub.GetHistory(ops.GetHistoryRequest(application_id=args.application_id), **call)
+    history = stub.GetHistory(ops.GetHistoryRequest(application_id=args.application_id, reason=args.reason), **call)
     rows = [[e.version, _when(e.occurred_at), e.type, e.step, e.department, e.operator] for e in history.events]
     _emit(args, history, f"{history.bundle} {history.application_id}\n"
           + _table(rows, ["#", "time (UTC)", "event", "step", "department", "operator"]))
 
 
 def replay(args, stub, call) -> None:
-    request = ops.ReplayRequest(application_id=args.application_id)
+    request = ops.ReplayRequest(application_id=args.application_id, reason=args.reason)
     if args.version is not None:
         request.version = args.version
     else:
@@ -163,11 +170,49 @@ def what_if(args, stub, call) -> None:
     _emit(args, response, "\n".join(text))
 
 
+def verify_access_log(args, stub, call) -> None:
+    result = stub.VerifyAccessLog(ops.VerifyAccessLogRequest(), **call)
+    text = f"data-access log: {result.chains} people's chains, {result.entries} entries: "
+    if result.intact:
+        text += "every link holds"
+    else:
+        text += (f"BROKEN at entry {result.broken.position} of {result.broken.subject}'s log: "
+                 f"{result.broken.problem}")
+    _emit(args, result, text)
+    if not result.intact:
+        raise SystemExit(2)
+
+
+def make_token(args) -> None:
+    """Print a token of the local suite's development identity provider."""
+    provider = _local_provider()
+    try:
+        print(provider.issue(args.subject, Role(args.role), department=args.department, name=args.name,
+                             lifetime=dt.timedelta(minutes=args.minutes)))
+    except BadSubject as err:
+        raise SystemExit(f"lifeevents token: {err}") from None
+
+
+def _local_provider() -> DevIdentityProvider:
+    if (os.environ.get("LIFEEVENTS_ENV") or "").strip().lower() == "production":
+        raise SystemExit("lifeevents: LIFEEVENTS_ENV=production refuses development tokens; "
+                         "pass --token (or LIFEEVENTS_TOKEN) from your identity provider")
+    return DevIdentityProvider(Path(os.environ.get("LIFEEVENTS_DATA_DIR") or "var") / "identity")
+
+
+def credential(args) -> str:
+    """--token, LIFEEVENTS_TOKEN, or one minted for the local suite (an admin's for admin commands)."""
+    if args.token:
+        return args.token
+    role = Role.ADMIN if args.command in ADMIN_COMMANDS else Role.OPERATOR
+    return _local_provider().issue(f"local-{role.value}", role)
+
+
 # Each part of the suite creates its own tables; this command runs them in turn (it imports neither).
 MIGRATIONS = (("-m", "saga", "migrate"), ("-m", "services.migrate"))
 
 
-def migrate(args, stub, call) -> None:
+def migrate(args) -> None:
     for command in MIGRATIONS:
         subprocess.run([sys.executable, *command], check=True)
 
@@ -175,9 +220,19 @@ def migrate(args, stub, call) -> None:
 def parser() -> argparse.ArgumentParser:
     main_parser = argparse.ArgumentParser(prog="lifeevents", description="Operate the life-events suite.")
     main_parser.add_argument("--address", default=os.environ.get("LIFEEVENTS_GRPC_ADDRESS") or "127.0.0.1:50051")
-    main_parser.add_argument("--token", default=os.environ.get("LIFEEVENTS_OPERATOR_TOKEN") or DEFAULT_TOKEN)
+    main_parser.add_argument("--token", default=os.environ.get("LIFEEVENTS_TOKEN") or "",
+                             help="a bearer token (default: LIFEEVENTS_TOKEN, or one minted for the local suite)")
     main_parser.add_argument("--json", action="store_true", help="machine-readable output")
     commands = main_parser.add_subparsers(dest="command", required=True)
+    token = commands.add_parser("token", help="print a token of the local suite's development identity provider")
+    token.set_defaults(func=make_token, local=True)
+    token.add_argument("--as", dest="subject", required=True,
+                       help="who: a resident ID for a citizen or agent, a staff id otherwise")
+    token.add_argument("--role", default=Role.CITIZEN.value,
+                       choices=[r.value for r in Role])
+    token.add_argument("--department", default="", help="an officer's department, or front_desk")
+    token.add_argument("--name", default="", help="a display name")
+    token.add_argument("--minutes", type=int, default=60, help="lifetime (default 60)")
     listing = commands.add_parser("list", help="applications, newest first")
     listing.set_defaults(func=list_applications)
     listing.add_argument("--bundle", default="")
@@ -191,15 +246,17 @@ def parser() -> argparse.ArgumentParser:
     pending.add_argument("--department", default="")
     pending.add_argument("--overdue", action="store_true")
     for name in ("timeline", "history"):
-        history = commands.add_parser(name, help="every event of one application")
+        history = commands.add_parser(name, help="every event of one application, personal data masked")
         history.set_defaults(func=timeline)
         history.add_argument("application_id")
+        history.add_argument("--reason", required=True, help="why you read it (recorded for the people concerned)")
     replaying = commands.add_parser("replay", help="an application as it was at a version or a moment")
     replaying.set_defaults(func=replay)
     replaying.add_argument("application_id")
     as_of = replaying.add_mutually_exclusive_group(required=True)
     as_of.add_argument("--version", type=int)
     as_of.add_argument("--at", help="ISO time, e.g. 2026-11-23T10:00:00+08:00")
+    replaying.add_argument("--reason", required=True, help="why you replay it (recorded for the people concerned)")
     commands.add_parser("rebuild", help="drop the read models and rebuild them from the log").set_defaults(func=rebuild)
     for name in ("retry", "skip"):
         action = commands.add_parser(name, help=f"{name} a failed or stuck step")
@@ -217,25 +274,32 @@ def parser() -> argparse.ArgumentParser:
     whatif.set_defaults(func=what_if)
     whatif.add_argument("application_id")
     whatif.add_argument("bundle_file", type=Path)
-    commands.add_parser("migrate", help="create every table, before instances start").set_defaults(func=migrate)
+    commands.add_parser("verify-access-log", help="check every link of the data-access log").set_defaults(
+        func=verify_access_log)
+    commands.add_parser("migrate", help="create every table, before instances start").set_defaults(
+        func=migrate, local=True)
     return main_parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    channel = grpc.insecure_channel(args.address)
-    call = dict(metadata=(("authorization", f"Bearer {args.token}"),), timeout=600)
+    if getattr(args, "local", False):  # no call to the coordinator: no connection, no credential
+        try:
+            args.func(args)
+            return 0
+        except subprocess.CalledProcessError as err:
+            print(f"lifeevents: {' '.join(err.cmd[1:])} failed with code {err.returncode}", file=sys.stderr)
+            return 1
+    connection = channel(args.address)
+    call = dict(metadata=(("authorization", f"Bearer {credential(args)}"),), timeout=600)
     try:
-        args.func(args, ops_grpc.OperationsStub(channel), call)
+        args.func(args, ops_grpc.OperationsStub(connection), call)
         return 0
     except grpc.RpcError as err:
         print(f"lifeevents: {err.code().name}: {err.details()}", file=sys.stderr)
         return 1
-    except subprocess.CalledProcessError as err:
-        print(f"lifeevents: {' '.join(err.cmd[1:])} failed with code {err.returncode}", file=sys.stderr)
-        return 1
     finally:
-        channel.close()
+        connection.close()
 
 
 def _status(value: int) -> str:

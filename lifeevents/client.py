@@ -1,6 +1,11 @@
 """A thin client of the applicant API (lifeevents.v1.Applications), for scripts, benchmarks and
-tests: a form goes in as a dict, the answers are the protobuf messages of the API."""
+tests: a form goes in as a dict, the answers are the protobuf messages of the API. Every call
+carries the caller's bearer token (`lifeevents token --as <resident ID>` makes one for a local suite).
+"""
 from __future__ import annotations
+
+import datetime as dt
+import os
 
 import grpc
 from google.protobuf import struct_pb2
@@ -11,34 +16,67 @@ from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 
 
+def channel(address: str, root_certificates: bytes | None = None) -> grpc.Channel:
+    """A channel to the coordinator: TLS when given the certificate(s) to trust, or when
+    LIFEEVENTS_TLS_CA names a PEM file of them; plain gRPC otherwise (a local suite on loopback)."""
+    if root_certificates is None and os.environ.get("LIFEEVENTS_TLS_CA"):
+        with open(os.environ["LIFEEVENTS_TLS_CA"], "rb") as pem:
+            root_certificates = pem.read()
+    if root_certificates:
+        return grpc.secure_channel(address, grpc.ssl_channel_credentials(root_certificates))
+    return grpc.insecure_channel(address)
+
+
 class ApplicantClient:
-    def __init__(self, address: str, timeout: float = 10):
+    def __init__(self, address: str, token: str = "", timeout: float = 10, root_certificates: bytes | None = None):
         self.address, self.timeout = address, timeout
-        self.channel = grpc.insecure_channel(address)
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
+        self.channel = channel(address, root_certificates)
         self.stub = pb_grpc.ApplicationsStub(self.channel)
+
+    def _call(self, method: str, request, timeout: float | None = None):
+        return getattr(self.stub, method)(request, metadata=self.metadata, timeout=timeout or self.timeout)
 
     def submit(self, form: dict, bundle: str = "newborn", idempotency_key: str = "") -> str:
         struct = struct_pb2.Struct()
         struct.update(form)
         request = pb.SubmitRequest(bundle=bundle, form=struct, idempotency_key=idempotency_key)
-        return self.stub.Submit(request, timeout=self.timeout).application_id
+        return self._call("Submit", request).application_id
 
     def get(self, application_id: str) -> pb.Application:
-        return self.stub.Get(pb.GetRequest(application_id=application_id), timeout=self.timeout)
+        return self._call("Get", pb.GetRequest(application_id=application_id))
 
     def watch(self, application_id: str, timeout: float = 60) -> list[pb.ApplicationEvent]:
         """Every event of the application, until it is terminal."""
-        return list(self.stub.Watch(pb.WatchRequest(application_id=application_id), timeout=timeout))
+        return list(self.stub.Watch(pb.WatchRequest(application_id=application_id), metadata=self.metadata,
+                                    timeout=timeout))
 
     def settle(self, application_id: str, timeout: float = 60) -> pb.Application:
         """Watch until the application is terminal, then return it."""
         self.watch(application_id, timeout)
         return self.get(application_id)
 
-    def object(self, application_id: str, objector: str, reason: str, objector_role: str = "") -> pb.Application:
+    def object(self, application_id: str, reason: str, objector_role: str = "", objector: str = "") -> pb.Application:
         request = pb.ObjectRequest(application_id=application_id, objector=objector, reason=reason,
                                    objector_role=objector_role)
-        return self.stub.Object(request, timeout=self.timeout)
+        return self._call("Object", request)
+
+    def grant_delegation(self, agent: str, bundle: str, until: dt.datetime) -> pb.Delegation:
+        request = pb.GrantDelegationRequest(agent=agent, bundle=bundle)
+        request.until.FromDatetime(until)
+        return self._call("GrantDelegation", request)
+
+    def revoke_delegation(self, agent: str, bundle: str) -> pb.Delegation:
+        return self._call("RevokeDelegation", pb.RevokeDelegationRequest(agent=agent, bundle=bundle))
+
+    def delegations(self) -> list[pb.Delegation]:
+        return list(self._call("ListDelegations", pb.ListDelegationsRequest()).delegations)
+
+    def mine(self, page_size: int = 0, page_token: str = "") -> pb.ListMineResponse:
+        return self._call("ListMine", pb.ListMineRequest(page_size=page_size, page_token=page_token))
+
+    def data_access(self, page_size: int = 0, page_token: str = "") -> pb.ListDataAccessResponse:
+        return self._call("ListDataAccess", pb.ListDataAccessRequest(page_size=page_size, page_token=page_token))
 
     def close(self) -> None:
         self.channel.close()

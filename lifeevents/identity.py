@@ -8,77 +8,36 @@ tokens of that development issuer.
 """
 from __future__ import annotations
 
+import base64
 import datetime as dt
-import enum
+import hashlib
 import json
 import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from lifeevents.identifiers import InvalidIdentifier, parse_resident_id
+# The callers themselves are plain values (lifeevents/callers.py); they are re-exported here.
+from lifeevents.callers import FRONT_DESK, BadSubject, Principal, Role, check_subject
+
+__all__ = ["FRONT_DESK", "BadSubject", "Principal", "Role", "check_subject", "Unauthenticated",
+           "DevIdentityProvider", "TokenVerifier", "IdentitySettings", "ServiceCredential"]
 
 AUDIENCE = "lifeevents"
 DEV_ISSUER = "lifeevents-dev"
 ALGORITHM = "ES256"
 DEFAULT_LIFETIME = dt.timedelta(hours=1)
-FRONT_DESK = "front_desk"  # an officer's "department" at the one-window front desk (前台受理)
 # Clocks of different machines disagree a little.
 LEEWAY = dt.timedelta(seconds=30)
 
 
-class Role(str, enum.Enum):
-    CITIZEN = "citizen"      # acts for themselves; the subject is their resident ID
-    AGENT = "agent"          # a service-centre helper (帮办代办员) acting under delegations
-    OFFICER = "officer"      # a department's (or the front desk's) officer; has a department
-    OPERATOR = "operator"    # keeps the suite running: lists, retries, skips, reads histories
-    ADMIN = "admin"          # operator rights plus replay, rebuild and what-if
-    HOSPITAL = "hospital"    # records births (proactive service); the subject is the hospital
-    SERVICE = "service"      # one of the suite's own processes calling another
-
-
 class Unauthenticated(Exception):
     """No credential, or one that cannot be trusted; the message says which, without the token."""
-
-
-class BadSubject(ValueError):
-    """A token asked for a subject or role that makes no sense (a citizen without a valid ID...)."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The verified caller."""
-
-    subject: str
-    role: Role
-    department: str = ""
-    name: str = ""
-    issuer: str = ""
-    expires_at: dt.datetime | None = None
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in (Role.OFFICER, Role.OPERATOR, Role.ADMIN)
-
-
-def check_subject(subject: str, role: Role, department: str = "", today: dt.date | None = None) -> str:
-    """The subject as tokens carry it; BadSubject when the role needs something else."""
-    subject = (subject or "").strip()
-    if not subject or len(subject) > 64 or not subject.isascii() or not subject.isprintable():
-        raise BadSubject("a subject is 1 to 64 printable ASCII characters")
-    if role in (Role.CITIZEN, Role.AGENT):
-        try:
-            subject = parse_resident_id(subject, today).number
-        except InvalidIdentifier as err:
-            raise BadSubject(f"a {role.value}'s subject is their resident ID (GB 11643): {err}") from None
-    if role is Role.OFFICER and not department:
-        raise BadSubject("an officer's token names a department (or front_desk)")
-    return subject
 
 
 class DevIdentityProvider:
@@ -106,23 +65,31 @@ class DevIdentityProvider:
         with self._lock:
             self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not self.key_path.exists():
-                pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
-                    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-                try:
-                    fd = os.open(self.key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                except FileExistsError:
-                    pass  # another process made it first; use theirs
-                else:
-                    with os.fdopen(fd, "wb") as out:
-                        out.write(pem)
+                self._create_key()
             if self._key is None:
                 self._key = serialization.load_pem_private_key(self.key_path.read_bytes(), password=None)
             if not self.jwks_path.exists():
-                temporary = self.jwks_path.with_suffix(f".{os.getpid()}.tmp")
+                temporary = self.jwks_path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
                 temporary.write_text(json.dumps({"keys": [self._jwk()]}, indent=2))
                 os.chmod(temporary, 0o644)  # public keys: anyone may read them
                 os.replace(temporary, self.jwks_path)
             return self.jwks_path
+
+    def _create_key(self) -> None:
+        """Write the key to a private temporary file, then link it into place: the link is atomic and
+        fails if another process linked theirs first, so nobody ever reads a half-written key."""
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        temporary = self.key_path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        try:
+            os.link(temporary, self.key_path)
+        except FileExistsError:
+            pass  # another process made it first; use theirs
+        finally:
+            os.unlink(temporary)
 
     def _private_key(self) -> ec.EllipticCurvePrivateKey:
         if self._key is None:
@@ -151,9 +118,6 @@ class DevIdentityProvider:
 
 def _thumbprint(jwk: dict) -> str:
     """RFC 7638 thumbprint of an EC key: a stable key id."""
-    import base64
-    import hashlib
-
     canonical = json.dumps({k: jwk[k] for k in ("crv", "kty", "x", "y")}, separators=(",", ":"), sort_keys=True)
     return base64.urlsafe_b64encode(hashlib.sha256(canonical.encode()).digest()).rstrip(b"=").decode()
 
@@ -213,3 +177,91 @@ class TokenVerifier:
             raise Unauthenticated(f"the token's role or subject is not valid: {err}") from None
         return Principal(subject, role, str(claims.get("department", "")), str(claims.get("name", ""))[:100],
                          claims["iss"], dt.datetime.fromtimestamp(claims["exp"], dt.timezone.utc))
+
+
+class ServiceCredential:
+    """The bearer token one of the suite's processes presents to another (the coordinator to the
+    departments' query ports): a configured token, or in development one it mints for itself from the
+    development key and renews a few minutes before it expires."""
+
+    RENEW_BEFORE = dt.timedelta(minutes=5)
+
+    def __init__(self, token: str = "", provider: DevIdentityProvider | None = None, subject: str = "coordinator",
+                 lifetime: dt.timedelta = DEFAULT_LIFETIME):
+        if not token and provider is None:
+            raise ValueError("a service credential needs a token or a development provider to mint one")
+        self.token, self.provider, self.subject, self.lifetime = token, provider, subject, lifetime
+        self._minted: tuple[str, dt.datetime] | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        if self.token:
+            return self.token
+        now = dt.datetime.now(dt.timezone.utc)  # real time: tokens expire by the clock on the wall
+        with self._lock:
+            if self._minted is None or self._minted[1] - self.RENEW_BEFORE <= now:
+                self._minted = (self.provider.issue(self.subject, Role.SERVICE, lifetime=self.lifetime),
+                                now + self.lifetime)
+            return self._minted[0]
+
+
+@dataclass(frozen=True)
+class IdentitySettings:
+    """How a process of the suite knows who is calling and proves who it is, from the environment.
+
+    LIFEEVENTS_ENV=production refuses tokens of the development issuer; LIFEEVENTS_JWKS_FILE names
+    the issuer's public keys (default: the development provider's `<data dir>/identity/jwks.json`);
+    LIFEEVENTS_TOKEN_ISSUERS the accepted issuers, comma-separated (default: the development
+    issuer); LIFEEVENTS_SERVICE_TOKEN the process's own credential towards the departments (in
+    development, minted from the development key when unset)."""
+
+    data_dir: Path
+    production: bool
+    jwks_file: Path
+    issuers: tuple[str, ...]
+    service_token: str = ""
+
+    @classmethod
+    def from_environment(cls, data_dir: Path, environ: Mapping[str, str] = os.environ) -> "IdentitySettings":
+        data_dir = Path(data_dir)
+        issuers = tuple(i.strip() for i in (environ.get("LIFEEVENTS_TOKEN_ISSUERS") or DEV_ISSUER).split(",")
+                        if i.strip())
+        return cls(data_dir, (environ.get("LIFEEVENTS_ENV") or "").strip().lower() == "production",
+                   Path(environ.get("LIFEEVENTS_JWKS_FILE") or data_dir / "identity" / "jwks.json"), issuers,
+                   environ.get("LIFEEVENTS_SERVICE_TOKEN") or "")
+
+    @property
+    def accepted_issuers(self) -> tuple[str, ...]:
+        return tuple(i for i in self.issuers if not (self.production and i == DEV_ISSUER))
+
+    def development_provider(self) -> DevIdentityProvider | None:
+        """The local suite's identity provider; None in production, which must not mint tokens."""
+        return None if self.production else DevIdentityProvider(self.data_dir / "identity")
+
+    def check(self, needs_service_token: bool = False) -> None:
+        """Refuse to start with settings that would leave nobody, or everybody, able to call."""
+        if self.production and not self.accepted_issuers:
+            raise ValueError("LIFEEVENTS_ENV=production refuses development tokens: set LIFEEVENTS_TOKEN_ISSUERS "
+                             "and LIFEEVENTS_JWKS_FILE to your identity provider's")
+        if self.production and needs_service_token and not self.service_token:
+            raise ValueError("LIFEEVENTS_ENV=production: set LIFEEVENTS_SERVICE_TOKEN, the coordinator's credential "
+                             "towards the departments (a token of role 'service' from your identity provider)")
+
+    def verifier(self) -> TokenVerifier:
+        """Verifies callers' tokens by the wall clock (never a test's offset clock). In development the
+        development provider's keys are made first, so there is a JWKS to verify against."""
+        provider = self.development_provider()
+        if provider is not None and self.jwks_file == provider.jwks_path:
+            provider.ensure_keys()
+        return TokenVerifier(self.jwks_file, self.issuers, refuse_development=self.production)
+
+    def service_credential(self, subject: str) -> ServiceCredential:
+        return ServiceCredential(self.service_token, None if self.service_token else self.development_provider(),
+                                 subject)
+
+    def warning(self) -> str:
+        """What a process says loudly at start when it accepts development tokens; empty in production."""
+        if self.production or DEV_ISSUER not in self.issuers:
+            return ""
+        return (f"DEVELOPMENT IDENTITY: tokens signed by the development key in {self.data_dir / 'identity'} are "
+                f"accepted (`lifeevents token --as <subject>` makes one); LIFEEVENTS_ENV=production refuses them")

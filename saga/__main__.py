@@ -5,6 +5,7 @@ import logging
 import signal
 import threading
 
+from lifeevents import privacy
 from lifeevents.observability import configure_logging
 from saga.bootstrap import bootstrap, migrate
 from saga.config import Config
@@ -16,6 +17,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     config = Config()
     configure_logging(f"coordinator {config.instance}" if args.command == "serve" else "migrate")
+    privacy.install()  # personal data masked in every log line; the files it makes are 0600
     if args.command == "migrate":
         migrate(config)
         logging.getLogger("saga").info("the coordinator's tables are in place (%s)",

@@ -26,6 +26,7 @@ from saga.adapters.leases import FileLeases, Leases, PostgresLeases
 from saga.adapters.log_follower import LogFollower
 from saga.adapters.lookups import GrpcLookups
 from saga.adapters.ownership import Ownership, Roles
+from saga.adapters.parties import Parties, PartiesView
 from saga.adapters.projections import PostgresProjections, ProjectionStore, SqliteProjections
 from saga.adapters.rabbitmq.consumers import PartitionConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher, flag_dead_letter
@@ -33,6 +34,7 @@ from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
 from saga.adapters.readiness import DepartmentPing, readiness
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
+from saga.adapters.secrets import secret_file
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.adapters.wakeups import PostgresWakeups, Wakeups
 from saga.config import Config
@@ -55,16 +57,16 @@ def projection_store(config: Config) -> ProjectionStore:
     return SqliteProjections(config.projections_file)
 
 
-def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView]:
+def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView, PartiesView]:
     """Every view of the projections store (a new projection's view is added here)."""
-    return TimerView(store, config.partitions), ReadModelsView(store)
+    return TimerView(store, config.partitions), ReadModelsView(store), PartiesView(store)
 
 
 def create_views(store: ProjectionStore, config: Config) -> None:
-    timers, read_models = views(store, config)
+    timers, *others = views(store, config)
     if timers.outdated():  # an index from before partitions: rebuilt from the log
         timers.reset(TimerIndex.name)
-    for view in (timers, read_models):
+    for view in (timers, *others):
         view.create()
 
 
@@ -86,6 +88,7 @@ class Wiring:
     relay: CommandRelay
     timers: TimerIndex
     read_models: ReadModels
+    parties: Parties
     scheduler: Scheduler
     watchers: Watchers
     follower: LogFollower
@@ -111,11 +114,16 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     catalogue = load_catalogue(config.catalogue_file)
     bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
     clock = clock or OffsetClock(config.clock_offset_file)
+    config.make_data_dir()
     projections = projections or projection_store(config)
     if config.create_schema:
         create_views(projections, config)
+    # Every coordinator of a store derives the same id from a caller's idempotency key: the secret is
+    # configured, or kept in the data directory they share.
+    id_secret = (config.application_id_secret.encode() if config.application_id_secret
+                 else secret_file(config.application_id_secret_file))
     coordinator = Coordinator(bundles, clock=clock, env=config.event_store_env(), lookups=lookups, new_id=new_id,
-                              catalogue=catalogue)
+                              catalogue=catalogue, id_secret=id_secret)
     adopt_legacy_position(projections, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, projections)
@@ -123,19 +131,19 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     # instance) and wakes the watchers it concerns.
     watchers = Watchers(config.watch_streams_per_caller, config.watch_streams_total)
     follower = LogFollower(coordinator.recorder, watchers.wake)
-    timer_view, read_models_view = views(projections, config)
-    timers, read_models = TimerIndex(timer_view), ReadModels(read_models_view)
-    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models])
+    timer_view, read_models_view, parties_view = views(projections, config)
+    timers, read_models, parties = TimerIndex(timer_view), ReadModels(read_models_view), Parties(parties_view)
+    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties])
     wakeups = (PostgresWakeups(config.event_store_env(), coordinator.recorder.channel_name) if config.on_postgres
                else Wakeups())
     coordinator.listen(lambda events: wakeups.wake())
     wakeups.subscribe(follower.notify)
     wakeups.subscribe(relay.notify)
     wakeups.subscribe(scheduler.wake)
-    queries = Queries(coordinator, watchers, read_models, [read_models, timers],
-                      lambda text: parse_bundle_text(text, catalogue))
-    return Wiring(coordinator, relay, timers, read_models, scheduler, watchers, follower, queries, projections,
-                  wakeups)
+    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties],
+                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties)
+    return Wiring(coordinator, relay, timers, read_models, parties, scheduler, watchers, follower, queries,
+                  projections, wakeups)
 
 
 def leases_of(config: Config) -> Leases:
@@ -179,13 +187,20 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
               leases: Leases | None = None, new_id: NewId = uuid.uuid4) -> Running:
     """The running coordinator: RabbitMQ connected, its share of the work taken, serving gRPC."""
     config = config or Config()
+    identity = config.identity
+    identity.check(needs_service_token=lookups is None)
+    verifier = identity.verifier()  # wall-clock time: never the offset test clock
+    if warning := identity.warning():
+        log.warning("%s", warning)
+    tls = config.tls
+    credential = identity.service_credential("coordinator")  # towards the departments' query ports
     topology = Topology(config.amqp_prefix, config.partitions)
     departments = sorted(load_catalogue(config.catalogue_file).departments)
     if bus is None:
         bus = RabbitCommandBus(config.amqp_uri, topology, departments)
         bus.start()
-    wiring = wire(config, bus=bus, clock=clock, lookups=lookups or GrpcLookups(), projections=projections,
-                  new_id=new_id)
+    wiring = wire(config, bus=bus, clock=clock, projections=projections, new_id=new_id,
+                  lookups=lookups or GrpcLookups(credential))
     coordinator = wiring.coordinator
     consumer = PartitionConsumer(config.amqp_uri, topology, departments, coordinator.record_results,
                                  flag_dead_letter(coordinator.dead_lettered), check=coordinator.check_answer)
@@ -213,13 +228,14 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     ownership.start()
     metrics.register_applications(wiring.read_models.view.by_status)
     metrics_port = serve_metrics()
-    operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology),
-                                    config.operators())
-    ping = DepartmentPing(departments)
-    server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries), operations, config.grpc_address,
-                               readiness(lambda: consumer.connected and dead_letters.connected, ping))
+    operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology), verifier)
+    ping = DepartmentPing(departments, credential)
+    server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries, verifier), operations,
+                               config.grpc_address, readiness(lambda: consumer.connected and dead_letters.connected, ping),
+                               tls=tls)
     port = server.start()
-    log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d); bundles: %s; event store: %s%s",
-             config.instance, config.grpc_address, port, ", ".join(b.id for b in coordinator.bundles),
-             config.event_store_env()["PERSISTENCE_MODULE"], f"; metrics on port {metrics_port}" if metrics_port else "")
+    log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d, %s); bundles: %s; event store: %s%s",
+             config.instance, config.grpc_address, port, "TLS" if tls else "plain gRPC, no TLS",
+             ", ".join(b.id for b in coordinator.bundles), config.event_store_env()["PERSISTENCE_MODULE"],
+             f"; metrics on port {metrics_port}" if metrics_port else "")
     return Running(wiring, bus, consumer, dead_letters, ownership, server, port, ping)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+from lifeevents.identity import IdentitySettings
 from lifeevents.messaging import DEFAULT_PARTITIONS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,12 +39,14 @@ class Config:
     bundles_dir: Path = field(default_factory=lambda: Path(_env("LIFEEVENTS_BUNDLES_DIR", str(ROOT / "bundles"))))
     catalogue_file: Path = field(default_factory=lambda: Path(
         _env("LIFEEVENTS_CATALOGUE", str(ROOT / "bundles" / "departments.yaml"))))
-    # Operators of the Operations API: "name:token,name:token". The default is for a local suite only.
-    operator_tokens: str = field(default_factory=lambda: _env("LIFEEVENTS_OPERATOR_TOKENS",
-                                                              "operator:dev-operator-token"))
     # Watch streams a caller, and the whole server, may hold open at once.
     watch_streams_per_caller: int = field(default_factory=lambda: int(_env("LIFEEVENTS_WATCH_STREAMS_PER_CALLER", "32")))
     watch_streams_total: int = field(default_factory=lambda: int(_env("LIFEEVENTS_WATCH_STREAMS_TOTAL", "5000")))
+    # TLS for the gRPC port: a certificate (chain) and its key, PEM files; unset: plain gRPC (loopback only).
+    tls_cert: str = field(default_factory=lambda: _env("LIFEEVENTS_TLS_CERT", ""))
+    tls_key: str = field(default_factory=lambda: _env("LIFEEVENTS_TLS_KEY", ""))
+    # The key of application ids derived from idempotency keys; unset: made in the data dir (0600).
+    application_id_secret: str = field(default_factory=lambda: _env("LIFEEVENTS_APPLICATION_ID_SECRET", ""))
     # A file holding seconds to add to the coordinator's clock (tests of long waits); unset: real time.
     clock_offset_file: Path | None = field(default_factory=lambda: (
         Path(os.environ["LIFEEVENTS_CLOCK_OFFSET_FILE"]) if os.environ.get("LIFEEVENTS_CLOCK_OFFSET_FILE") else None))
@@ -63,15 +66,26 @@ class Config:
     def on_postgres(self) -> bool:
         return self.event_store_env()["PERSISTENCE_MODULE"] == "eventsourcing.postgres"
 
-    def operators(self) -> dict[str, str]:
-        """The operator tokens: "alice:token1,bob:token2" -> {token: operator}."""
-        tokens = {}
-        for entry in filter(None, (e.strip() for e in self.operator_tokens.split(","))):
-            name, _, token = entry.partition(":")
-            if not name or not token:
-                raise ValueError(f"LIFEEVENTS_OPERATOR_TOKENS: {entry!r} is not name:token")
-            tokens[token] = name
-        return tokens
+    @property
+    def application_id_secret_file(self) -> Path:
+        return self.data_dir / "application-id-secret"
+
+    @property
+    def identity(self) -> IdentitySettings:
+        """Who may call (tokens verified against LIFEEVENTS_JWKS_FILE), and the coordinator's own credential."""
+        return IdentitySettings.from_environment(self.data_dir)
+
+    @property
+    def tls(self) -> tuple[bytes, bytes] | None:
+        """The certificate chain and key to serve TLS with, or None; both or neither must be set."""
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ValueError("set both LIFEEVENTS_TLS_CERT and LIFEEVENTS_TLS_KEY, or neither")
+        return (Path(self.tls_cert).read_bytes(), Path(self.tls_key).read_bytes()) if self.tls_cert else None
+
+    def make_data_dir(self) -> Path:
+        """The data directory, the coordinator's own: created 0700."""
+        self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return self.data_dir
 
     def event_store_env(self, create_table: bool | None = None) -> dict[str, str]:
         """The eventsourcing library's settings for the configured event store; its tables are created
@@ -80,7 +94,7 @@ class Config:
         if self.event_store == "memory":
             return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
         if self.event_store == "sqlite":
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.make_data_dir()
             return {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                     "SQLITE_DBNAME": str(self.data_dir / "events.sqlite"), "SQLITE_LOCK_TIMEOUT": "10", **create}
         if self.event_store.startswith("sqlite:///"):

@@ -1,30 +1,42 @@
 """The coordinator's use cases: submit an application, record department answers, chase, end waits,
-take objections, operators' retries and skips, dead letters; and reading an application back.
+take objections, operators' retries and skips, dead letters; delegations; opening an application
+for someone, with the reads it is recorded in the data-access log; and reading an application back.
 
-One method per use case, taking ids and primitives. A use case only records events; listeners hear
+One method per use case, taking ids and primitives (and the verified caller, where who calls
+decides: saga/domain/access.py holds the rules). A use case only records events; listeners hear
 of every save (the outbox relay, which publishes the commands; Watch), never the other way round.
+A read of someone's data by someone else is saved in the same transaction as what caused it, where
+there is one (a Submit's register lookups), so a refused Submit stores nothing.
 """
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
 import logging
+import secrets
 import threading
 import uuid
+from collections import defaultdict
 from typing import Any, Callable, Iterator, Mapping
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.application import Application as EventSourcedApplication
 from eventsourcing.persistence import IntegrityError, Recording
 
+from lifeevents.callers import Principal
 from lifeevents.text import quote
+from saga.domain.access import (Delegated, Purpose, Read, Sight, check_may_delegate, check_may_object,
+                                check_may_submit, check_reason, lookup_reads, reads_of, refusals_of, sight_of)
+from saga.domain.access_log import AccessLog
 from saga.domain.answers import check_answer
 from saga.domain.application import Application, NewId
 from saga.domain.bundle import Bundle, BundleSet
 from saga.domain.catalogue import Catalogue
-from saga.domain.errors import ApplicationNotFound, MalformedAnswer, UnknownStep
-from saga.domain.forms import complete_form
-from saga.domain.ports import NoRegisters, RegisterLookups, StepAnswer
+from saga.domain.delegation import Delegation
+from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKeyReused, MalformedAnswer,
+                                NoSuchDelegation, NotVisible, UnknownBundle, UnknownStep)
+from saga.domain.forms import complete_form, principals_of, validate_form
+from saga.domain.ports import NoRegisters, RecordedLookups, RegisterLookups, StepAnswer
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
@@ -43,13 +55,15 @@ class Coordinator(EventSourcedApplication):
 
     def __init__(self, bundles: BundleSet, clock: Callable[[], dt.datetime] = utcnow,
                  env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None,
-                 new_id: NewId = uuid.uuid4, catalogue: Catalogue | None = None):
+                 new_id: NewId = uuid.uuid4, catalogue: Catalogue | None = None, id_secret: bytes | None = None):
         super().__init__(env=env)
         self.bundles = bundles
         self.catalogue = catalogue or Catalogue({})
         self.lookups = lookups or NoRegisters()
         self.clock = clock
         self.new_id = new_id
+        # The key of the ids derived from idempotency keys (saga/adapters/secrets.py keeps it in a file).
+        self.id_secret = id_secret or secrets.token_bytes(32)
         self._listeners: list[Callable[[list[Any]], None]] = []
         self._locks = [threading.Lock() for _ in range(_LOCK_STRIPES)]
 
@@ -66,6 +80,18 @@ class Coordinator(EventSourcedApplication):
         return self._locks[application_id.int % _LOCK_STRIPES]
 
     @contextlib.contextmanager
+    def _locked(self, *ids: uuid.UUID) -> Iterator[None]:
+        """The locks of several aggregates, always taken in the same order: no deadlock."""
+        locks = sorted({self._lock_for(i) for i in ids}, key=self._locks.index)
+        for lock in locks:
+            lock.acquire()
+        try:
+            yield
+        finally:
+            for lock in reversed(locks):
+                lock.release()
+
+    @contextlib.contextmanager
     def _changing(self, application_id: uuid.UUID | str) -> Iterator[Application]:
         """One application, locked against concurrent changes, saved if the block changed it."""
         application_id = uuid.UUID(str(application_id))
@@ -79,22 +105,31 @@ class Coordinator(EventSourcedApplication):
     def bundle(self, bundle_id: str) -> Bundle:
         return self.bundles.get(bundle_id)
 
-    def submit(self, bundle_id: str, form: Mapping[str, Any], idempotency_key: str = "") -> uuid.UUID:
-        """Complete the form from department registers, validate it, record the application, and send
-        every step that can start."""
+    def submit(self, bundle_id: str, form: Mapping[str, Any], idempotency_key: str = "", *,
+               caller: Principal) -> uuid.UUID:
+        """Decide who the form is for and whether the caller may submit it (before anything else is
+        looked up), complete the form from department registers, validate it, record the application
+        with the register reads it made, and send every step that can start."""
         bundle = self.bundles.get(bundle_id)
         now = self.clock()
-        completed = complete_form(bundle, form, now.date(), self.lookups)
-        application = Application.submit(bundle, completed.values, now, self.new_id, idempotency_key,
-                                         completed.looked_up)
-        with self._lock_for(application.id):
+        lookups = RecordedLookups(self.lookups)
+        principals = principals_of(bundle, form, now.date(), lookups)
+        agent = check_may_submit(caller, bundle, principals, self._delegated(caller.subject, bundle.id, now))
+        application_id = (Application.keyed_id(self.id_secret, caller.subject, bundle.id, idempotency_key)
+                          if idempotency_key else self.new_id())
+        if idempotency_key and (existing := self._stored(application_id)) is not None:
+            return self._repeated(existing, bundle, form, now, lookups, caller)
+        completed = complete_form(bundle, form, now.date(), lookups)
+        application = Application.submit(bundle, completed.values, now, application_id, idempotency_key,
+                                         completed.looked_up, list(principals.values()), agent)
+        reads = lookup_reads(bundle, lookups.made, [*completed.looked_up, *principals], caller, str(application.id))
+        with self._locked(application.id, *(AccessLog.id_for(r.subject) for r in reads)):
             application.advance(now, self.new_id)  # recorded with the submission; the relay sends them
             try:
-                self.save(application)
+                self.save(application, *self._logs_with(reads, now))
             except IntegrityError:
-                if idempotency_key:
-                    log.info("submit repeated with key %s: application %s", idempotency_key, application.id)
-                    return application.id
+                if idempotency_key and (existing := self._stored(application_id)) is not None:
+                    return self._repeated(existing, bundle, form, now, RecordedLookups(NoRegisters()), caller)
                 raise
         log.info("application %s submitted (%s)", application.id, bundle.id)
         return application.id
@@ -108,23 +143,38 @@ class Coordinator(EventSourcedApplication):
             raise MalformedAnswer(f"no application {quote(answer.application_id)}") from None
         check_answer(application, answer, self.catalogue)
 
+    def _repeated(self, existing: Application, bundle: Bundle, form: Mapping[str, Any], now: dt.datetime,
+                  lookups: RecordedLookups, caller: Principal) -> uuid.UUID:
+        """A Submit repeated under the caller's idempotency key: the same application if the form is the
+        same (the register reads made to check it are recorded), IdempotencyKeyReused if it is not."""
+        try:
+            entered = validate_form(bundle, {k: v for k, v in form.items() if v not in (None, "")}, now.date(),
+                                    excused=set(bundle.fields))
+        except FormInvalid:
+            entered = None
+        if existing.bundle != bundle.id or entered != existing.entered_form():
+            raise IdempotencyKeyReused("this idempotency key was used for another form; use a new key")
+        self.record_reads(lookup_reads(bundle, lookups.made, bundle.principals, caller, str(existing.id)))
+        log.info("submit repeated under its idempotency key: application %s", existing.id)
+        return existing.id
+
+    def _stored(self, application_id: uuid.UUID) -> Application | None:
+        try:
+            return self.read_application(application_id)
+        except ApplicationNotFound:
+            return None
+
     def record_results(self, answers: list[StepAnswer]) -> list[bool]:
         """Record a batch of department answers, and start what they unblock, in one store transaction
         (one commit for many answers is what lets results keep up under load). For each answer: False
         if it changed nothing (a duplicate, a late copy, an unknown step). Raises if the batch cannot
         be recorded; the result consumer then records its answers one by one."""
         ids = list(dict.fromkeys(uuid.UUID(str(a.application_id)) for a in answers))
-        locks = sorted({self._lock_for(i) for i in ids}, key=self._locks.index)
-        for lock in locks:  # always in the same order: no deadlock with single-lock holders
-            lock.acquire()
-        try:
+        with self._locked(*ids):
             now = self.clock()  # one instant for the answers and what they unblock
             applications = {i: self.get_application(i) for i in ids}
             changed = [self._apply_answer(applications[uuid.UUID(str(a.application_id))], a, now) for a in answers]
             self.save(*[a for a in applications.values() if a.pending_events])
-        finally:
-            for lock in locks:
-                lock.release()
         return changed
 
     def _apply_answer(self, application: Application, answer: StepAnswer, now: dt.datetime) -> bool:
@@ -192,15 +242,20 @@ class Coordinator(EventSourcedApplication):
             log.error("application %s: step %s dead-lettered: %s", application_id, step, error)
         return changed
 
-    def object(self, application_id: uuid.UUID | str, objector: str, reason: str,
-               objector_role: str = "") -> Application:
-        """An objection during an objection period (a public notice, say) stops the application."""
+    def object(self, application_id: uuid.UUID | str, reason: str, objector_role: str = "", objector: str = "", *,
+               caller: Principal) -> tuple[Application, Sight]:
+        """An objection during an objection period (a public notice, say) stops the application. Any
+        citizen may object to a public notice; it is recorded with who they are."""
         with self._changing(application_id) as application:
+            try:
+                sight = check_may_object(caller, self.principals_of(application), application.has_public_notice)
+            except NotVisible:
+                raise NotVisible(str(application_id)) from None
             now = self.clock()
-            application.object(objector, reason, now, objector_role)
+            application.object(objector or caller.name, reason, now, objector_role, caller.subject)
             application.advance(now, self.new_id)
         log.info("application %s stopped by an objection", application_id)
-        return application
+        return application, sight
 
     def retry_step(self, application_id: uuid.UUID | str, step: str, operator: str, reason: str) -> Application:
         """An operator sends a failed or stuck step again, under its command id; the relay publishes it."""
@@ -217,6 +272,111 @@ class Coordinator(EventSourcedApplication):
             application.advance(now, self.new_id)
         log.warning("application %s: step %s skipped by %s: %s", application_id, step, operator, reason)
         return application
+
+    # -- delegations ---------------------------------------------------------------------------------
+    def grant_delegation(self, agent: str, bundle_id: str, until: dt.datetime | None, *,
+                         caller: Principal) -> Delegation:
+        """A citizen lets an agent act for them on one bundle until a moment (granted again: renewed)."""
+        bundle = self.bundles.get(bundle_id)
+        now = self.clock()
+        agent = check_may_delegate(caller, agent, until, now)
+        delegation_id = Delegation.id_for(caller.subject, agent, bundle.id)
+        with self._locked(delegation_id):
+            delegation = self._delegation(delegation_id)
+            if delegation is None:
+                delegation = Delegation.grant(caller.subject, agent, bundle.id, until, now)
+            else:
+                delegation.renew(until, now)
+            self.save(delegation)
+        log.info("delegation %s granted for %s", delegation_id, bundle.id)
+        return delegation
+
+    def revoke_delegation(self, agent: str, bundle_id: str, *, caller: Principal) -> Delegation:
+        delegation_id = Delegation.id_for(caller.subject, agent.strip().upper(), bundle_id)
+        with self._locked(delegation_id):
+            delegation = self._delegation(delegation_id)
+            if delegation is None:
+                raise NoSuchDelegation(f"no delegation to that agent for {bundle_id!r}")
+            if delegation.revoke(self.clock()):
+                self.save(delegation)
+        log.info("delegation %s revoked", delegation_id)
+        return delegation
+
+    def _delegation(self, delegation_id: uuid.UUID) -> Delegation | None:
+        try:
+            return self.repository.get(delegation_id)
+        except AggregateNotFoundError:
+            return None
+
+    def _delegated(self, agent: str, bundle_id: str, now: dt.datetime) -> Delegated:
+        """Whether a principal's delegation to this agent for this bundle holds now."""
+        def holds(principal: str) -> bool:
+            delegation = self._delegation(Delegation.id_for(principal, agent, bundle_id))
+            return delegation is not None and delegation.holds(now)
+        return holds
+
+    # -- who reads whose data ------------------------------------------------------------------------
+    def principals_of(self, application: Application) -> list[str]:
+        """Whom the application is for; for one recorded before principals were (Submitted v1), the
+        values of its bundle's principal fields in its form."""
+        if application.principals:
+            return list(application.principals)
+        try:
+            bundle = self.bundles.get(application.bundle)
+        except UnknownBundle:
+            return []
+        return list(dict.fromkeys(application.form[f] for f in bundle.principals if application.form.get(f)))
+
+    def open_application(self, application_id: uuid.UUID | str, purpose: Purpose = Purpose.FOLLOW,
+                         reason: str = "", *, caller: Principal) -> tuple[Application, Sight]:
+        """The application and what the caller may see of it; NotVisible if nothing. Opening it as
+        anyone but a principal is recorded in each principal's data-access log, and so is a refusal."""
+        if purpose in (Purpose.HISTORY, Purpose.REPLAY):
+            reason = check_reason(reason)
+        application = self.read_application(application_id)
+        principals = self.principals_of(application)
+        now = self.clock()
+        try:
+            sight = sight_of(caller, principals, application.agent, application.departments,
+                             self._delegated(caller.subject, application.bundle, now), purpose)
+        except NotVisible:
+            self.record_reads(refusals_of(caller, principals, str(application.id), purpose))
+            raise NotVisible(str(application_id)) from None
+        shown = [s for s in application.steps.values() if sight.shows(s.id)]
+        items = (sorted({name for s in shown for name in s.inputs}) if sight.steps is not None
+                 else sorted(application.form))
+        self.record_reads(reads_of(caller, sight, principals, str(application.id), items, purpose, reason))
+        return application, sight
+
+    def record_reads(self, reads: list[Read]) -> None:
+        """Append reads to their people's data-access logs, in one transaction."""
+        if not reads:
+            return
+        now = self.clock()
+        with self._locked(*(AccessLog.id_for(r.subject) for r in reads)):
+            self.save(*self._logs_with(reads, now))
+
+    def _logs_with(self, reads: list[Read], now: dt.datetime) -> list[AccessLog]:
+        """The data-access logs of the reads' people, each with its new entries (call under their locks)."""
+        by_subject: dict[str, list[Read]] = defaultdict(list)
+        for read in reads:
+            by_subject[read.subject].append(read)
+        logs = []
+        for subject, entries in by_subject.items():
+            try:
+                access_log = self.repository.get(AccessLog.id_for(subject))
+            except AggregateNotFoundError:
+                access_log = AccessLog.open(subject)
+            for read in entries:
+                access_log.record(read, now)
+            logs.append(access_log)
+        return logs
+
+    def data_access(self, subject: str, limit: int = 50, before: int | None = None) -> list[Any]:
+        """The entries of a person's data-access log, newest first, before a position if given."""
+        log_id = AccessLog.id_for(subject)
+        return [e for e in self.events.get(log_id, desc=True, lte=before - 1 if before else None, limit=limit)
+                if isinstance(e, AccessLog.AccessRecorded)]
 
     # -- reads ---------------------------------------------------------------------------------------
     def get_application(self, application_id: uuid.UUID | str, version: int | None = None) -> Application:

@@ -1,8 +1,9 @@
 """The read side the APIs call: an application and its events as they happen (Watch, bounded per
-caller and in all), its history with
-identity numbers masked, a replay to a version or a moment, listings and statistics from the read
-models, what-if replay. A read never writes a projection: it waits, briefly, for the follower to
-reach the log's head, and reads what is there."""
+caller and in all), its history with every personal item masked, a replay to a version or a moment,
+listings and statistics from the read models, a person's applications and delegations (the parties
+read model), what-if replay, and the verification of the data-access log's chains. A read never
+writes a projection: it waits, briefly, for the follower to reach the log's head, and reads what is
+there."""
 from __future__ import annotations
 
 import asyncio
@@ -10,28 +11,26 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import json
-import re
 import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
+from eventsourcing.utils import get_topic
+
+from saga.adapters.parties import Parties
 from saga.adapters.projections import Projection
 from saga.adapters.read_models import ReadModels
 from saga.coordinator import Coordinator
+from saga.domain.access_log import AccessLog, BrokenLink, Chain
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle, Reduction
-from saga.domain.errors import InvalidRequest
+from saga.domain.catalogue import Catalogue
+from saga.domain.errors import InvalidRequest, UnknownBundle
+from saga.domain.privacy import PersonalData
 from saga.domain.steps import ApplicationStatus
 from saga.domain.what_if import WhatIf, what_if
-
-_RESIDENT_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
-
-
-def mask_identity_numbers(text: str) -> str:
-    """370202199205140022 -> 370202********0022: enough to tell people apart, not to reuse."""
-    return _RESIDENT_ID.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
 
 
 class WatchLimitReached(Exception):
@@ -96,7 +95,14 @@ class HistoryEntry:
     step: str
     department: str
     operator: str
-    payload_json: str  # identity numbers masked
+    payload_json: str  # every personal item masked
+
+
+@dataclass(frozen=True)
+class Verification:
+    chains: int
+    entries: int
+    broken: BrokenLink | None
 
 
 @dataclass(frozen=True)
@@ -118,10 +124,11 @@ class Progress:
 
 class Queries:
     def __init__(self, coordinator: Coordinator, watchers: Watchers, read_models: ReadModels,
-                 projections: list[Projection], parse_definition: Callable[[str], Bundle],
-                 catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8):
+                 projections: list[Projection], parse_definition: Callable[[str], Bundle], catalogue: Catalogue,
+                 parties: Parties, catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8):
         self.coordinator, self.watchers, self.read_models = coordinator, watchers, read_models
-        self.projections, self.parse_definition = projections, parse_definition
+        self.projections, self.parse_definition, self.catalogue = projections, parse_definition, catalogue
+        self.parties = parties
         self.catch_up_s, self.watch_poll_s = catch_up_s, watch_poll_s
         # Watch's reads of the store, off the event loop and apart from the unary handlers' threads.
         self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="watch-read")
@@ -129,11 +136,20 @@ class Queries:
     def application(self, application_id: str) -> Application:
         return self.coordinator.read_application(application_id)
 
+    def personal_data(self, application: Application) -> PersonalData:
+        """The application's personal values, to mask where someone other than the person looks."""
+        try:
+            bundle = self.coordinator.bundle(application.bundle)
+        except UnknownBundle:
+            bundle = None
+        return PersonalData.of(application, bundle, self.catalogue)
+
     async def watch(self, application: Application, caller: str) -> AsyncIterator[tuple[Any, ApplicationStatus]]:
         """Every event of the application, then each new one as it is stored, with the application's
         status after it (replayed from the stream); ends with the event that ends the application.
         Reads the stream from the store by version (so it never skips one, whichever process stored
-        it), whenever the log follower wakes it, and at the latest every `watch_poll_s`."""
+        it), whenever the log follower wakes it, and at the latest every `watch_poll_s`. `caller` is
+        whom the stream counts against (the token's subject)."""
         loop = asyncio.get_running_loop()
         with self.watchers.watching(application.id, caller) as woken:  # before reading: nothing slips between
             seen, replayed = 0, None
@@ -156,7 +172,9 @@ class Queries:
         self._readers.shutdown(wait=False, cancel_futures=True)
 
     def history(self, application: Application) -> list[HistoryEntry]:
+        """Every event of the application, each personal item in it masked."""
         departments = {s.id: s.department for s in application.steps.values()}
+        personal = self.personal_data(application)
         entries = []
         for event in self.coordinator.history(application.id):
             fields = {k: v for k, v in vars(event).items()
@@ -165,7 +183,7 @@ class Queries:
             entries.append(HistoryEntry(
                 event.originator_version, event.timestamp, type(event).__name__, step,
                 fields.get("department") or departments.get(step, ""), fields.get("operator", ""),
-                mask_identity_numbers(json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True))))
+                personal.mask(json.dumps(fields, ensure_ascii=False, default=str, sort_keys=True))))
         return entries
 
     def as_of(self, application: Application, version: int | None = None,
@@ -206,6 +224,47 @@ class Queries:
             raise InvalidRequest("another bundle", "bundle_yaml",
                                  f"defines {other.id}, the application is {application.bundle}")
         return what_if(application, self.coordinator.history(application.id), other)
+
+    def mine(self, subject: str, limit: int = 50, offset: int = 0) -> tuple[list[tuple[Application, str]], int]:
+        """The applications a person is party to (as a principal or as the agent), newest first, each
+        with their role in it; and how many there are."""
+        self._caught_up(self.parties)
+        rows, total = self.parties.view.of(subject, limit, offset)
+        found = []
+        for row in rows:
+            try:
+                found.append((self.coordinator.read_application(row["application_id"]), row["role"]))
+            except LookupError:
+                continue
+        return found, total
+
+    def delegations(self, subject: str) -> list[dict]:
+        """The delegations a person granted, and those granted to them, newest first."""
+        self._caught_up(self.parties)
+        return self.parties.view.delegations(subject)
+
+    def verify_access_logs(self, batch: int = 1000) -> Verification:
+        """Walk every person's data-access log, entry by entry as stored, checking each link; the first
+        broken one is reported."""
+        recorder, mapper = self.coordinator.recorder, self.coordinator.mapper
+        topics = [get_topic(AccessLog.Opened), get_topic(AccessLog.AccessRecorded)]
+        chains: dict[Any, Chain] = {}
+        entries, position = 0, 0
+        while True:
+            notifications = recorder.select_notifications(start=position + 1, limit=batch, topics=topics)
+            for notification in notifications:
+                try:
+                    event = mapper.to_domain_event(notification)
+                except (ValueError, TypeError, KeyError):
+                    problem = f"entry of log {notification.originator_id} cannot be read"
+                    return Verification(len(chains), entries, BrokenLink("", notification.originator_version, problem))
+                chain = chains.setdefault(event.originator_id, Chain())
+                if (broken := chain.check(event)) is not None:
+                    return Verification(len(chains), entries, broken)
+                entries += isinstance(event, AccessLog.AccessRecorded)
+            if len(notifications) < batch:
+                return Verification(len(chains), entries, None)
+            position = notifications[-1].id
 
     def rebuild(self) -> Iterator[Progress]:
         """Drop the projections and rebuild them from the log (an operator's command, not a read)."""

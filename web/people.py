@@ -6,23 +6,10 @@ from pathlib import Path
 
 import yaml
 
+# The suite's one set of masks (lifeevents/privacy.py), as the web shows people where others may look.
+from lifeevents.privacy import mask_name, mask_resident_id  # noqa: F401  (used here and by web/session.py)
+
 DEMO_PEOPLE_FILE = Path(__file__).with_name("demo_people.yaml")
-
-
-def mask_name(name: str) -> str:
-    """李秀英 -> 李*英, 张伟 -> 张*: enough to recognise oneself, not to identify someone else."""
-    if len(name) <= 1:
-        return "*"
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
-def mask_resident_id(number: str) -> str:
-    """370202199205140022 -> 370202********0022 (the area and the last four stay)."""
-    if len(number) < 10:
-        return "*" * len(number)
-    return number[:6] + "*" * (len(number) - 10) + number[-4:]
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from lifeevents.v1 import operations_pb2 as ops
 from tests.support.applications import step, step_reaching
 
 ACCOUNT_STEPS = ("tax_clearance", "social_insurance_closing", "medical_insurance_closing", "housing_fund_closing")
+CREDITOR = "110105199108210223"  # 刘芳, who signs for the creditor company: a third party to the deregistration
 
 
 @given("a company opened through the startup bundle", target_fixture="company")
@@ -80,19 +81,22 @@ def twenty_days_pass(coordinator_clock):
 
 
 @when(parsers.parse('{objector} objects in the role {role} that "{reason}"'))
-def objects(applicant, submission, objector, role, reason):
-    applicant.object(submission.application_id, objector, reason, objector_role=role)
+def objects(applicants, submission, objector, role, reason):
+    """A citizen signed in objects, signing for the creditor company."""
+    applicants.citizen(CREDITOR).object(submission.application_id, reason, objector_role=role, objector=objector)
 
 
 @then(parsers.parse("its history records the objection by {objector} in the role {role}"))
 def objection_in_history(operator, submission, objector, role):
-    history = operator.GetHistory(ops.GetHistoryRequest(application_id=submission.application_id))
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=submission.application_id,
+                                                        reason="the company asks why it was stopped"))
     [objection] = [json.loads(e.payload_json) for e in history.events if e.type == "ObjectionRaised"]
     assert (objection["objector"], objection["objector_role"]) == (objector, role), objection
+    assert objection["objector_subject"] == f"{CREDITOR[:6]}********{CREDITOR[-4:]}", "who objected, masked"
 
 
 @then("an objection now is refused as FAILED_PRECONDITION")
-def objection_refused(applicant, submission):
+def objection_refused(applicants, submission):
     with pytest.raises(grpc.RpcError) as err:
-        applicant.object(submission.application_id, "x", "late")
+        applicants.citizen(CREDITOR).object(submission.application_id, "late")
     assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION

@@ -14,9 +14,15 @@ from tests.support.polling import eventually
 
 
 # -- replay ----------------------------------------------------------------------------------------
-@when(parsers.parse("an operator replays it to version {version:d}"), target_fixture="replayed")
-def replays_to(operator, application, version):
-    return operator.Replay(ops.ReplayRequest(application_id=application.application_id, version=version))
+REASON = "ticket 4711: the applicant asks what happened"
+# The newborn steps' inputs that are personal data: resident IDs, names, the phone, the address.
+PERSONAL_INPUTS = {"mother_id", "mother_name", "father_id", "father_name", "child_name", "child_id", "guardian_id",
+                   "contact_phone", "mailing_address"}
+
+
+@when(parsers.parse("an admin replays it to version {version:d}, stating a reason"), target_fixture="replayed")
+def replays_to(admin, application, version):
+    return admin.Replay(ops.ReplayRequest(application_id=application.application_id, version=version, reason=REASON))
 
 
 @then(parsers.parse("the replayed application is {status} with only {step_id} DISPATCHED"))
@@ -26,10 +32,24 @@ def replayed_state(replayed, status, step_id):
     assert all(s.status == pb.Step.PENDING for s in replayed.steps if s.id != step_id)
 
 
-@then("replayed to its last version it is exactly what Get reports")
-def replay_matches_get(operator, applicant, application):
+@then("replayed to its last version it is what Get reports, every personal item masked")
+def replay_matches_get(admin, applicant, application):
     current = applicant.get(application.application_id)
-    assert operator.Replay(ops.ReplayRequest(application_id=current.application_id, version=current.version)) == current
+    replayed = admin.Replay(ops.ReplayRequest(application_id=current.application_id, version=current.version,
+                                              reason=REASON))
+    assert [(s.id, s.status, s.sends, s.settled_at) for s in replayed.steps] == \
+        [(s.id, s.status, s.sends, s.settled_at) for s in current.steps]
+    assert (replayed.status, replayed.version, replayed.submitted_at) == (current.status, current.version,
+                                                                         current.submitted_at)
+    seen = {s.id: s for s in replayed.steps}
+    for step in current.steps:
+        for name, value in step.inputs.items():
+            masked = seen[step.id].inputs[name]
+            if name in PERSONAL_INPUTS:
+                assert masked != value and "*" in masked, (step.id, name, masked)
+            else:
+                assert masked == value, (step.id, name, masked)
+    assert seen["birth_certificate"].inputs["mother_id"] == "370202********0022"
 
 
 # -- rebuild ---------------------------------------------------------------------------------------
@@ -62,9 +82,9 @@ def listing_empty(operator, handled):
     assert not {a.application_id for a in listing.applications} & set(handled)
 
 
-@when("an operator rebuilds the projections")
-def rebuild(operator):
-    progress = list(operator.RebuildProjections(ops.RebuildProjectionsRequest()))
+@when("an admin rebuilds the projections")
+def rebuild(admin):
+    progress = list(admin.RebuildProjections(ops.RebuildProjectionsRequest()))
     assert progress[-1].done and progress[-1].applied == progress[-1].total > 0
 
 
@@ -92,6 +112,6 @@ def in_the_end(applicant, application, status):
 
 @then(parsers.parse('its history shows the retry by operator "{name}" because "{reason}"'))
 def retry_in_history(operator, application, name, reason):
-    history = operator.GetHistory(ops.GetHistoryRequest(application_id=application.application_id))
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=application.application_id, reason=REASON))
     [retry] = [e for e in history.events if e.type == "StepRetried"]
     assert retry.operator == name and json.loads(retry.payload_json)["reason"] == reason

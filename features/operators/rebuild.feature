@@ -7,5 +7,5 @@ Feature: Rebuild — the read side is thrown away and rebuilt from the log
     And an operator has noted the application listing and the statistics
     When the read side is wiped
     Then the listing no longer shows them
-    When an operator rebuilds the projections
+    When an admin rebuilds the projections
     Then the listing and the statistics are identical to the noted ones

@@ -1,10 +1,11 @@
-"""Materials reuse over gRPC: the coordinator asks a department's `Lookup.Find`."""
+"""Materials reuse over gRPC: the coordinator asks a department's `Lookup.Find`, presenting its service
+credential (departments answer only callers with a `service` token)."""
 from __future__ import annotations
 
 import json
 import logging
 import threading
-from typing import Mapping
+from typing import Callable, Mapping
 
 import grpc
 
@@ -28,8 +29,8 @@ CHANNEL_OPTIONS = [("grpc.service_config", json.dumps(SERVICE_CONFIG)), ("grpc.e
 
 
 class GrpcLookups(RegisterLookups):
-    def __init__(self, timeout_s: float = 3.0):
-        self.timeout_s = timeout_s
+    def __init__(self, credential: Callable[[], str], timeout_s: float = 3.0):
+        self.credential, self.timeout_s = credential, timeout_s
         self._stubs: dict[str, lookup_pb2_grpc.LookupStub] = {}
         self._channels: list[grpc.Channel] = []
         self._lock = threading.Lock()
@@ -45,6 +46,7 @@ class GrpcLookups(RegisterLookups):
     def find(self, department: str, query: str, key: str) -> Mapping[str, str] | None:
         try:
             response = self._stub(department).Find(lookup_pb2.LookupRequest(query=query, key=key),
+                                                   metadata=(("authorization", f"Bearer {self.credential()}"),),
                                                    timeout=self.timeout_s)
         except grpc.RpcError as err:
             if err.code() == grpc.StatusCode.NOT_FOUND:

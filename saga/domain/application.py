@@ -5,6 +5,8 @@ starts what can start (steps, the next undo, the ending), with new ids from the 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import uuid
 from typing import Any, Callable, Mapping
 
@@ -18,28 +20,47 @@ from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownS
 from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
 from saga.domain.versions import objection_text
 
-_IDEMPOTENCY_NS = uuid.UUID("6f1c2a52-6a9e-4a0b-9a57-2f4e0d6b7c31")  # ids from idempotency keys
 NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
 class Application(Aggregate):
     @classmethod
-    def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, new_id: NewId,
-               idempotency_key: str = "", looked_up: list[str] | None = None) -> Application:
-        """A new application of the bundle; the same idempotency key gives the same id."""
-        return cls(id=cls.create_id(bundle.id, idempotency_key) if idempotency_key else new_id(), bundle=bundle.id,
-                   bundle_version=bundle.version, form=dict(form), plan=plan_of(bundle), submitted_at=now,
-                   time_limit_s=bundle.time_limit.total_seconds(), idempotency_key=idempotency_key, looked_up=looked_up)
+    def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
+               idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
+               agent: str = "") -> Application:
+        """A new application of the bundle, for its principals (resident IDs), submitted by them or by
+        their agent."""
+        return cls(id=application_id, bundle=bundle.id, bundle_version=bundle.version, form=dict(form),
+                   plan=plan_of(bundle), submitted_at=now, time_limit_s=bundle.time_limit.total_seconds(),
+                   idempotency_key=idempotency_key, looked_up=list(looked_up or []),
+                   principals=list(dict.fromkeys(principals or [])), agent=agent)
 
     @staticmethod
-    def create_id(bundle: str, idempotency_key: str) -> uuid.UUID:
-        """The id of the application a client submits with this key (the caller gives others theirs)."""
-        return uuid.uuid5(_IDEMPOTENCY_NS, f"{bundle}/{idempotency_key}")
+    def keyed_id(secret: bytes, caller: str, bundle: str, idempotency_key: str) -> uuid.UUID:
+        """The id of the application a caller submits with this key: the same caller, bundle and key
+        give the same id; without the secret nobody can tell the id from the key, and another caller's
+        key is another application."""
+        message = "\x1f".join((caller, bundle, idempotency_key)).encode()
+        return uuid.UUID(bytes=hmac.new(secret, message, hashlib.sha256).digest()[:16], version=4)
 
     @property
     def is_settled(self) -> bool:
         return self.status.is_terminal
+
+    @property
+    def has_public_notice(self) -> bool:
+        """Whether a step is a period open to objections: then anyone may know the application exists."""
+        return any(step.objections for step in self.steps.values())
+
+    @property
+    def departments(self) -> dict[str, str]:
+        """Each step's department (a wait has none)."""
+        return {step.id: step.department for step in self.steps.values() if step.department}
+
+    def entered_form(self) -> dict[str, str]:
+        """The items the applicant entered, without those looked up in registers."""
+        return {k: v for k, v in self.form.items() if k not in self.looked_up}
 
     # -- commands ------------------------------------------------------------------------------------
     def advance(self, now: dt.datetime, new_id: NewId) -> None:
@@ -103,12 +124,13 @@ class Application(Aggregate):
         self._complete_step(step_id, "", {"waited_until": step.fires_at.isoformat()}, now)
         return True
 
-    def object(self, objector: str, reason: str, now: dt.datetime, objector_role: str = "") -> None:
+    def object(self, objector: str, reason: str, now: dt.datetime, objector_role: str = "",
+               objector_subject: str = "") -> None:
         """An objection during an objection period stops the application."""
         step = next((s for s in self.steps.waiting() if s.objections), None)
         if self.status != IN_PROGRESS or step is None:
             raise ObjectionNotOpen(f"application {self.id} has no objection period running")
-        self._raise_objection(step.id, objector_role, objector, reason, now)
+        self._raise_objection(step.id, objector_subject, objector_role, objector, reason, now)
         self._stop([f"{step.id}: {objection_text(objector_role, objector, reason)}"], now)
 
     def dead_lettered(self, step_id: str, command_id: str, error: str, now: dt.datetime) -> bool:
@@ -182,12 +204,17 @@ class Application(Aggregate):
         return step
 
     # -- events: each changes state only; the commands above decide ----------------------------------
-    @event("Submitted")
+    Submitted = versions.Submitted
+
+    @event(Submitted)
     def __init__(self, id: uuid.UUID, bundle: str, bundle_version: str, form: dict[str, str],  # noqa: A002
                  plan: list[dict[str, Any]], time_limit_s: float, submitted_at: dt.datetime,
-                 idempotency_key: str = "", looked_up: list[str] | None = None):
+                 idempotency_key: str = "", looked_up: list[str] | None = None,
+                 principals: list[str] | None = None, agent: str = ""):
         self.bundle, self.bundle_version, self.form = bundle, bundle_version, dict(form)
         self.looked_up = list(looked_up or [])  # form items taken from department registers
+        self.principals = list(principals or [])  # whom it is for (resident IDs); empty in version 1
+        self.agent = agent  # who submitted it for them, under a delegation
         self.time_limit_s, self.submitted_at, self.settled_at = time_limit_s, submitted_at, None
         self.status, self.reasons = IN_PROGRESS, []
         self.faulted = False  # the failure is a fault (no answer, a dead letter), not a refusal
@@ -237,7 +264,8 @@ class Application(Aggregate):
     ObjectionRaised = versions.ObjectionRaised
 
     @event(ObjectionRaised)
-    def _raise_objection(self, step: str, objector_role: str, objector: str, reason: str, at: dt.datetime) -> None:
+    def _raise_objection(self, step: str, objector_subject: str, objector_role: str, objector: str, reason: str,
+                         at: dt.datetime) -> None:
         self.steps[step].ended(StepStatus.REJECTED, objection_text(objector_role, objector, reason), at)
 
     def _resume(self) -> None:

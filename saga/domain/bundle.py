@@ -48,6 +48,9 @@ FIELD_TYPES: Mapping[str, FieldType] = {
     # A non-negative decimal (years of contributions, say); a field declares its range.
     "number": FieldType(16, "^[0-9]+([.][0-9]+)?$", Decimal(0), Decimal(10**9)),
 }
+# Types whose values are personal data whatever the field; a field of another type that holds a name,
+# an address or a bank account says `personal: true`.
+PERSONAL_TYPES = ("resident_id", "phone")
 # What the separate items a bundle replaces cost, from published figures (a bundle's `baseline:`).
 BASELINE_MEASURES = ("steps", "materials", "promised_days", "visits")
 
@@ -79,6 +82,11 @@ class FieldSpec:
     pattern: str = ""
     minimum: Decimal | None = None
     maximum: Decimal | None = None
+    personal: bool = False  # declared: a name, an address, a bank account
+
+    @property
+    def is_personal(self) -> bool:
+        return self.personal or self.type in PERSONAL_TYPES
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,9 @@ class Bundle:
     time_limit: dt.timedelta
     version: str  # digest of the definition, recorded with every application
     baseline: Mapping[str, float] = field(default_factory=dict)  # by measure (BASELINE_MEASURES)
+    # The form fields (of type resident_id) naming who may apply: the person, a parent, the legal
+    # representative. A field that is looked up names the person the register holds.
+    principals: tuple[str, ...] = ()
 
     @property
     def departments(self) -> list[str]:
@@ -163,6 +174,10 @@ class Bundle:
     @property
     def looked_up_fields(self) -> list[str]:
         return [f.name for f in self.fields.values() if f.lookup is not None]
+
+    @property
+    def personal_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.is_personal]
 
     def steps_using(self, field_name: str) -> list[str]:
         return [s.id for s in self.steps.values()

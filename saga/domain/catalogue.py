@@ -20,6 +20,8 @@ class ActionSpec:
     title: Text
     inputs: Mapping[str, bool]  # input name -> required
     outputs: tuple[str, ...]
+    # Outputs that are personal data and not recognisable by their shape (an address, a name).
+    personal_outputs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -87,4 +89,8 @@ def _action(where: str, name: str, spec: Mapping[str, Any], problems: list[str])
             inputs[item["name"]] = not item.get("optional", False)
         else:
             problems.append(f"{where}.inputs: {item!r} is neither a name nor {{name, optional}}")
-    return ActionSpec(name, parse_text(spec.get("name"), where, problems), inputs, tuple(spec.get("outputs") or ()))
+    outputs = tuple(spec.get("outputs") or ())
+    personal = frozenset(spec.get("personal") or ())
+    if personal - set(outputs):
+        problems.append(f"{where}.personal: {', '.join(sorted(personal - set(outputs)))} is not an output")
+    return ActionSpec(name, parse_text(spec.get("name"), where, problems), inputs, outputs, personal)

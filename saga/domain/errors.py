@@ -70,3 +70,28 @@ class ObjectionNotOpen(ValueError):
 
 class OperatorActionRefused(ValueError):
     """An operator's retry or skip that the application's state does not allow; says why."""
+
+
+class PermissionDenied(Exception):
+    """The caller is known but may not do this: which request field decides it (empty when it is the
+    caller's role, not anything in the request), and why, without quoting anyone's data."""
+
+    def __init__(self, message: str, field: str = "", description: str = ""):
+        self.field, self.description = field, description or message
+        super().__init__(message)
+
+
+class NotVisible(LookupError):
+    """What the caller may not see; answered as if it did not exist."""
+
+    def __init__(self, application_id: str):
+        self.application_id = application_id
+        super().__init__(f"no application {application_id}")
+
+
+class IdempotencyKeyReused(ValueError):
+    """A Submit under an idempotency key the caller already used for another form."""
+
+
+class NoSuchDelegation(LookupError):
+    """A revocation of a delegation that was never granted."""

@@ -255,3 +255,35 @@ def _choice(spec: FieldSpec, value: str, today: dt.date) -> str:
 _CHECKS: dict[str, Callable[[FieldSpec, str, dt.date], str]] = {
     "text": _text, "date": _date, "resident_id": _resident_id, "credit_code": _credit_code, "phone": _phone,
     "amount": _amount, "number": _decimal, "choice": _choice}
+
+
+def principals_of(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find: Finder) -> dict[str, str]:
+    """Who the form names as its principals (the bundle's `principals`): principal field -> resident ID.
+
+    Decided before any other item is looked up, so that nobody learns what a register holds about
+    someone they may not apply for: first the form's own shape is checked (every bad field named,
+    nothing looked up); then an entered principal is taken as entered, and a principal looked up (a
+    company's legal representative) is the register's: an entered value that differs from it is
+    refused naming the field."""
+    looked_up = {f.name for f in bundle.fields.values() if f.lookup is not None}
+    values = validate_form(bundle, form, today, excused=looked_up)
+    principals: dict[str, str] = {}
+    for name in bundle.principals:
+        spec = bundle.fields[name]
+        if spec.lookup is None:
+            if values.get(name):
+                principals[name] = values[name]
+            continue
+        key_field = spec.lookup.key_field
+        if not values.get(key_field):
+            continue
+        record = find(spec.lookup.department, spec.lookup.query, values[key_field])  # LookupUnavailable: not now
+        held = (record or {}).get(spec.lookup.value, "")
+        if not held:
+            raise FormInvalid(bundle.id, [FieldError(f"form.{key_field}", f"{spec.lookup.department} holds no "
+                                                     f"record of it, so {name} cannot be confirmed")])
+        if values.get(name) and values[name] != held:
+            raise FormInvalid(bundle.id, [FieldError(f"form.{name}", f"differs from what {spec.lookup.department} "
+                                                     f"holds; leave it out to use the register's value")])
+        principals[name] = held
+    return principals

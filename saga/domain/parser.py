@@ -45,14 +45,15 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     time_limit = _duration(data.get("time_limit"), "time_limit", problems)
     fields = _fields(_mapping(data.get("fields"), "fields", MAX_FIELDS, problems), catalogue, problems)
     steps = _steps(_mapping(data.get("steps"), "steps", MAX_STEPS, problems), catalogue, problems)
+    principals = _principals(data.get("principals"), fields, problems)
     _check_references(steps, fields, catalogue, problems)
-    _check_unused(fields, steps, problems)
+    _check_unused(fields, steps, principals, problems)
     order = _order(steps, problems)
     baseline = _baseline(data.get("baseline"), problems)
     if problems:
         raise BundleDefinitionError(source, problems)
     return Bundle(bundle_id, name, description, fields, {sid: steps[sid] for sid in order}, time_limit,
-                  _digest(data), baseline)
+                  _digest(data), baseline, principals)
 
 
 def _digest(data: Mapping[str, Any]) -> str:
@@ -154,7 +155,8 @@ def _fields(specs: Mapping[str, Any], catalogue: Catalogue, problems: list[str])
                                  parse_text(spec.get("label"), f"{where}.label", problems), options,
                                  _flag(spec.get("not_after_today"), f"{where}.not_after_today", problems),
                                  _field_lookup(spec.get("lookup"), where, catalogue, problems),
-                                 max_length, kind.pattern, minimum, maximum)
+                                 max_length, kind.pattern, minimum, maximum,
+                                 _flag(spec.get("personal"), f"{where}.personal", problems))
     for field in fields.values():
         if field.lookup is not None:
             key = fields.get(field.lookup.key_field)
@@ -218,6 +220,21 @@ def _field_lookup(spec: Any, where: str, catalogue: Catalogue, problems: list[st
     if not isinstance(suggested, bool):
         problems.append(f"{where}.lookup.suggested: true or false, not {quote(str(suggested))}")
     return FieldLookup(department, query, spec["key"], spec["value"], suggested is True)
+
+
+def _principals(spec: Any, fields: Mapping[str, FieldSpec], problems: list[str]) -> tuple[str, ...]:
+    """Who may apply: form fields of type resident_id (the access rules check the caller against them)."""
+    if not isinstance(spec, list) or not spec or not all(isinstance(name, str) for name in spec):
+        problems.append("principals: a list of the form fields naming who may apply (e.g. [resident_id])")
+        return ()
+    for name in spec:
+        if name not in fields:
+            problems.append(f"principals: no form field {quote(name)}")
+        elif fields[name].type != "resident_id":
+            problems.append(f"principals: {name} is a {fields[name].type} field, not a resident_id")
+    if len(set(spec)) != len(spec):
+        problems.append("principals: a field is named twice")
+    return tuple(spec)
 
 
 # -- steps -------------------------------------------------------------------------------------------
@@ -336,8 +353,10 @@ def _check_references(steps: Mapping[str, StepSpec], fields: Mapping[str, FieldS
                 problems.append(f"steps.{step.id}.after: no step {quote(dep)}")
 
 
-def _check_unused(fields: Mapping[str, FieldSpec], steps: Mapping[str, StepSpec], problems: list[str]) -> None:
-    used = {src.key for step in steps.values() for _, _, src in step.sources if src.step is None}
+def _check_unused(fields: Mapping[str, FieldSpec], steps: Mapping[str, StepSpec], principals: tuple[str, ...],
+                  problems: list[str]) -> None:
+    """A field no step uses must not be asked, unless it names a principal (who may apply)."""
+    used = {src.key for step in steps.values() for _, _, src in step.sources if src.step is None} | set(principals)
     for name in fields:
         if name not in used:
             problems.append(f"fields.{name}: no step uses it, so the form must not ask for it")

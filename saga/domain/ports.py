@@ -80,3 +80,18 @@ class NoRegisters(RegisterLookups):
 
     def find(self, department, query, key):
         return None
+
+
+class RecordedLookups:
+    """The lookups of one Submit: each asked once, and each remembered with what it found (department,
+    query, key -> record or None), for the data-access log."""
+
+    def __init__(self, lookups: RegisterLookups):
+        self.lookups = lookups
+        self.made: dict[tuple[str, str, str], Mapping[str, str] | None] = {}
+
+    def __call__(self, department: str, query: str, key: str) -> Mapping[str, str] | None:
+        asked = (department, query, key)
+        if asked not in self.made:
+            self.made[asked] = self.lookups.find(department, query, key)
+        return self.made[asked]

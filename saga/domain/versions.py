@@ -11,12 +11,39 @@ import datetime as dt
 from eventsourcing.domain import Aggregate
 
 
-class ObjectionRaised(Aggregate.Event):
-    """Version 2 records who objected as a role (债权人, a creditor) and a name; version 1 had one
-    `objector` text, "债权人 青岛某供应商", which the upcaster splits at the first space."""
+class Submitted(Aggregate.Created):
+    """Version 2 records who the application is for (`principals`: resident IDs, as the bundle's
+    principal fields named them at the door) and the agent who submitted it for them ("" when a
+    principal did). Version 1 recorded neither: the upcaster leaves both empty, and readers fall back
+    on the principal fields of the form (saga/coordinator.py)."""
 
     class_version = 2
+    bundle: str
+    bundle_version: str
+    form: dict
+    plan: list
+    time_limit_s: float
+    submitted_at: dt.datetime
+    idempotency_key: str
+    looked_up: list
+    principals: list
+    agent: str
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state.setdefault("principals", [])
+        state.setdefault("agent", "")
+
+
+class ObjectionRaised(Aggregate.Event):
+    """Version 3 records who objected by their identity (`objector_subject`, from their token) beside
+    the role they state (债权人, a creditor) and the name they sign with; version 2 had no subject
+    (objections were anonymous). Version 1 had one `objector` text, "债权人 青岛某供应商", which the
+    upcaster to version 2 splits at the first space."""
+
+    class_version = 3
     step: str
+    objector_subject: str
     objector_role: str
     objector: str
     reason: str
@@ -26,6 +53,10 @@ class ObjectionRaised(Aggregate.Event):
     def upcast_v1_v2(state: dict) -> None:
         role, _, name = state["objector"].partition(" ")
         state["objector_role"], state["objector"] = (role, name) if name else ("", state["objector"])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict) -> None:
+        state["objector_subject"] = ""
 
 
 def objection_text(role: str, objector: str, reason: str) -> str:

@@ -40,7 +40,7 @@ def what_if(recorded: Application, history: list[Any], other: Bundle) -> WhatIf:
     now = recorded.submitted_at
     ids = itertools.count(1)
     new_id = lambda: uuid.UUID(int=next(ids))  # noqa: E731  (the simulation's ids are never stored)
-    simulated = Application.submit(other, recorded.form, now, new_id)
+    simulated = Application.submit(other, recorded.form, now, new_id())
     path: list[str] = []
     unanswered: set[str] = set()
     while not simulated.is_settled:

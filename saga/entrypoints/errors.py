@@ -1,8 +1,10 @@
 """Errors at the gRPC edge, in one place for both APIs: a bad request is INVALID_ARGUMENT (or
-NOT_FOUND, FAILED_PRECONDITION) with a google.rpc.BadRequest naming each offending field; a register
-that cannot be asked is UNAVAILABLE (retryable); never UNKNOWN or INTERNAL for something the caller
-can fix. An error quotes at most a short prefix of what it refuses (lifeevents.text.quote), and an
-answer's text is cut short here as a last guard, so no refusal grows with its input."""
+NOT_FOUND, FAILED_PRECONDITION, ALREADY_EXISTS; PERMISSION_DENIED for a caller without the right,
+NOT_FOUND for an application the caller may not see) with a google.rpc.BadRequest naming each
+offending field; a register that cannot be asked is UNAVAILABLE (retryable); never UNKNOWN or
+INTERNAL for something the caller can fix. An error quotes at most a short prefix of what it
+refuses (lifeevents.text.quote), and an answer's text is cut short here as a last guard, so no
+refusal grows with its input."""
 from __future__ import annotations
 
 import contextlib
@@ -13,9 +15,9 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest,
-                                LookupUnavailable, ObjectionNotOpen, OperatorActionRefused, UnknownBundle,
-                                UnknownStep)
+from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
+                                InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
+                                OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -135,8 +137,29 @@ def _(err: LookupUnavailable):
                                          f"holds items of this form)", [])
 
 
-KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, InvalidRequest, LookupUnavailable,
-                ObjectionNotOpen, OperatorActionRefused, UnknownBundle, UnknownStep)
+@status_of.register
+def _(err: PermissionDenied):
+    return grpc.StatusCode.PERMISSION_DENIED, str(err), [(err.field, err.description)] if err.field else []
+
+
+@status_of.register
+def _(err: NotVisible):  # existence is not revealed: the same answer as for an unknown application
+    return grpc.StatusCode.NOT_FOUND, str(err), [("application_id", "no such application")]
+
+
+@status_of.register
+def _(err: IdempotencyKeyReused):
+    return grpc.StatusCode.ALREADY_EXISTS, str(err), [("idempotency_key", "used before for another form")]
+
+
+@status_of.register
+def _(err: NoSuchDelegation):
+    return grpc.StatusCode.NOT_FOUND, str(err), [("agent", "no delegation to this agent for this bundle")]
+
+
+KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+                LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
+                PermissionDenied, UnknownBundle, UnknownStep)
 
 
 def refused(err: Exception) -> Refused:

@@ -1,23 +1,29 @@
 """The operators' gRPC API (lifeevents.v1.Operations), on the coordinator's port: parse the request,
 call one use case or query (saga/queries.py), answer in protobuf.
 
-Every call needs `authorization: Bearer <token>`; the token names the operator, whose name goes on
-every change made through it.
+Every call needs `authorization: Bearer <token>` of an operator or (for replay, rebuild, what-if
+and the access-log check) an admin (saga/domain/access.py: check_may_operate); the caller's subject
+goes on every change made through it. An application's history or replay needs a stated reason and
+is recorded in its principals' data-access logs; every personal item in it is masked.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 import grpc
 
+from lifeevents.identity import Principal, TokenVerifier
+from lifeevents.privacy import mask_resident_id
 from lifeevents.v1 import operations_pb2 as ops
 from lifeevents.v1 import operations_pb2_grpc as ops_grpc
 from saga.coordinator import Coordinator
+from saga.domain.access import OperatorAction, Purpose, Sight, SightKind, check_may_operate
 from saga.domain.steps import ApplicationStatus
 from saga.entrypoints import requests
 from saga.entrypoints.applications_api import application_message
+from saga.entrypoints.auth import authenticated
 from saga.entrypoints.errors import abort, domain_errors, invalid, refusals
 from saga.queries import Queries
 
@@ -25,18 +31,12 @@ from saga.queries import Queries
 MAX_PAGE, MAX_PENDING, MAX_DEAD_LETTERS = 500, 5000, 5000
 
 
-def operator_call(method: Callable) -> Callable:
-    """Authenticate the caller; the method gets the operator's name after the request and context."""
-    @functools.wraps(method)
-    def wrapper(self, request, context):
-        metadata = dict(context.invocation_metadata())
-        scheme, _, token = metadata.get("authorization", "").partition(" ")
-        operator = self.tokens.get(token) if scheme.lower() == "bearer" else None
-        if operator is None:
-            context.abort(grpc.StatusCode.UNAUTHENTICATED, "an operator credential is required: "
-                                                           "metadata 'authorization: Bearer <token>'")
-        return method(self, request, context, operator)
-    return wrapper
+OPERATOR_SIGHT = Sight(SightKind.OPERATOR, masked=True, details_masked=True)  # every personal item masked
+
+
+def operator_call(action: OperatorAction) -> Callable:
+    """An authenticated call whose caller's role must allow the action."""
+    return authenticated(permits=functools.partial(check_may_operate, action=action))
 
 
 def _when(target, iso: str | None) -> None:
@@ -45,11 +45,11 @@ def _when(target, iso: str | None) -> None:
 
 
 class OperationsServicer(ops_grpc.OperationsServicer):
-    def __init__(self, coordinator: Coordinator, queries: Queries, dead_letters, tokens: Mapping[str, str]):
-        self.coordinator, self.queries, self.dead_letters, self.tokens = coordinator, queries, dead_letters, dict(tokens)
+    def __init__(self, coordinator: Coordinator, queries: Queries, dead_letters, verifier: TokenVerifier):
+        self.coordinator, self.queries, self.dead_letters, self.verifier = coordinator, queries, dead_letters, verifier
 
-    @operator_call
-    def ListApplications(self, request, context, operator):
+    @operator_call(OperatorAction.LIST)
+    def ListApplications(self, request, context, caller: Principal):
         with refusals(context):
             requests.each(lambda: requests.check_length("bundle", request.bundle),
                           lambda: requests.check_length("department", request.department),
@@ -71,8 +71,8 @@ class OperationsServicer(ops_grpc.OperationsServicer):
             _when(message.settled_at, row["settled_at"])
         return response
 
-    @operator_call
-    def ListPendingSteps(self, request, context, operator):
+    @operator_call(OperatorAction.PENDING)
+    def ListPendingSteps(self, request, context, caller: Principal):
         with refusals(context):
             requests.each(lambda: requests.check_length("department", request.department),
                           lambda: requests.non_negative("limit", request.limit))
@@ -86,9 +86,9 @@ class OperationsServicer(ops_grpc.OperationsServicer):
             _when(step.overdue_since, row["overdue_since"])
         return response
 
-    @operator_call
-    def GetHistory(self, request, context, operator):
-        application = self._application(request.application_id, context)
+    @operator_call(OperatorAction.HISTORY)
+    def GetHistory(self, request, context, caller: Principal):
+        application = self._opened(request.application_id, request.reason, Purpose.HISTORY, context, caller)
         history = ops.History(application_id=str(application.id), bundle=application.bundle)
         for entry in self.queries.history(application):
             message = history.events.add(version=entry.version, type=entry.type, step=entry.step,
@@ -97,41 +97,41 @@ class OperationsServicer(ops_grpc.OperationsServicer):
             message.occurred_at.FromDatetime(entry.occurred_at)
         return history
 
-    @operator_call
-    def Replay(self, request, context, operator):
-        application = self._application(request.application_id, context)
+    @operator_call(OperatorAction.REPLAY)
+    def Replay(self, request, context, caller: Principal):
         which = request.WhichOneof("as_of")
         if which == "at":
             with refusals(context):
                 requests.moment("at", request.at)
+        application = self._opened(request.application_id, request.reason, Purpose.REPLAY, context, caller)
         with domain_errors(context):
             replayed = self.queries.as_of(application, version=request.version if which == "version" else None,
                                           at=request.at.ToDatetime(dt.timezone.utc) if which == "at" else None)
-        return application_message(replayed)
+        return application_message(replayed, OPERATOR_SIGHT, self.queries.personal_data(application))
 
-    @operator_call
-    def RebuildProjections(self, request, context, operator):
+    @operator_call(OperatorAction.REBUILD)
+    def RebuildProjections(self, request, context, caller: Principal):
         for progress in self.queries.rebuild():
             yield ops.RebuildProgress(applied=progress.applied, total=progress.total, seconds=progress.seconds,
                                       done=progress.done)
 
-    @operator_call
-    def RetryStep(self, request, context, operator):
-        return self._step_action(request, context, operator, self.coordinator.retry_step)
+    @operator_call(OperatorAction.RETRY)
+    def RetryStep(self, request, context, caller: Principal):
+        return self._step_action(request, context, caller.subject, self.coordinator.retry_step)
 
-    @operator_call
-    def SkipStep(self, request, context, operator):
-        return self._step_action(request, context, operator, self.coordinator.skip_step)
+    @operator_call(OperatorAction.SKIP)
+    def SkipStep(self, request, context, caller: Principal):
+        return self._step_action(request, context, caller.subject, self.coordinator.skip_step)
 
-    @operator_call
-    def ListDeadLetters(self, request, context, operator):
+    @operator_call(OperatorAction.DEAD_LETTERS)
+    def ListDeadLetters(self, request, context, caller: Principal):
         with refusals(context):
             requests.non_negative("limit", request.limit)
         letters = self.dead_letters.list(limit=min(request.limit or 1000, MAX_DEAD_LETTERS))
         return ops.ListDeadLettersResponse(dead_letters=[ops.DeadLetter(**vars(letter)) for letter in letters])
 
-    @operator_call
-    def RequeueDeadLetter(self, request, context, operator):
+    @operator_call(OperatorAction.DEAD_LETTERS)
+    def RequeueDeadLetter(self, request, context, caller: Principal):
         with refusals(context):
             message_id = requests.token("message_id", request.message_id.strip(), required_=True)
         if not self.dead_letters.requeue(message_id):
@@ -139,8 +139,8 @@ class OperationsServicer(ops_grpc.OperationsServicer):
                   [("message_id", "not in the dead-letter queue")])
         return ops.RequeueDeadLetterResponse(requeued=True)
 
-    @operator_call
-    def GetStatistics(self, request, context, operator):
+    @operator_call(OperatorAction.STATISTICS)
+    def GetStatistics(self, request, context, caller: Principal):
         with refusals(context):
             requests.check_length("bundle", request.bundle)
         with domain_errors(context):
@@ -156,8 +156,8 @@ class OperationsServicer(ops_grpc.OperationsServicer):
                                        reduction_percent=r.percent)
         return statistics
 
-    @operator_call
-    def WhatIf(self, request, context, operator):
+    @operator_call(OperatorAction.WHAT_IF)
+    def WhatIf(self, request, context, caller: Principal):
         if len(request.bundle_yaml.encode("utf-8")) > requests.LIMITS["bundle_yaml"]:
             invalid(context, "the bundle definition is too large", "bundle_yaml",
                     f"at most {requests.LIMITS['bundle_yaml']} bytes")
@@ -168,17 +168,35 @@ class OperationsServicer(ops_grpc.OperationsServicer):
                                   recorded_path=result.recorded_path, what_if_path=result.what_if_path,
                                   differences=result.differences)
 
+    @operator_call(OperatorAction.VERIFY_ACCESS_LOG)
+    def VerifyAccessLog(self, request, context, caller: Principal):
+        result = self.queries.verify_access_logs()
+        response = ops.AccessLogVerification(chains=result.chains, entries=result.entries, intact=result.broken is None)
+        if result.broken is not None:
+            response.broken.CopyFrom(ops.BrokenLink(subject=mask_resident_id(result.broken.subject),
+                                                    position=result.broken.position, problem=result.broken.problem))
+        return response
+
     def _application(self, application_id: str, context):
         with refusals(context):
             application_id = requests.application_id(application_id)
         with domain_errors(context):
             return self.queries.application(application_id)
 
+    def _opened(self, application_id: str, reason: str, purpose: Purpose, context, caller: Principal):
+        """The application for an operator's read of its personal data: a stated reason, recorded."""
+        with refusals(context):
+            application_id, reason = requests.each(lambda: requests.application_id(application_id),
+                                                   lambda: requests.required("reason", reason))
+        with domain_errors(context):
+            application, _ = self.coordinator.open_application(application_id, purpose, reason, caller=caller)
+        return application
+
     def _step_action(self, request, context, operator: str, act: Callable[..., Any]):
         with refusals(context):
             step, reason = requests.each(lambda: requests.required("step", request.step),
                                          lambda: requests.required("reason", request.reason))
-        self._application(request.application_id, context)
+        application = self._application(request.application_id, context)
         with domain_errors(context):
-            application = act(request.application_id, step, operator, reason)
-        return application_message(application)
+            changed = act(request.application_id, step, operator, reason)
+        return application_message(changed, OPERATOR_SIGHT, self.queries.personal_data(application))

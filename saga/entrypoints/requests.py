@@ -16,11 +16,13 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from lifeevents.text import check_text, quote, summarise
 from saga.entrypoints.errors import Refused
 
-# The longest value each request string may have (characters; bundle_yaml in UTF-8 bytes).
+# The longest value each request string may have (characters; bundle_yaml in UTF-8 bytes): the one
+# table of them, for both APIs (a reason: an objection's, or an operator's for a retry, a skip, a
+# history or a replay).
 LIMITS = {
     "bundle": 64, "application_id": 36, "idempotency_key": 128, "objector": 100, "objector_role": 50,
-    "reason": 1000, "step": 64, "department": 64, "status": 32, "page_token": 9, "message_id": 128,
-    "bundle_yaml": 64 * 1024,
+    "reason": 500, "step": 64, "department": 64, "status": 32, "page_token": 9, "message_id": 128,
+    "agent": 18, "bundle_yaml": 64 * 1024,
 }
 # The form's fields named one by one up to this many problems; beyond, one violation counts them.
 NAMED_FORM_PROBLEMS = 5

@@ -1,5 +1,7 @@
 """The coordinator's gRPC server: the Applications API, the Operations API, health checking and
-reflection (v1 and v1alpha, so a generic client needs no project code).
+reflection (v1 and v1alpha, so a generic client needs no project code); TLS when a certificate and
+key are given, plain gRPC otherwise (`make run`: loopback only). It does not start with an API
+method that is neither authenticated nor anonymous (saga/entrypoints/auth.py).
 
 It is a grpc.aio server on an event loop of its own thread. Unary handlers stay synchronous and run
 in the server's thread pool; Watch is a coroutine on the loop, so an open stream holds no thread
@@ -27,6 +29,7 @@ from lifeevents.reflection.v1 import reflection_pb2 as reflection_v1_pb2
 from lifeevents.reflection.v1 import reflection_pb2_grpc as reflection_v1_pb2_grpc
 from lifeevents.v1 import applications_pb2, applications_pb2_grpc, operations_pb2, operations_pb2_grpc
 from saga.entrypoints.applications_api import ApplicationsServicer
+from saga.entrypoints.auth import check_every_method
 from saga.entrypoints.errors import status
 from saga.entrypoints.operations_api import OperationsServicer
 
@@ -118,8 +121,10 @@ class CoordinatorServer:
 
     def __init__(self, applications: ApplicationsServicer, operations: OperationsServicer, address: str,
                  readiness: Readiness = lambda: (), on_loop: Callable[[asyncio.AbstractEventLoop], None] = lambda _: None,
-                 workers: int = 32, readiness_every_s: float = 1.0):
-        self.applications, self.operations, self.address = applications, operations, address
+                 workers: int = 32, readiness_every_s: float = 1.0, tls: tuple[bytes, bytes] | None = None):
+        check_every_method(applications, applications_pb2.DESCRIPTOR.services_by_name["Applications"])
+        check_every_method(operations, operations_pb2.DESCRIPTOR.services_by_name["Operations"])
+        self.applications, self.operations, self.address, self.tls = applications, operations, address, tls
         self.readiness, self.on_loop = readiness, on_loop
         self.workers, self.readiness_every_s = workers, readiness_every_s
         self.port = 0
@@ -166,7 +171,12 @@ class CoordinatorServer:
                  reflection_v1_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name)
         reflection.enable_server_reflection(names, server)
         reflection_v1_pb2_grpc.add_ServerReflectionServicer_to_server(ReflectionV1(names), server)
-        self.port = server.add_insecure_port(self.address)
+        if self.tls is not None:
+            certificate_chain, private_key = self.tls
+            self.port = server.add_secure_port(self.address,
+                                               grpc.ssl_server_credentials([(private_key, certificate_chain)]))
+        else:
+            self.port = server.add_insecure_port(self.address)
         if not self.port:
             raise OSError(f"cannot listen on {self.address}")
         for name in ("", names[0], names[1]):

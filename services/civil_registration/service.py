@@ -1,14 +1,13 @@
 """nameko entrypoints of civil registration: step commands over RabbitMQ, register queries over gRPC."""
-from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import civil_registration_pb2 as pb
 from lifeevents.departments.v1 import civil_registration_pb2_grpc as pb_grpc
 from services.civil_registration.domain import CivilRegistration
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
-from services.common.queries import AnswersLookups, as_message
+from services.common.queries import AnswersLookups, ServiceGrpc, as_message
 
-grpc = Grpc.implementing(pb_grpc.CivilRegisterStub)
+grpc = ServiceGrpc.implementing(pb_grpc.CivilRegisterStub)
 
 
 class CivilRegistrationService(AnswersLookups):

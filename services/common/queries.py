@@ -1,14 +1,73 @@
 """A department's gRPC query side (nameko-grpc): register records as messages, and the generic
-`Lookup.Find` every department answers from its domain's lookups (materials reuse)."""
+`Lookup.Find` every department answers from its domain's lookups (materials reuse).
+
+The query ports answer only the suite's own services: every call carries `authorization: Bearer
+<token>` of role `service` (the coordinator's credential), checked before a worker starts; anyone
+else is UNAUTHENTICATED (no or a bad token) or PERMISSION_DENIED (another role). A record that is
+not held is an expected answer (NOT_FOUND), logged in one masked line, never with a traceback.
+"""
 from __future__ import annotations
+
+import logging
+import threading
 
 from google.protobuf import json_format
 from grpc import StatusCode
+from nameko import config
 from nameko_grpc.entrypoint import Grpc
 from nameko_grpc.errors import GrpcError
 
 from lifeevents.departments.v1 import lookup_pb2, lookup_pb2_grpc
+from lifeevents.identity import IdentitySettings, Role, TokenVerifier, Unauthenticated
+from services.common import settings
 from services.common.domain import UnknownQuery
+
+log = logging.getLogger(__name__)
+_verifier: TokenVerifier | None = None
+_verifier_lock = threading.Lock()
+
+
+def identity() -> IdentitySettings:
+    """This department's identity settings, from the nameko config (services/common/settings.py)."""
+    return IdentitySettings.from_environment(config[settings.DATA_DIR], config.get(settings.IDENTITY, {}))
+
+
+def verifier() -> TokenVerifier:
+    global _verifier
+    with _verifier_lock:
+        if _verifier is None:
+            _verifier = identity().verifier()
+        return _verifier
+
+
+def check_service_caller(metadata) -> None:
+    """Unauthenticated, or a GrpcError PERMISSION_DENIED, unless the call carries a service token."""
+    values = [value for key, value in metadata or () if key == "authorization"]
+    scheme, _, token = (values[0] if len(values) == 1 else "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("a service credential is required: metadata 'authorization: Bearer <token>'")
+    caller = verifier().verify(token.strip())
+    if caller.role is not Role.SERVICE:
+        raise GrpcError(code=StatusCode.PERMISSION_DENIED, message="the registers answer the suite's services only")
+
+
+class ServiceGrpc(Grpc):
+    """A query entrypoint for the suite's services only; a refused call never reaches a worker."""
+
+    @classmethod
+    def implementing(cls, stub):
+        return cls.decorator(stub, expected_exceptions=GrpcError)
+
+    def handle_request(self, request_stream, response_stream):
+        try:
+            check_service_caller(request_stream.headers.for_application)
+        except Unauthenticated as err:
+            response_stream.close(GrpcError(code=StatusCode.UNAUTHENTICATED, message=str(err)))
+            return
+        except GrpcError as err:
+            response_stream.close(err)
+            return
+        super().handle_request(request_stream, response_stream)
 
 
 def as_message(record: dict | None, message_cls, what: str):
@@ -22,7 +81,7 @@ class AnswersLookups:
     """Base of a department service: serves `Lookup.Find` from the lookups of its `department`
     (the DepartmentRegister the service declares)."""
 
-    @Grpc.implementing(lookup_pb2_grpc.LookupStub)
+    @ServiceGrpc.implementing(lookup_pb2_grpc.LookupStub)
     def Find(self, request, context):
         if not request.query:  # a ping (the coordinator's readiness): the department answers
             return lookup_pb2.LookupResponse()
@@ -31,5 +90,5 @@ class AnswersLookups:
         except UnknownQuery as err:
             raise GrpcError(code=StatusCode.INVALID_ARGUMENT, message=str(err))
         if values is None:
-            raise GrpcError(code=StatusCode.NOT_FOUND, message=f"nothing for {request.key!r}")
+            raise GrpcError(code=StatusCode.NOT_FOUND, message=f"nothing held for that {request.query} key")
         return lookup_pb2.LookupResponse(values=values)

@@ -2,7 +2,8 @@
 
 The nameko layer reads `nameko.config` (set by services/common/runner.py from this); nothing else
 under services/ reads the environment. Fault injection and the demo seed are off unless their key
-is set, so a production configuration, which leaves both out, has neither.
+is set, so a production configuration, which leaves both out, has neither. The identity settings
+(who may call the query ports) are passed on as the environment names them.
 """
 from __future__ import annotations
 
@@ -25,6 +26,9 @@ LOAD_SEED = "LIFEEVENTS_LOAD_SEED"  # load services/<department>/seed.yaml: `mak
 # LIFEEVENTS_REGISTER_URL for all of them), shared by every instance of the department.
 REGISTER_URL = "LIFEEVENTS_REGISTER_URL"
 GRPC_BIND_HOST = "LIFEEVENTS_GRPC_BIND_HOST"  # 0.0.0.0 in a container; 127.0.0.1 on a machine
+# Who may call the query ports: the identity settings (lifeevents/identity.py IdentitySettings) by name.
+IDENTITY = "LIFEEVENTS_IDENTITY"
+IDENTITY_VARIABLES = ("LIFEEVENTS_ENV", "LIFEEVENTS_JWKS_FILE", "LIFEEVENTS_TOKEN_ISSUERS")
 
 _YES, _NO = {"1", "true", "yes", "on"}, {"", "0", "false", "no", "off"}
 
@@ -70,6 +74,7 @@ def from_environment(department: str, environ: Mapping[str, str] = os.environ) -
         AMQP_PREFIX: environ.get(AMQP_PREFIX) or "lifeevents",
         DATA_DIR: environ.get(DATA_DIR) or str(DEFAULT_DATA_DIR),
         REGISTER_URL: register_url(department, environ),
+        IDENTITY: {name: environ[name] for name in IDENTITY_VARIABLES if environ.get(name)},
     }
     if environ.get(FAULTS_FILE):
         settings[FAULTS_FILE] = environ[FAULTS_FILE]

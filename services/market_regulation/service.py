@@ -1,14 +1,13 @@
 """nameko entrypoints of market regulation."""
-from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import market_regulation_pb2 as pb
 from lifeevents.departments.v1 import market_regulation_pb2_grpc as pb_grpc
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
-from services.common.queries import AnswersLookups, as_message
+from services.common.queries import AnswersLookups, ServiceGrpc, as_message
 from services.market_regulation.domain import MarketRegulation
 
-grpc = Grpc.implementing(pb_grpc.MarketRegisterStub)
+grpc = ServiceGrpc.implementing(pb_grpc.MarketRegisterStub)
 
 
 class MarketRegulationService(AnswersLookups):

@@ -1,14 +1,13 @@
 """nameko entrypoints of the medical insurance bureau."""
-from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import medical_insurance_pb2 as pb
 from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
-from services.common.queries import AnswersLookups, as_message
+from services.common.queries import AnswersLookups, ServiceGrpc, as_message
 from services.medical_insurance.domain import MedicalInsurance
 
-grpc = Grpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
+grpc = ServiceGrpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
 
 
 class MedicalInsuranceService(AnswersLookups):

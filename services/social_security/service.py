@@ -1,15 +1,14 @@
 """nameko entrypoints of the social security bureau."""
-from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import social_security_pb2 as pb
 from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
-from services.common.queries import AnswersLookups, as_message
+from services.common.queries import AnswersLookups, ServiceGrpc, as_message
 from services.social_security.domain import SocialSecurity
 from services.social_security.retirement import RetirementRules
 
-grpc = Grpc.implementing(pb_grpc.SocialSecurityRegisterStub)
+grpc = ServiceGrpc.implementing(pb_grpc.SocialSecurityRegisterStub)
 
 
 def with_statutory_rules(register) -> SocialSecurity:

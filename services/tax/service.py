@@ -1,14 +1,13 @@
 """nameko entrypoints of the tax bureau."""
-from nameko_grpc.entrypoint import Grpc
 
 from lifeevents.departments.v1 import tax_pb2 as pb
 from lifeevents.departments.v1 import tax_pb2_grpc as pb_grpc
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
-from services.common.queries import AnswersLookups, as_message
+from services.common.queries import AnswersLookups, ServiceGrpc, as_message
 from services.tax.domain import Tax
 
-grpc = Grpc.implementing(pb_grpc.TaxRegisterStub)
+grpc = ServiceGrpc.implementing(pb_grpc.TaxRegisterStub)
 
 
 class TaxService(AnswersLookups):

@@ -1,6 +1,8 @@
 """Bad input and overload at the door, over gRPC against the running suite (issue 11): each class is
 a typed refusal naming its field, small, stored nowhere; malformed department answers are
-dead-lettered and their step flagged; health waits for every department; reflection v1 answers."""
+dead-lettered and their step flagged; health waits for every department; reflection v1 answers.
+Every call carries a good token (the mother's, whom the forms name; an admin's): the refusals are
+the door's, behind authentication."""
 import json
 import time
 
@@ -11,7 +13,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory, st
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.local import AMQP_URI
-from deploy.sample_forms import newborn_form
+from deploy.sample_forms import MOTHER, newborn_form
 from lifeevents.client import bad_request_fields
 from lifeevents.messaging import CONTENT_TYPE, RESULT_TYPE
 from lifeevents.reflection.v1 import reflection_pb2, reflection_pb2_grpc
@@ -31,9 +33,20 @@ def channel(running_suite):
         yield channel
 
 
+class Authenticated:
+    """The Applications stub with every call made as the person the token names."""
+
+    def __init__(self, stub: pb_grpc.ApplicationsStub, token: str):
+        self.stub, self.metadata = stub, (("authorization", f"Bearer {token}"),)
+
+    def __getattr__(self, method: str):
+        call = getattr(self.stub, method)
+        return lambda request, **options: call(request, metadata=self.metadata, **options)
+
+
 @pytest.fixture(scope="module")
-def stub(channel):
-    return pb_grpc.ApplicationsStub(channel)
+def stub(channel, tokens):
+    return Authenticated(pb_grpc.ApplicationsStub(channel), tokens.citizen(MOTHER))
 
 
 def refusal(call) -> grpc.RpcError:
@@ -102,34 +115,36 @@ def test_identifiers_in_other_digits_are_refused_at_the_door(stub):
     assert "form.mother_id" in bad_request_fields(err)
 
 
-def test_operator_requests_out_of_range_are_invalid_argument(operator, applicant):
+def test_operator_requests_out_of_range_are_invalid_argument(admin, applicant):
     application_id = applicant.submit(newborn_form())
     for request, field in (
-            (ops.ReplayRequest(application_id=application_id, at=timestamp_pb2.Timestamp(seconds=10**12)), "at"),
-            (ops.ReplayRequest(application_id=application_id, at=timestamp_pb2.Timestamp(nanos=-1)), "at"),
+            (ops.ReplayRequest(application_id=application_id, at=timestamp_pb2.Timestamp(seconds=10**12),
+                               reason="ticket 1"), "at"),
+            (ops.ReplayRequest(application_id=application_id, at=timestamp_pb2.Timestamp(nanos=-1),
+                               reason="ticket 1"), "at"),
             (ops.ListApplicationsRequest(page_token="9" * 25), "page_token")):
-        call = operator.Replay if isinstance(request, ops.ReplayRequest) else operator.ListApplications
+        call = admin.Replay if isinstance(request, ops.ReplayRequest) else admin.ListApplications
         err = refusal(lambda: call(request))
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and field in bad_request_fields(err)
 
 
-def test_what_if_yaml_of_the_wrong_shape_or_a_bomb_is_invalid_argument_at_once(operator, applicant):
+def test_what_if_yaml_of_the_wrong_shape_or_a_bomb_is_invalid_argument_at_once(admin, applicant):
     application_id = applicant.submit(newborn_form())
     bomb = 'a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]\n' + "".join(
         f'{chr(98 + i)}: &{chr(98 + i)} [' + ",".join([f"*{chr(97 + i)}"] * 9) + "]\n" for i in range(8))
     for text in ("steps: [1]", "id: newborn\nfields: {a: 1}", "steps: {x: {wait: 99999999999999d}}", bomb):
         started = time.perf_counter()
-        err = refusal(lambda: operator.WhatIf(ops.WhatIfRequest(application_id=application_id, bundle_yaml=text)))
+        err = refusal(lambda: admin.WhatIf(ops.WhatIfRequest(application_id=application_id, bundle_yaml=text)))
         assert time.perf_counter() - started < 2
         assert err.code() == grpc.StatusCode.INVALID_ARGUMENT and "bundle_yaml" in bad_request_fields(err)
 
 
-def test_undecodable_bytes_are_invalid_argument_for_every_unary_method(channel):
+def test_undecodable_bytes_are_invalid_argument_for_every_unary_method(channel, tokens):
     for service in (pb.DESCRIPTOR.services_by_name["Applications"], ops.DESCRIPTOR.services_by_name["Operations"]):
         for method in service.methods:
             call = (channel.unary_stream if method.server_streaming else channel.unary_unary)(
                 f"/{service.full_name}/{method.name}")
-            metadata = (("authorization", "Bearer dev-operator-token"),)
+            metadata = (("authorization", f"Bearer {tokens.admin()}"),)
             try:
                 result = call(b"\xff\xff\xff\xff", timeout=10, metadata=metadata)
                 if method.server_streaming:
@@ -153,7 +168,8 @@ def publish_result(topology, result: steps_pb2.StepResult) -> None:
 
 
 def command_id_of(operator, application_id: str, step_id: str) -> str:
-    history = operator.GetHistory(ops.GetHistoryRequest(application_id=application_id))
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=application_id,
+                                                        reason="the test reads the command it answers"))
     return next(json.loads(e.payload_json)["command_id"] for e in history.events
                 if e.type == "StepDispatched" and e.step == step_id)
 

@@ -5,7 +5,6 @@ import textwrap
 import pytest
 
 from deploy.local import PrivateSuite
-from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.applications import step
 from tests.support.clients import Registers
@@ -18,8 +17,11 @@ SEAL_REPLACEMENT = textwrap.dedent("""
     name: {zh: 印章遗失补刻, en: Replacement of lost seals}
     time_limit: 1d
     description: {zh: 注销遗失印章并重新刻制, en: Cancel the lost seals and engrave a new set}
+    principals: [legal_rep_id]   # the legal representative the market register holds
     fields:
       credit_code: {type: credit_code, required: true, label: {zh: 统一社会信用代码, en: Credit code}}
+      legal_rep_id: {type: resident_id, required: true, label: {zh: 法定代表人身份证号, en: Legal representative's ID},
+                     lookup: {query: market_regulation.company, key: credit_code, value: legal_rep_id}}
       company_name: {type: text, required: true, label: {zh: 企业名称, en: Company name},
                      lookup: {query: market_regulation.company, key: credit_code, value: name}}
       legal_rep_name: {type: text, required: true, label: {zh: 法定代表人, en: Legal representative},
@@ -45,17 +47,18 @@ def test_a_bundle_written_as_one_file_runs_end_to_end(tmp_path):
     bundles.mkdir()
     (bundles / "seal_replacement.yaml").write_text(SEAL_REPLACEMENT, encoding="utf-8")
     with PrivateSuite(tmp_path / "data", LIFEEVENTS_BUNDLES_DIR=str(bundles)) as suite, \
-            ApplicantClient(suite.coordinator_address) as applicant:
-        offered = applicant.stub.ListBundles(pb.ListBundlesRequest(), timeout=5).bundles
+            suite.applicants() as applicants:
+        offered = applicants.anonymous().stub.ListBundles(pb.ListBundlesRequest(), timeout=5).bundles
         assert [b.id for b in offered] == ["seal_replacement"]
-        form = applicant.stub.GetForm(pb.GetFormRequest(bundle="seal_replacement"), timeout=5)
-        assert (form.asked_count, form.looked_up_count) == (1, 2)
+        form = applicants.anonymous().stub.GetForm(pb.GetFormRequest(bundle="seal_replacement"), timeout=5)
+        assert (form.asked_count, form.looked_up_count, list(form.principals)) == (1, 3, ["legal_rep_id"])
 
-        application = applicant.settle(applicant.submit({"credit_code": "91370202900000014F"},
+        legal_rep = applicants.citizen("370202199003070011")  # 王建国, as the market register knows
+        application = legal_rep.settle(legal_rep.submit({"credit_code": "91370202900000014F"},
                                                         bundle="seal_replacement"))
         assert application.status == pb.Application.COMPLETED, suite.log_tail()
         assert step(application, "cancel_lost_seals").result["cancelled_seal_set_no"] == "Y20190000417"
-        registers = Registers(suite.department_addresses)
+        registers = Registers(suite.department_addresses, suite.tokens.service())
         seal_set = registers.seals.GetSealSet(credit_code="91370202900000014F")
         assert seal_set.status == "active"
         assert seal_set.set_no == step(application, "engrave_new_seals").result["seal_set_no"]

@@ -2,7 +2,10 @@
 running suite: no answer is UNKNOWN, INTERNAL or a hung call, nor RESOURCE_EXHAUSTED under the 4 MB
 transport limit; every INVALID_ARGUMENT names a field; a refused request stores nothing (every
 event stored meanwhile belongs to an application that was there before or that an accepted
-request made; the settled applications the requests name get none); nothing floods the log. `make fuzz` runs the long version."""
+request made, a delegation an accepted grant or revocation changed, or a data-access log, where
+reads and refused reads are recorded; the settled applications the requests name get none); nothing
+floods the log. Every call is authenticated (tests/support/fuzz.py `Credentials`), so the checks
+behind authentication are reached. `make fuzz` runs the long version."""
 from pathlib import Path
 
 import grpc
@@ -29,8 +32,8 @@ def fuzzing(running_suite, applicant):
              "log_size": running_suite.log_path.stat().st_size, "requests": 0}
     with grpc.insecure_channel(running_suite.coordinator_address,
                                options=[("grpc.max_send_message_length", 8 * 1024 * 1024)]) as channel:
-        yield channel, fuzz.Targets(made), state, log
-    stored = log.originators_after(state["head"])
+        yield channel, fuzz.Targets(made), fuzz.Credentials.of_suite(running_suite.data_dir), state, log
+    stored = log.originators_after(state["head"]) - log.data_access_logs()
     assert stored <= state["before"] | state["accepted"], "a refused request stored events"
     logged = running_suite.log_path.read_bytes()[state["log_size"]:].decode("utf-8", "replace")
     assert "Traceback" not in logged, "a refusal logged a traceback"
@@ -39,7 +42,7 @@ def fuzzing(running_suite, applicant):
 
 @pytest.mark.parametrize("method", fuzz.rpcs(), ids=lambda m: f"{m.containing_service.name}.{m.name}")
 def test_every_rpc_answers_hostile_requests_with_typed_errors(fuzzing, method):
-    channel, targets, state, _ = fuzzing
+    channel, targets, credentials, state, _ = fuzzing
     examples = EXAMPLES if method.input_type.fields else 8
 
     @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.explicit, Phase.generate],
@@ -47,10 +50,10 @@ def test_every_rpc_answers_hostile_requests_with_typed_errors(fuzzing, method):
     @given(st.data())
     def answers(data):
         request = data.draw(fuzz.requests_for(method, targets))
-        answer = fuzz.call(channel, method, request)
+        answer = fuzz.call(channel, method, request, credentials)
         state["requests"] += 1
-        if (application_id := fuzz.accepted_application(answer)) is not None:
-            state["accepted"].add(application_id)
+        if (stored := fuzz.stored_by(answer)) is not None:
+            state["accepted"].add(stored)
         assert not fuzz.problems_with(answer), fuzz.problems_with(answer)
 
     answers()

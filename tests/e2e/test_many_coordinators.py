@@ -13,9 +13,9 @@ import urllib.request
 import pika
 import pytest
 
-from deploy.local import AMQP_URI, PrivateSuite
+from deploy.local import AMQP_URI, LocalTokens, PrivateSuite
+from deploy.sample_forms import MOTHER, newborn_form
 from deploy.suite import free_port
-from deploy.sample_forms import newborn_form
 from lifeevents.client import ApplicantClient
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.v1 import applications_pb2 as pb
@@ -46,6 +46,12 @@ def suite(database, tmp_path_factory):
         suite.addresses = {"first": suite.coordinator_address, "second": second}
         suite.metrics = f"http://127.0.0.1:{metrics}/metrics"
         yield suite
+
+
+def as_mother(suite, address: str) -> ApplicantClient:
+    """A client of one coordinator, as the mother the forms name (tokens of the suite's key: every
+    coordinator of the suite shares its data directory, so they all trust it)."""
+    return ApplicantClient(address, LocalTokens(suite.data_dir).citizen(MOTHER))
 
 
 def holders(suite) -> dict[str, str]:
@@ -80,7 +86,7 @@ def test_two_coordinators_share_the_work_without_doing_it_twice(suite):
     owners = eventually(shared, timeout=20)
     assert owners["relay"] == "first", "the first instance keeps the relay it took alone"
     tap = CommandTap(suite)
-    with ApplicantClient(suite.addresses["first"]) as first, ApplicantClient(suite.addresses["second"]) as second:
+    with as_mother(suite, suite.addresses["first"]) as first, as_mother(suite, suite.addresses["second"]) as second:
         ids = [(first if n % 2 else second).submit(newborn_form()) for n in range(6)]
         for application_id in ids:
             # Watched on the instance that did not take the submission: every version, in order.
@@ -104,7 +110,7 @@ def test_a_killed_relay_holder_is_replaced_within_seconds(suite):
     partitions_s = time.monotonic() - killed
     print(f"relay taken over in {takeover_s:.2f} s, every partition in {partitions_s:.2f} s")
     assert takeover_s < 5
-    with ApplicantClient(suite.addresses["second"]) as survivor:
+    with as_mother(suite, suite.addresses["second"]) as survivor:
         application = survivor.settle(survivor.submit(newborn_form()), timeout=60)
         assert application.status == pb.Application.COMPLETED, suite.log_tail()
 
@@ -139,5 +145,5 @@ def test_a_coordinator_stopped_with_sigterm_hands_its_work_over_at_once(suite):
     assert process.wait(20) == 0, "a clean exit"
     eventually(lambda: list(holders(suite).values()).count("third") == PARTITIONS + 2, timeout=10, interval=0.05)
     print(f"after SIGTERM, everything held by the other instance in {time.monotonic() - stopped:.2f} s")
-    with ApplicantClient(third) as survivor:
+    with as_mother(suite, third) as survivor:
         assert survivor.settle(survivor.submit(newborn_form()), timeout=60).status == pb.Application.COMPLETED

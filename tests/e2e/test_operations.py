@@ -1,6 +1,7 @@
 """The Operations API and the `lifeevents` CLI against the running suite: a timeline, a replay to
 an earlier version or moment, a rebuild with progress, listings from the read models, masked
-identity numbers, and refusals that name the field."""
+personal data, and refusals that name the field. The CLI mints its tokens from the suite's
+development key, as it does for `make run`."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,7 +17,6 @@ from deploy.sample_forms import newborn_form
 from lifeevents.client import bad_request_fields
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
-from tests.support.clients import DEV_OPERATOR_TOKEN
 
 pytestmark = pytest.mark.e2e
 
@@ -28,19 +28,20 @@ def completed(applicant):
     return application_id
 
 
-def cli(running_suite, *args: str) -> subprocess.CompletedProcess:
+def cli(running_suite, *args: str, **env: str) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if k != "LIFEEVENTS_TOKEN"}
     return subprocess.run([sys.executable, "-m", "lifeevents.cli", "--address",
                            running_suite.coordinator_address, *args], capture_output=True, text=True, timeout=120,
-                          env={**os.environ, "LIFEEVENTS_OPERATOR_TOKEN": DEV_OPERATOR_TOKEN})
+                          env={**environment, "LIFEEVENTS_DATA_DIR": str(running_suite.data_dir), **env})
 
 
 def test_the_cli_shows_a_timeline_replays_to_version_2_and_rebuilds_with_a_progress_bar(running_suite, completed):
-    timeline = cli(running_suite, "timeline", completed)
+    timeline = cli(running_suite, "timeline", completed, "--reason", "ticket 4711: the mother asks about her card")
     assert timeline.returncode == 0, timeline.stderr
     lines = timeline.stdout.splitlines()
     assert lines[0] == f"newborn {completed}" and "Submitted" in lines[3] and "Completed" in lines[-1]
 
-    replay = cli(running_suite, "--json", "replay", completed, "--version", "2")
+    replay = cli(running_suite, "--json", "replay", completed, "--version", "2", "--reason", "ticket 4711")
     state = json.loads(replay.stdout)
     assert int(state["version"]) == 2 and state["status"] == "IN_PROGRESS"  # int64 is a string in JSON
     assert [s["status"] for s in state["steps"]].count("DISPATCHED") == 1
@@ -51,25 +52,32 @@ def test_the_cli_shows_a_timeline_replays_to_version_2_and_rebuilds_with_a_progr
     assert rebuild.stdout.startswith("rebuilt the read models from ")
 
 
-def test_history_masks_identity_numbers_and_names_the_department(operator, completed):
-    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed))
+def test_history_masks_every_personal_item_and_names_the_department(operator, completed, applicant):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed, reason="ticket 4711"))
     submitted = history.events[0]
     assert submitted.type == "Submitted" and "370202********0022" in submitted.payload_json
-    assert "370202199205140022" not in "".join(e.payload_json for e in history.events)
+    payloads = "".join(e.payload_json for e in history.events)
+    form = json.loads(submitted.payload_json)["form"]
+    assert (form["mother_name"], form["contact_phone"], form["birth_hospital"]) == ("李*英", "138****0001", "青岛市妇女儿童医院")
+    child = applicant.get(completed)
+    personal = [child.steps[0].inputs["child_name"], child.steps[0].inputs["mother_id"],
+                next(s for s in child.steps if s.id == "household_registration").result["household_address"],
+                next(s for s in child.steps if s.id == "household_registration").result["child_id"]]
+    assert not [item for item in personal if item in payloads]
     assert {e.department for e in history.events if e.type == "StepCompleted"} == {
         "health", "civil_registration", "medical_insurance", "social_security"}
 
 
-def test_replay_at_a_moment_gives_the_state_then(operator, completed):
-    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed))
+def test_replay_at_a_moment_gives_the_state_then(operator, admin, completed):
+    history = operator.GetHistory(ops.GetHistoryRequest(application_id=completed, reason="ticket 4711"))
     third = history.events[2]
-    request = ops.ReplayRequest(application_id=completed)
+    request = ops.ReplayRequest(application_id=completed, reason="ticket 4711")
     request.at.CopyFrom(third.occurred_at)
-    assert operator.Replay(request).version == 3
-    before = ops.ReplayRequest(application_id=completed)
+    assert admin.Replay(request).version == 3
+    before = ops.ReplayRequest(application_id=completed, reason="ticket 4711")
     before.at.FromDatetime(dt.datetime(2020, 1, 1))
     with pytest.raises(grpc.RpcError) as err:
-        operator.Replay(before)
+        admin.Replay(before)
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT and "at" in bad_request_fields(err.value)
 
 

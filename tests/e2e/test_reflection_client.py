@@ -1,5 +1,6 @@
 """A generic client with no project code: it learns the API by gRPC server reflection alone,
-then reads the form, submits the example, sees an empty form refused and the valid one complete."""
+then reads the form (anonymously), submits the example as the mother it names (her token in the
+metadata, as grpcurl -H would send it), sees an empty form refused and the valid one complete."""
 import json
 import pathlib
 import time
@@ -14,8 +15,9 @@ EXAMPLE = pathlib.Path(__file__).resolve().parents[2] / "bundles" / "examples" /
 
 
 class ReflectionClient:
-    def __init__(self, channel):
+    def __init__(self, channel, token: str = ""):
         self.channel = channel
+        self.metadata = (("authorization", f"Bearer {token}"),) if token else ()
         self.database = ProtoReflectionDescriptorDatabase(channel)
         self.pool = descriptor_pool.DescriptorPool(self.database)
 
@@ -30,15 +32,16 @@ class ReflectionClient:
         make = self.channel.unary_stream if stream else self.channel.unary_unary
         rpc = make(path, request_serializer=request_cls.SerializeToString,
                    response_deserializer=response_cls.FromString)
-        response = rpc(json_format.ParseDict(request, request_cls()), timeout=30)
+        response = rpc(json_format.ParseDict(request, request_cls()), metadata=self.metadata, timeout=30)
         if stream:
             return [json_format.MessageToDict(m) for m in response]
         return json_format.MessageToDict(response)
 
 
-def test_reflection_only_client_uses_the_whole_applicant_api(running_suite):
+def test_reflection_only_client_uses_the_whole_applicant_api(running_suite, tokens):
+    values = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     with grpc.insecure_channel(running_suite.coordinator_address) as channel:
-        client = ReflectionClient(channel)
+        client = ReflectionClient(channel, tokens.citizen(values["mother_id"]))
         assert {"lifeevents.v1.Applications", "grpc.health.v1.Health"} <= set(client.services())
 
         form = client.call("lifeevents.v1.Applications", "GetForm", {"bundle": "newborn"})
@@ -48,7 +51,6 @@ def test_reflection_only_client_uses_the_whole_applicant_api(running_suite):
             client.call("lifeevents.v1.Applications", "Submit", {"bundle": "newborn", "form": {}})
         assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
-        values = json.loads(EXAMPLE.read_text(encoding="utf-8"))
         # The example is one fixed child; make it unique so this test can run against any register.
         values["child_name"] += f"{int(time.time() * 1000) % 100000}"
         submitted = client.call("lifeevents.v1.Applications", "Submit", {"bundle": "newborn", "form": values})

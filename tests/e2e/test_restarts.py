@@ -6,7 +6,6 @@ import pytest
 
 from deploy.local import PrivateSuite
 from deploy.sample_forms import newborn_form
-from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.applications import step, step_reaching
 from tests.support.broker import queue_depth
@@ -18,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_application_survives_department_and_coordinator_kills(tmp_path):
-    with PrivateSuite(tmp_path) as suite, ApplicantClient(suite.coordinator_address) as applicant:
+    with PrivateSuite(tmp_path) as suite, suite.form_applicant() as applicant:
         topology = suite.topology
         suite.kill("health")
         form = newborn_form()
@@ -34,7 +33,7 @@ def test_application_survives_department_and_coordinator_kills(tmp_path):
         application = applicant.settle(application_id)
         assert application.status == pb.Application.COMPLETED, suite.log_tail()
         child_id = step(application, "household_registration").result["child_id"]
-        registers = Registers(suite.department_addresses)
+        registers = Registers(suite.department_addresses, suite.tokens.service())
         assert registers.civil_registration.GetPerson(resident_id=child_id).name == form["child_name"]
         assert registers.social_security.GetCard(resident_id=child_id).card_no
         registers.close()
@@ -42,7 +41,7 @@ def test_application_survives_department_and_coordinator_kills(tmp_path):
 
 def test_a_notice_period_survives_a_coordinator_kill_and_the_loss_of_its_timer_index(tmp_path):
     """The wait is in the event stream; the timer index is a projection rebuilt from it."""
-    with PrivateSuite(tmp_path) as suite, ApplicantClient(suite.coordinator_address) as applicant:
+    with PrivateSuite(tmp_path) as suite, suite.form_applicant() as applicant:
         form = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354",
                 "reason": "shareholders_resolution"}
         application_id = applicant.submit(form, bundle="deregistration_simplified")
@@ -55,6 +54,6 @@ def test_a_notice_period_survives_a_coordinator_kill_and_the_loss_of_its_timer_i
 
         application = applicant.settle(application_id)
         assert application.status == pb.Application.COMPLETED, suite.log_tail()
-        registers = Registers(suite.department_addresses)
+        registers = Registers(suite.department_addresses, suite.tokens.service())
         assert registers.market_regulation.GetCompany(credit_code=form["credit_code"]).status == "cancelled"
         registers.close()

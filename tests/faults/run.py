@@ -31,10 +31,10 @@ from pathlib import Path
 
 import grpc
 
-from deploy.local import AMQP_URI, delete_topology, private_suite_env, private_topology
+from deploy.local import (AMQP_URI, Applicants, FormApplicant, LocalTokens, delete_topology, private_suite_env,
+                          private_topology)
 from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, restart_rabbitmq
-from lifeevents.client import ApplicantClient
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.v1 import applications_pb2 as pb
 from saga.adapters.bundle_files import load_bundles, load_catalogue
@@ -88,7 +88,7 @@ def plan(newborns: int, startups: int, deregistrations: int, poisoned: int, tran
     return applications, rules
 
 
-def submit(applicant: ApplicantClient, planned: Planned, timeout: float = 120) -> None:
+def submit(applicant: FormApplicant, planned: Planned, timeout: float = 120) -> None:
     """Submit until the coordinator takes it; the idempotency key makes a retry the same application."""
     deadline = time.monotonic() + timeout
     while True:
@@ -102,7 +102,7 @@ def submit(applicant: ApplicantClient, planned: Planned, timeout: float = 120) -
             time.sleep(0.2)
 
 
-def get(applicant: ApplicantClient, application_id: str) -> pb.Application | None:
+def get(applicant: FormApplicant, application_id: str) -> pb.Application | None:
     for _ in range(50):
         try:
             return applicant.get(application_id)
@@ -205,7 +205,8 @@ def main(argv=None) -> int:
     suite = Suite(env, log=suite_log)
     log_line(f"suite log: {data_dir / 'suite.log'}")
     suite.start()
-    applicant = ApplicantClient(suite.coordinator_address)
+    # Each form is submitted, and followed, by the person it names (the mother, the legal representative).
+    applicant = FormApplicant(Applicants(suite.coordinator_address, LocalTokens(data_dir)))
     faults = Faults(suite, log_line)
     try:
         faults.kill(HELD_BACK)

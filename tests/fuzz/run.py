@@ -33,13 +33,14 @@ def budgets(total: int) -> dict[str, int]:
     return {m.full_name: 10 if m in empty else share for m in methods}
 
 
-def fuzz_one(channel, method, targets: fuzz.Targets, examples: int, record: fuzz.Check) -> None:
+def fuzz_one(channel, method, targets: fuzz.Targets, credentials: fuzz.Credentials, examples: int,
+             record: fuzz.Check) -> None:
     """`examples` generated requests to one RPC, each answer recorded (no shrinking: this is a count)."""
     @settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
               suppress_health_check=list(HealthCheck))
     @given(st.data())
     def run(data):
-        record(fuzz.call(channel, method, data.draw(fuzz.requests_for(method, targets))))
+        record(fuzz.call(channel, method, data.draw(fuzz.requests_for(method, targets)), credentials))
 
     run()
 
@@ -55,7 +56,8 @@ def main(argv=None) -> int:
     slowest = 0.0
     with PrivateSuite(Path(tempfile.mkdtemp(prefix="lifeevents-fuzz-"))) as suite:
         print(f"fuzz: suite log {suite.log_path}", flush=True)
-        with ApplicantClient(suite.coordinator_address, timeout=30) as applicant:
+        credentials = fuzz.Credentials.of_suite(suite.data_dir)
+        with ApplicantClient(suite.coordinator_address, credentials.citizen, timeout=30) as applicant:
             made = [applicant.submit(newborn_form()) for _ in range(3)]
             for application_id in made:
                 applicant.settle(application_id)
@@ -72,20 +74,20 @@ def main(argv=None) -> int:
                         per_method[answer.method][answer.code.name] += 1
                         slowest = max(slowest, answer.seconds)
                         problems.extend(fuzz.problems_with(answer))
-                        if (application_id := fuzz.accepted_application(answer)) is not None:
-                            accepted.add(application_id)
+                        if (stored := fuzz.stored_by(answer)) is not None:
+                            accepted.add(stored)
 
-                    fuzz_one(channel, method, targets, budgets(args.requests)[method.full_name], record)
+                    fuzz_one(channel, method, targets, credentials, budgets(args.requests)[method.full_name], record)
                     print(f"  {method.containing_service.name}.{method.name}: "
                           f"{dict(per_method[method.name].most_common())}", flush=True)
             last = log.head()
-            stored_by_refused = log.originators_after(head) - before - accepted
+            stored_by_refused = log.originators_after(head) - log.data_access_logs() - before - accepted
             crashed = [name for name, process in suite.processes.items() if process.poll() is not None]
             newborn = applicant.settle(applicant.submit(newborn_form()))
     total = sum(counts.values())
     print(f"fuzz: {total} requests in {time.monotonic() - started:.0f} s; answers by status: "
           + ", ".join(f"{code} {n}" for code, n in counts.most_common()))
-    print(f"fuzz: notification log head {head} -> {last} ({len(accepted)} applications accepted)")
+    print(f"fuzz: notification log head {head} -> {last} ({len(accepted)} applications and delegations accepted)")
     print(f"fuzz: slowest answer {slowest:.2f} s; problems {len(problems)}; applications stored by refused "
           f"requests {len(stored_by_refused)}; crashed processes {crashed or 'none'}; a valid newborn afterwards: "
           f"{pb.Application.Status.Name(newborn.status)}")

@@ -22,6 +22,7 @@ from lifeevents.messaging import Topology
 from lifeevents.v1 import steps_pb2
 from tests.support.broker import declared_topology
 from tests.support.clients import Register
+from tests.support.identity import LocalTokens
 from tests.support.polling import eventually
 
 pytestmark = pytest.mark.integration
@@ -57,7 +58,7 @@ class Department:
         self.replies = self.channel.queue_declare("", exclusive=True).method.queue
         self.channel.queue_bind(self.replies, topology.results_exchange, self.replies)
         self.query_channel = grpc.insecure_channel(f"127.0.0.1:{self.port}")
-        self.register = Register(name, self.query_channel)
+        self.register = Register(name, self.query_channel, LocalTokens(data_dir).service())
 
     def send(self, action: str, inputs: dict, command_id: str | None = None) -> str:
         command = steps_pb2.StepCommand(command_id=command_id or str(uuid.uuid4()), application_id=str(uuid.uuid4()),

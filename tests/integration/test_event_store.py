@@ -15,7 +15,7 @@ from saga.bootstrap import wire
 from saga.config import Config
 from saga.domain.errors import FormInvalid
 from saga.domain.steps import ApplicationStatus
-from tests.support.fakes import RecordingBus
+from tests.support.fakes import MOTHER, RecordingBus
 
 pytestmark = pytest.mark.integration
 COMPLETED = ApplicationStatus.COMPLETED
@@ -61,7 +61,7 @@ class EventStoreContract:
     def test_a_completed_application_survives_a_restart(self, store):
         bus = RecordingBus()
         first = self.coordinator(store, bus)
-        application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
         self.run_to_completion(first, application_id, bus)
         recorded = first.get_application(application_id)
         assert recorded.status == COMPLETED
@@ -78,7 +78,7 @@ class EventStoreContract:
     def test_replay_to_an_earlier_version(self, store):
         bus = RecordingBus()
         coordinator = self.coordinator(store, bus)
-        application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
         self.run_to_completion(coordinator, application_id, bus)
         at_two = coordinator.get_application(application_id, version=2)
         assert at_two.status == "IN_PROGRESS"
@@ -90,18 +90,18 @@ class EventStoreContract:
         coordinator = self.coordinator(store)
         before = coordinator.recorder.max_notification_id()
         with pytest.raises(FormInvalid):
-            coordinator.submit("newborn", newborn_form(mother_id="370202199205140023"))
+            coordinator.submit("newborn", newborn_form(mother_id="370202199205140023"), caller=MOTHER)
         assert coordinator.recorder.max_notification_id() == before
         coordinator.close()
 
     def test_one_application_per_idempotency_key_across_restarts(self, store):
-        key = uuid.uuid4().hex
+        key, form = uuid.uuid4().hex, newborn_form(birth_date="2026-11-19")
         first = self.coordinator(store)
-        application_id = first.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key)
+        application_id = first.submit("newborn", form, idempotency_key=key, caller=MOTHER)
         first.close()
         bus = RecordingBus()
         second = self.coordinator(store, bus)
-        assert second.submit("newborn", newborn_form(birth_date="2026-11-19"), idempotency_key=key) == application_id
+        assert second.submit("newborn", form, idempotency_key=key, caller=MOTHER) == application_id
         assert bus.sent == [], "the repeat dispatches nothing"
         assert second.get_application(application_id).version == 2
         second.close()

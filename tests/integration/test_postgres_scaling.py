@@ -17,7 +17,7 @@ from saga.bootstrap import migrate, wire
 from saga.config import Config
 from services.common.domain import Department, DuplicateRecord, Inputs
 from services.common.postgres_register import PostgresRegister, create_schema
-from tests.support.fakes import RecordingBus
+from tests.support.fakes import AGENT, MOTHER, RecordingBus
 from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -54,7 +54,7 @@ def test_a_follower_stops_at_a_gap_until_the_writer_that_holds_it_commits(config
     wiring = coordinator_of(config)
     log = GapAwareLog(wiring.coordinator.recorder)
     held = insert_uncommitted(database)  # takes the next id and does not commit yet
-    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))  # later ids, committed
+    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)  # later ids, committed
     assert wiring.coordinator.recorder.max_notification_id() >= 2
     assert log.read(0, 100) == [] and log.read(0, 100) == [], "not past the gap while its writer runs"
     held.commit()
@@ -67,7 +67,7 @@ def test_a_gap_no_writer_can_fill_is_passed(config, database):
     wiring = coordinator_of(config)
     log = GapAwareLog(wiring.coordinator.recorder)
     failed = insert_uncommitted(database)
-    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+    wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
     assert log.read(0, 100) == []
     failed.rollback()  # the id is never used
     failed.close()
@@ -80,19 +80,42 @@ def test_a_new_coordinator_starts_from_the_shared_positions_and_publishes_no_his
     first_bus = RecordingBus()
     first = coordinator_of(config, first_bus)
     for _ in range(3):
-        first.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        first.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
     first.scheduler.tick()
     assert len(first_bus.sent) == 3
     second_bus = RecordingBus()
     second = coordinator_of(config, second_bus)  # another instance on the same store
     assert second.relay.relay_pending() == 0 and second_bus.sent == []
     assert second.scheduler.follow() == 0, "the timer index is shared too"
-    application_id = second.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+    application_id = second.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
     assert [d.application_id for d in second_bus.sent] == [application_id], "relayed from the shared position"
     first.relay.set_active(True)  # taking the relay over reads the position again
     assert first.relay.relay_pending() == 0 and len(first_bus.sent) == 3
     first.scheduler.tick()  # the instance that follows the log into the read models
     assert second.queries.applications()[1] == 4, "one read model, read by any instance"
+    first.close()
+    second.close()
+
+
+def test_the_parties_read_model_is_shared_by_every_coordinator_and_rebuilds_the_same(config):
+    first, second = coordinator_of(config), coordinator_of(config)
+    until = NOW + dt.timedelta(days=30)
+    first.coordinator.grant_delegation(AGENT.subject, "newborn", until, caller=MOTHER)
+    own = first.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)
+    for_her = second.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=AGENT)
+    second.coordinator.grant_delegation(AGENT.subject, "newborn", until + dt.timedelta(days=1), caller=MOTHER)
+    second.coordinator.grant_delegation(AGENT.subject, "retirement", until, caller=MOTHER)
+    second.coordinator.revoke_delegation(AGENT.subject, "retirement", caller=MOTHER)
+    first.scheduler.tick()  # the instance that follows the log into the read models
+    mine, total = second.queries.mine(MOTHER.subject)
+    assert total == 2 and {(a.id, role) for a, role in mine} == {(own, "principal"), (for_her, "principal")}
+    assert [(a.id, role) for a, role in second.queries.mine(AGENT.subject)[0]] == [(for_her, "agent")]
+    delegations = {d["bundle"]: d for d in second.queries.delegations(MOTHER.subject)}
+    assert dt.datetime.fromisoformat(delegations["newborn"]["until"]) == until + dt.timedelta(days=1), "renewed"
+    assert delegations["newborn"]["revoked_at"] is None and delegations["retirement"]["revoked_at"] is not None
+    before = (second.queries.mine(MOTHER.subject), second.queries.delegations(AGENT.subject))
+    assert list(second.queries.rebuild())[-1].done
+    assert (second.queries.mine(MOTHER.subject), second.queries.delegations(AGENT.subject)) == before
     first.close()
     second.close()
 
@@ -158,11 +181,12 @@ def test_lifeevents_migrate_creates_every_table_and_a_second_run_changes_nothing
             "SELECT table_schema, table_name FROM information_schema.tables")}
         functions = {name for (name,) in connection.execute("SELECT proname FROM pg_proc WHERE proname LIKE 'es_%'")}
     assert {"public.lifeevents_events", "public.tracking", "public.timers", "public.applications",
-            "public.pending_steps", "health.records", "health.counters", "housing_fund.records"} <= tables
+            "public.pending_steps", "public.parties", "public.delegations", "health.records", "health.counters",
+            "housing_fund.records"} <= tables
     assert "es_insert_events_uuid" in functions
 
 
 def test_an_instance_creates_no_table(database, tmp_path):
     with pytest.raises(Exception, match="lifeevents_events|tracking|does not exist"):
         wiring = coordinator_of(Config(data_dir=tmp_path, event_store=database))
-        wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"))
+        wiring.coordinator.submit("newborn", newborn_form(birth_date="2026-11-19"), caller=MOTHER)

@@ -36,6 +36,7 @@ import grpc
 import pika
 import psycopg
 
+from deploy.local import Applicants, LocalTokens
 from deploy.rabbit_cluster import RabbitCluster
 from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, free_port
@@ -112,11 +113,13 @@ def plan(count: int, names: set[str], retiring: bool) -> list[Planned]:
 
 
 class Coordinators:
-    """The coordinator processes of the run, by name, with their addresses; which ones are alive."""
+    """The coordinator processes of the run, by name, with their addresses; which ones are alive. An
+    application's client is its principal's (the person its form names), with a token of the run's
+    development key, on any live coordinator."""
 
-    def __init__(self, suite: Suite):
-        self.suite, self.addresses, self.alive = suite, {}, set()
-        self._clients: dict[str, ApplicantClient] = {}
+    def __init__(self, suite: Suite, tokens: LocalTokens):
+        self.suite, self.tokens, self.addresses, self.alive = suite, tokens, {}, set()
+        self._applicants: dict[str, Applicants] = {}
         self._lock = threading.Lock()
 
     def start(self, name: str) -> None:
@@ -126,7 +129,7 @@ class Coordinators:
         self.suite.wait_ready((f"coordinator#{name}",), 120)
         with self._lock:
             self.addresses[name] = address
-            self._clients[name] = ApplicantClient(address, timeout=15)
+            self._applicants[name] = Applicants(address, self.tokens)
             self.alive.add(name)
 
     def kill(self, name: str) -> None:
@@ -134,22 +137,24 @@ class Coordinators:
             self.alive.discard(name)
         self.suite.kill(f"coordinator#{name}")
 
-    def client(self) -> tuple[str, ApplicantClient]:
+    def client(self, planned: Planned) -> tuple[str, ApplicantClient]:
+        """A live coordinator's client, as the person the application's form names."""
         with self._lock:
             name = random.choice(sorted(self.alive))
-            return name, self._clients[name]
+            applicants = self._applicants[name]
+        return name, applicants.of_form(planned.bundle, planned.form)
 
     def close(self) -> None:
-        for client in self._clients.values():
-            client.close()
+        for applicants in self._applicants.values():
+            applicants.close()
 
 
 def submit(coordinators: Coordinators, planned: Planned, timeout: float = 120) -> None:
     """Submit on any live coordinator until one takes it; the idempotency key makes a retry the same one."""
     deadline = time.monotonic() + timeout
     while not planned.application_id:
-        _, client = coordinators.client()
         try:
+            _, client = coordinators.client(planned)
             planned.application_id = client.submit(planned.form, planned.bundle, idempotency_key=planned.key)
         except grpc.RpcError as err:
             if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
@@ -163,12 +168,12 @@ def watch(coordinators: Coordinators, planned: Planned, timeout: float = 300) ->
     every stream's versions are kept."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        _, client = coordinators.client()
         seen: list[int] = []
         planned.streams.append(seen)
         try:
+            _, client = coordinators.client(planned)
             for event in client.stub.Watch(pb.WatchRequest(application_id=planned.application_id),
-                                           timeout=max(1.0, deadline - time.monotonic())):
+                                           metadata=client.metadata, timeout=max(1.0, deadline - time.monotonic())):
                 seen.append(event.version)
                 if event.type in ("Completed", "Rejected", "Failed"):
                     return
@@ -197,8 +202,8 @@ def run_clients(coordinators: Coordinators, batch: list[Planned], clients: int, 
         failures += [f.result().exception() for f in submitted if f.exception() is None and f.result().exception()]
     if failures:
         raise RuntimeError(f"{len(failures)} application(s) failed: {failures[:3]}")
-    _, client = coordinators.client()
-    settled = [client.get(p.application_id).settled_at.ToDatetime(dt.timezone.utc).timestamp() for p in batch]
+    settled = [coordinators.client(p)[1].get(p.application_id).settled_at.ToDatetime(dt.timezone.utc).timestamp()
+               for p in batch]
     return max(settled) - started
 
 
@@ -369,7 +374,7 @@ def main(argv=None) -> int:
                 names.append(f"{department}#{n}")
         suite.wait_ready(tuple(names), 180)
         log(f"{len(names)} department instances serving (two of each, registers in PostgreSQL)")
-        coordinators = Coordinators(suite)
+        coordinators = Coordinators(suite, LocalTokens(work / "data"))
         store_env = Config(event_store=database_url).event_store_env()
 
         child_names: set[str] = set()
@@ -418,8 +423,7 @@ def main(argv=None) -> int:
             f"{', '.join(f'{v} {k}' for k, v in faults.items())}")
 
         applications = [p for batch in calm for p in batch] + chaos
-        _, client = coordinators.client()
-        outcomes = {p.key: client.get(p.application_id) for p in applications}
+        outcomes = {p.key: coordinators.client(p)[1].get(p.application_id) for p in applications}
         wrong = [p for p in applications if pb.Application.Status.Name(outcomes[p.key].status) != p.expected]
         for p in wrong[:10]:
             log(f"unexpected: {p.bundle} {p.application_id} {pb.Application.Status.Name(outcomes[p.key].status)} "

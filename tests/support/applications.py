@@ -7,7 +7,6 @@ import grpc
 
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
-from saga.domain.application import Application
 from tests.support.polling import eventually
 
 
@@ -32,11 +31,6 @@ def step_reaching(applicant: ApplicantClient, application_id: str, step_id: str,
     return eventually(reached, timeout)
 
 
-def application_id_for(bundle: str, idempotency_key: str) -> str:
-    """The id the coordinator gives the application a Submit under this key records."""
-    return str(Application.create_id(bundle, idempotency_key))
-
-
 @dataclass(frozen=True)
 class Submission:
     """What a Submit did: the application it started, or the gRPC error that refused it."""
@@ -45,6 +39,7 @@ class Submission:
     idempotency_key: str = ""
     accepted_as: str = ""
     refusal: grpc.RpcError | None = None
+    stored_before: int = 0  # submissions and data-access entries in the store before it (controls.stored_submissions)
 
     @property
     def application_id(self) -> str:
@@ -52,9 +47,10 @@ class Submission:
         return self.accepted_as
 
 
-def submit(applicant: ApplicantClient, form: dict, bundle: str, idempotency_key: str = "") -> Submission:
+def submit(applicant: ApplicantClient, form: dict, bundle: str, idempotency_key: str = "",
+           stored_before: int = 0) -> Submission:
     try:
-        return Submission(bundle, idempotency_key,
+        return Submission(bundle, idempotency_key, stored_before=stored_before,
                           accepted_as=applicant.submit(form, bundle=bundle, idempotency_key=idempotency_key))
     except grpc.RpcError as error:
-        return Submission(bundle, idempotency_key, refusal=error)
+        return Submission(bundle, idempotency_key, refusal=error, stored_before=stored_before)

@@ -1,5 +1,6 @@
 """Test clients of the running suite beyond the applicant's: the departments' query APIs (to see
-an effect in a register) and the Operations API with the local operator credential."""
+an effect in a register; they answer a service token only) and the Operations API as an operator
+or an admin (tokens from the suite's development identity provider: tests/support/identity.py)."""
 from __future__ import annotations
 
 import importlib
@@ -11,14 +12,13 @@ from google.protobuf import message_factory
 from deploy.sample_forms import newborn_form  # noqa: F401
 from lifeevents.v1 import operations_pb2_grpc
 
-DEV_OPERATOR_TOKEN = "dev-operator-token"
-
 
 class Register:
     """One department's query API (protos/lifeevents/departments/v1/<department>.proto), each rpc
     called with the request's fields as keywords: `register.GetPerson(resident_id=...)`."""
 
-    def __init__(self, department: str, channel: grpc.Channel):
+    def __init__(self, department: str, channel: grpc.Channel, token: str):
+        self.metadata = (("authorization", f"Bearer {token}"),)
         messages = importlib.import_module(f"lifeevents.departments.v1.{department}_pb2")
         services = importlib.import_module(f"lifeevents.departments.v1.{department}_pb2_grpc")
         [service] = messages.DESCRIPTOR.services_by_name.values()
@@ -29,16 +29,16 @@ class Register:
         if method not in self.requests:
             raise AttributeError(method)
         call = getattr(self.stub, method)
-        return lambda **fields: call(self.requests[method](**fields), timeout=5)
+        return lambda **fields: call(self.requests[method](**fields), metadata=self.metadata, timeout=5)
 
 
 class Registers:
     """Every department's query API, through grpcio (the departments serve them with nameko-grpc):
     `registers.civil_registration.GetPerson(resident_id=...)`."""
 
-    def __init__(self, addresses: dict[str, str]):
+    def __init__(self, addresses: dict[str, str], service_token: str):
         self.channels = {d: grpc.insecure_channel(a) for d, a in addresses.items()}
-        self.registers = {d: Register(d, channel) for d, channel in self.channels.items()}
+        self.registers = {d: Register(d, channel, service_token) for d, channel in self.channels.items()}
 
     def __getattr__(self, department: str) -> Register:
         try:
@@ -52,11 +52,10 @@ class Registers:
 
 
 class Operator:
-    """The Operations API with the local suite's operator credential: `operator.Replay(request)`."""
+    """The Operations API as whoever the token names (an operator, an admin): `operator.Replay(request)`."""
 
-    metadata = (("authorization", f"Bearer {DEV_OPERATOR_TOKEN}"),)
-
-    def __init__(self, address: str):
+    def __init__(self, address: str, token: str):
+        self.metadata = (("authorization", f"Bearer {token}"),)
         self.channel = grpc.insecure_channel(address)
         self.stub = operations_pb2_grpc.OperationsStub(self.channel)
 

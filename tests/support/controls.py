@@ -12,6 +12,8 @@ from pathlib import Path
 # timer index and the read models with their tables, each with its row in the one tracking table.
 PROJECTIONS_FILE = "projections.sqlite"
 READ_MODEL_TABLES = ("applications", "pending_steps", "step_durations", "bundle_durations")
+# Where the data-access log's events are defined: their stored topics start with it.
+ACCESS_LOG_MODULE = "saga.domain.access_log"
 
 
 class CoordinatorClock:
@@ -23,6 +25,19 @@ class CoordinatorClock:
     def advance(self, **delta: float) -> None:
         current = float(self.path.read_text()) if self.path.exists() else 0.0
         self.path.write_text(str(current + dt.timedelta(**delta).total_seconds()))
+
+    def now(self) -> dt.datetime:
+        """The coordinator's time: the wall clock plus the offset tests have added."""
+        offset = float(self.path.read_text()) if self.path.exists() else 0.0
+        return dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=offset)
+
+
+def stored_submissions(data_dir: Path) -> int:
+    """How many submissions and data-access log entries the suite's SQLite event store holds: what a
+    Submit stores (the coordinator's own timers never store either)."""
+    with sqlite3.connect(f"file:{data_dir}/events.sqlite?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM stored_events WHERE topic LIKE '%Application.Submitted' "
+                          "OR topic LIKE '%AccessLog.%'").fetchone()[0]
 
 
 class FaultFile:
@@ -83,3 +98,9 @@ class EventLog:
 
     def originators(self) -> set[str]:
         return self.originators_after(0)
+
+    def data_access_logs(self) -> set[str]:
+        """The people's data-access logs (saga/domain/access_log.py): every read of someone's data by
+        someone else is recorded there, a refused attempt too."""
+        return {str(uuid.UUID(row[0])) for row in self._rows(
+            "SELECT DISTINCT originator_id FROM stored_events WHERE topic LIKE ?", f"{ACCESS_LOG_MODULE}:%")}

@@ -1,12 +1,17 @@
-"""Fakes for the coordinator's ports, and the shipped bundles, for tests that need no broker."""
+"""Fakes for the coordinator's ports, the shipped bundles, and the people who call, for tests that need no
+broker."""
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
 
+import yaml
+
+from lifeevents.callers import Principal, Role
+from lifeevents.identifiers import parse_resident_id
 from saga.adapters.bundle_files import load_bundles, load_catalogue
 from saga.adapters.leases import Leases
-from saga.domain.ports import CommandBus
+from saga.domain.ports import CommandBus, RegisterLookups
 
 ROOT = Path(__file__).resolve().parents[2]
 START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
@@ -92,3 +97,45 @@ class FakeLeases(Leases):
         """The process is killed: the database ends its session and frees every lease at once."""
         self.close()
         self.lost = True
+
+
+# -- who calls -----------------------------------------------------------------------------------
+# 李秀英: the newborn forms' mother, and STARTUP_FORM's legal representative.
+MOTHER = Principal("370202199205140022", Role.CITIZEN, name="李秀英")
+XINING_LEGAL_REP = Principal("630102198702110354", Role.CITIZEN)  # legal representative of 91630102900000030K
+STRANGER = Principal("110105199108210223", Role.CITIZEN)  # 刘芳, named on none of the forms here
+AGENT = Principal("63010219930930048X", Role.AGENT)
+OPERATOR = Principal("ops-7", Role.OPERATOR)
+ADMIN = Principal("admin-1", Role.ADMIN)
+
+
+def officer(department: str, subject: str = "officer-1") -> Principal:
+    return Principal(subject, Role.OFFICER, department)
+
+
+class SeededRegisters(RegisterLookups):
+    """What the demo seed puts in the civil register (persons, households) and the market register
+    (companies), answered as Lookup.Find would (services/*/seed.yaml); other registers hold nothing.
+    Remembers what it was asked."""
+
+    def __init__(self) -> None:
+        civil = yaml.safe_load((ROOT / "services" / "civil_registration" / "seed.yaml").read_text(encoding="utf-8"))
+        market = yaml.safe_load((ROOT / "services" / "market_regulation" / "seed.yaml").read_text(encoding="utf-8"))
+        self.records: dict[tuple[str, str, str], dict[str, str]] = {}
+        for household in civil["households"]:
+            for member in household["members"]:
+                person = parse_resident_id(member["resident_id"])
+                self.records[("civil_registration", "person", person.number)] = {
+                    "name": member["name"], "sex": person.sex, "birth_date": person.birth_date.isoformat(),
+                    "household_no": household["household_no"]}
+                self.records[("civil_registration", "household_of", person.number)] = {
+                    "household_no": household["household_no"], "address": household["address"],
+                    "area_code": household["area_code"]}
+        for company in market["companies"]:
+            self.records[("market_regulation", "company", company["credit_code"])] = {
+                **{k: str(v) for k, v in company.items()}, "status": "active"}
+        self.asked: list[tuple[str, str, str]] = []
+
+    def find(self, department, query, key):
+        self.asked.append((department, query, key))
+        return self.records.get((department, query, key))

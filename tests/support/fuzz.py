@@ -2,13 +2,15 @@
 descriptors (a new RPC is fuzzed too), of the kinds issue 11 found: non-finite numbers, nested
 forms, oversized and echoed values, identifiers in other scripts' digits, control and format
 characters, out-of-range moments and page tokens, YAML of the wrong shape and alias bombs, garbage
-bytes. Also: the one place the fuzz client gets its credentials (`call_metadata`), and what an
-acceptable answer is (`problems_with`)."""
+bytes. Also: the one place the fuzz client gets its credentials (`Credentials`, `call_metadata`: every
+call authenticated, as a citizen the generated forms name, or as an admin), what an acceptable
+answer is (`problems_with`), and what an accepted request may store (`stored_by`)."""
 from __future__ import annotations
 
 import time
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import grpc
@@ -16,10 +18,11 @@ from google.protobuf import descriptor as descriptor_types
 from google.protobuf import message_factory, struct_pb2, timestamp_pb2
 from hypothesis import strategies as st
 
-from deploy.sample_forms import example_form, newborn_form
+from deploy.local import LocalTokens
+from deploy.sample_forms import MOTHER, example_form, newborn_form
 from lifeevents.client import bad_request_fields
 from lifeevents.v1 import applications_pb2, operations_pb2
-from tests.support.clients import DEV_OPERATOR_TOKEN
+from saga.domain.delegation import Delegation
 
 SERVICES = (applications_pb2.DESCRIPTOR.services_by_name["Applications"],
             operations_pb2.DESCRIPTOR.services_by_name["Operations"])
@@ -34,12 +37,26 @@ def rpcs() -> list[descriptor_types.MethodDescriptor]:
     return [method for service in SERVICES for method in service.methods]
 
 
-def call_metadata(method: descriptor_types.MethodDescriptor) -> tuple[tuple[str, str], ...]:
-    """The credentials the fuzz client sends: the hook to switch on once every call needs a token
-    (issue 12). Today only the Operations API asks for one."""
-    if method.containing_service.name == "Operations":
-        return (("authorization", f"Bearer {DEV_OPERATOR_TOKEN}"),)
-    return ()
+@dataclass(frozen=True)
+class Credentials:
+    """The tokens the fuzz client sends, so that requests get past authentication to the checks
+    behind it: to the Applications API the mother the generated forms name (a principal of the
+    targets, so Get, Watch and Submit reach their use cases), to the Operations API an admin (every
+    operator action is open to one)."""
+
+    citizen: str
+    admin: str
+
+    @classmethod
+    def of_suite(cls, data_dir: Path) -> "Credentials":
+        tokens = LocalTokens(data_dir)
+        return cls(tokens.citizen(MOTHER), tokens.admin())
+
+
+def call_metadata(method: descriptor_types.MethodDescriptor, credentials: Credentials) -> tuple[tuple[str, str], ...]:
+    """The bearer token of the call (ListBundles and GetForm take it too, and need none)."""
+    token = credentials.admin if method.containing_service.name == "Operations" else credentials.citizen
+    return (("authorization", f"Bearer {token}"),)
 
 
 # -- values ----------------------------------------------------------------------------------------------
@@ -48,6 +65,7 @@ def _digits(text: str, zero: int) -> str:
 
 
 RESIDENT_ID = "370202199205140022"
+AGENT = "63010219930930048X"  # a 帮办代办员 the mother may delegate to
 ODD_STRINGS = (
     "", " ", "NaN", "nan", "inf", "-inf", "Infinity", "-1", "0", "1e999", "9" * 25, "9" * 4300,
     _digits(RESIDENT_ID, 0xFF10), _digits(RESIDENT_ID, 0x0966), _digits("13805320001", 0x0966),
@@ -83,6 +101,7 @@ def string_for(name: str, targets: Targets) -> st.SearchStrategy[str]:
         "status": st.sampled_from(("IN_PROGRESS", "COMPLETED", "FAILED", "in_progress")),
         "department": st.sampled_from(("health", "tax", "HEALTH")),
         "page_token": st.integers(0, 10**30).map(str),
+        "agent": st.sampled_from((AGENT, MOTHER, "63010219930930048x")),
     }
     return st.one_of(by_name[name], strings) if name in by_name else strings
 
@@ -176,17 +195,18 @@ class Answer:
     response: bytes = b""
 
 
-def call(channel: grpc.Channel, method: descriptor_types.MethodDescriptor, request: bytes,
+def call(channel: grpc.Channel, method: descriptor_types.MethodDescriptor, request: bytes, credentials: Credentials,
          timeout: float = 15) -> Answer:
-    """Send the request's bytes; read a stream to its end."""
+    """Send the request's bytes, authenticated; read a stream to its end."""
     path = f"/{method.containing_service.full_name}/{method.name}"
+    metadata = call_metadata(method, credentials)
     started = time.perf_counter()
     try:
         if method.server_streaming:
-            responses = list(channel.unary_stream(path)(request, timeout=timeout, metadata=call_metadata(method)))
+            responses = list(channel.unary_stream(path)(request, timeout=timeout, metadata=metadata))
             response = responses[-1] if responses else b""
         else:
-            response = channel.unary_unary(path)(request, timeout=timeout, metadata=call_metadata(method))
+            response = channel.unary_unary(path)(request, timeout=timeout, metadata=metadata)
         return Answer(method.name, grpc.StatusCode.OK, {}, "", len(request), time.perf_counter() - started, response)
     except grpc.RpcError as err:
         return Answer(method.name, err.code(), bad_request_fields(err), err.details() or "", len(request),
@@ -194,10 +214,12 @@ def call(channel: grpc.Channel, method: descriptor_types.MethodDescriptor, reque
 
 
 def problems_with(answer: Answer) -> list[str]:
-    """What is wrong with an answer: UNKNOWN, INTERNAL or a hung call for anything; RESOURCE_EXHAUSTED
-    under the transport limit; an INVALID_ARGUMENT that names no field; an error too large to read."""
+    """What is wrong with an answer: UNKNOWN, INTERNAL or a hung call for anything; UNAUTHENTICATED (the
+    fuzz client's token is good: a hostile request must be judged behind authentication, not before
+    it); RESOURCE_EXHAUSTED under the transport limit; an INVALID_ARGUMENT that names no field; an
+    error too large to read."""
     problems = []
-    if answer.code in NEVER:
+    if answer.code in NEVER or answer.code == grpc.StatusCode.UNAUTHENTICATED:
         problems.append(f"{answer.method}: {answer.code.name} {answer.details[:200]!r}")
     if answer.code == grpc.StatusCode.RESOURCE_EXHAUSTED and answer.request_bytes < TRANSPORT_LIMIT - 1024:
         problems.append(f"{answer.method}: RESOURCE_EXHAUSTED for {answer.request_bytes} bytes: {answer.details[:200]!r}")
@@ -208,10 +230,17 @@ def problems_with(answer: Answer) -> list[str]:
     return problems
 
 
-def accepted_application(answer: Answer) -> str | None:
-    """The application an accepted Submit created (its id)."""
-    if answer.code == grpc.StatusCode.OK and answer.method == "Submit":
+def stored_by(answer: Answer) -> str | None:
+    """What an accepted request stored events to (its id): the application a Submit created, the
+    delegation a grant or a revocation changed. (Reads are recorded in people's data-access logs,
+    refused ones too, by design: those are not counted here.)"""
+    if answer.code != grpc.StatusCode.OK:
+        return None
+    if answer.method == "Submit":
         return applications_pb2.SubmitResponse.FromString(answer.response).application_id
+    if answer.method in ("GrantDelegation", "RevokeDelegation"):
+        delegation = applications_pb2.Delegation.FromString(answer.response)
+        return str(Delegation.id_for(delegation.principal, delegation.agent, delegation.bundle))
     return None
 
 

@@ -9,7 +9,7 @@ import pytest
 from saga.adapters.projections import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
-from tests.support.fakes import RecordingBus, SteppingClock, shipped_bundles
+from tests.support.fakes import RecordingBus, SeededRegisters, SteppingClock, shipped_bundles
 
 SHIPPED = shipped_bundles()
 
@@ -31,9 +31,14 @@ def bundles():
 
 
 @pytest.fixture
-def wiring(tmp_path, bus, clock, bundles):
-    wired = wire(Config(data_dir=tmp_path, event_store="memory", create_schema=True), bus=bus, clock=clock, bundles=bundles,
-                 projections=projections_datastore())
+def registers():
+    return SeededRegisters()
+
+
+@pytest.fixture
+def wiring(tmp_path, bus, clock, bundles, registers):
+    wired = wire(Config(data_dir=tmp_path, event_store="memory", create_schema=True), bus=bus, clock=clock,
+                 bundles=bundles, projections=projections_datastore(), lookups=registers)
     yield wired
     wired.close()
 

@@ -8,12 +8,13 @@ import pytest
 
 from saga.domain.errors import MalformedAnswer
 from saga.domain.ports import Outcome, StepAnswer
+from tests.support.fakes import MOTHER
 from tests.unit.test_coordinator_use_cases import OUTPUTS, form
 
 
 @pytest.fixture
 def answer(coordinator, bus):
-    coordinator.submit("newborn", form())
+    coordinator.submit("newborn", form(), caller=MOTHER)
     [dispatch] = bus.sent
     return StepAnswer(str(dispatch.application_id), dispatch.step, dispatch.command_id, True,
                       OUTPUTS[dispatch.step], department="health", outcome=Outcome.COMPLETED)

@@ -16,7 +16,8 @@ from saga.domain.forms import validate_form
 from saga.entrypoints import requests
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.errors import Refused, status
-from tests.support.fakes import ROOT, STARTUP_FORM, shipped_bundles
+from tests.support.fakes import MOTHER, ROOT, STARTUP_FORM, shipped_bundles
+from tests.support.identity import LocalTokens
 
 BUNDLES = shipped_bundles()
 NEWBORN, STARTUP, RETIREMENT = BUNDLES.get("newborn"), BUNDLES.get("startup"), BUNDLES.get("retirement")
@@ -97,12 +98,16 @@ def test_a_flat_form_passes_as_scalars():
         {"a": "x", "b": 2.0, "c": True, "d": None}
 
 
-def test_a_refused_request_logs_nothing_at_warning_or_above(caplog, coordinator, wiring):
-    servicer = ApplicationsServicer(coordinator, wiring.queries)
+def test_a_refused_request_logs_nothing_at_warning_or_above(caplog, coordinator, wiring, tmp_path):
+    tokens = LocalTokens(tmp_path)
+    servicer = ApplicationsServicer(coordinator, wiring.queries, tokens.verifier())
     request = pb.SubmitRequest(bundle="newborn")
     nest(request.form.fields["child_name"], 30, "struct_value")
 
     class Context:
+        def invocation_metadata(self):
+            return (("authorization", f"Bearer {tokens.citizen(MOTHER.subject)}"),)
+
         def abort(self, code, details, trailing_metadata):
             raise Refused(code, details)
 
@@ -148,7 +153,8 @@ def test_the_status_cuts_what_a_refusal_carries():
 
 # 4. Every stored string has a declared maximum; GetForm tells the limits -----------------------------
 @pytest.mark.parametrize("field, value", [("idempotency_key", "k" * 4_000_000), ("reason", "r" * 1_000_000),
-                                          ("objector", "o" * 101), ("objector_role", "r" * 51)])
+                                          ("reason", "r" * 501), ("objector", "o" * 101), ("objector_role", "r" * 51),
+                                          ("agent", "3" * 19)])
 def test_an_oversized_string_is_refused_naming_it(field, value):
     check = requests.token if field == "idempotency_key" else requests.optional
     with pytest.raises(Refused) as refusal:
@@ -168,17 +174,18 @@ def test_a_form_value_longer_than_its_field_allows_is_refused(field, value):
     assert field in {f.removeprefix("form.") for f in errors_of(NEWBORN, {**EXAMPLE, field: value})}
 
 
-def test_get_form_tells_each_fields_limits(coordinator, wiring):
-    form = ApplicationsServicer(coordinator, wiring.queries).GetForm(pb.GetFormRequest(bundle="newborn"), None)
+def test_get_form_tells_each_fields_limits(coordinator, wiring, tmp_path):
+    servicer = ApplicationsServicer(coordinator, wiring.queries, LocalTokens(tmp_path).verifier())
+    form = servicer.GetForm(pb.GetFormRequest(bundle="newborn"), None)
     fields = {f.name: f for f in form.fields}
     assert fields["mother_id"].pattern == "^[0-9]{17}[0-9X]$" and fields["mother_id"].max_length == 18
     assert fields["contact_phone"].pattern == "^1[3-9][0-9]{9}$"
     assert fields["birth_date"].not_after_today and fields["birth_date"].max_length == 10
     assert fields["child_name"].max_length == 200 and not fields["child_name"].HasField("minimum")
-    startup = ApplicationsServicer(coordinator, wiring.queries).GetForm(pb.GetFormRequest(bundle="startup"), None)
+    startup = servicer.GetForm(pb.GetFormRequest(bundle="startup"), None)
     capital = next(f for f in startup.fields if f.name == "registered_capital")
     assert (capital.minimum, capital.maximum) == (1, 100_000_000_000)
-    retirement = ApplicationsServicer(coordinator, wiring.queries).GetForm(pb.GetFormRequest(bundle="retirement"), None)
+    retirement = servicer.GetForm(pb.GetFormRequest(bundle="retirement"), None)
     years = next(f for f in retirement.fields if f.name == "contribution_years")
     assert (years.type, years.minimum, years.maximum) == ("number", 0, 60)
 

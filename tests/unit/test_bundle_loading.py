@@ -99,3 +99,38 @@ def test_a_field_no_step_uses_is_named():
 def test_a_bundle_without_bilingual_text_is_named(item):
     message = broken(lambda d: d[item].pop("en"))
     assert f"{item}: needs zh and en text" in message
+
+
+# -- who may apply, and what is personal ------------------------------------------------------------
+def test_every_shipped_bundle_names_its_principals_as_resident_id_fields():
+    bundles = load_bundles(ROOT / "bundles", CATALOGUE)
+    assert {b.id: b.principals for b in bundles} == {
+        "newborn": ("mother_id", "father_id"), "retirement": ("resident_id",), "startup": ("legal_rep_id",),
+        "deregistration": ("legal_rep_id",), "deregistration_simplified": ("legal_rep_id",)}
+    assert bundles.get("deregistration").fields["legal_rep_id"].lookup.value == "legal_rep_id", "the register's"
+
+
+@pytest.mark.parametrize("principals, problem", [
+    (None, "principals: a list of the form fields naming who may apply"),
+    ([], "principals: a list of the form fields naming who may apply"),
+    (["grandmother_id"], "principals: no form field 'grandmother_id'"),
+    (["child_name"], "principals: child_name is a text field, not a resident_id"),
+    (["mother_id", "mother_id"], "principals: a field is named twice"),
+])
+def test_a_bundle_without_proper_principals_is_refused(principals, problem):
+    assert problem in broken(lambda d: d.update(principals=principals) if principals is not None
+                             else d.pop("principals"))
+
+
+def test_a_principal_field_needs_no_step_to_use_it():
+    grandmother = {"type": "resident_id", "label": {"zh": "祖母", "en": "Grandmother"}}
+    bundle = parse_bundle({**copy.deepcopy(NEWBORN), "principals": ["mother_id", "grandmother_id"],
+                           "fields": {**NEWBORN["fields"], "grandmother_id": grandmother}}, "ok.yaml", CATALOGUE)
+    assert bundle.principals == ("mother_id", "grandmother_id")
+
+
+def test_personal_fields_are_those_of_a_personal_type_or_declared_personal():
+    newborn = load_bundles(ROOT / "bundles", CATALOGUE).get("newborn")
+    assert set(newborn.personal_fields) == {"mother_id", "mother_name", "father_id", "father_name", "child_name",
+                                            "contact_phone", "mailing_address"}
+    assert CATALOGUE.action("civil_registration", "register_birth").personal_outputs == {"household_address"}

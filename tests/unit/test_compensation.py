@@ -1,7 +1,7 @@
 """Compensation: when a step is refused, completed steps that declare an undo are undone one at a
 time, latest in the plan first, each recorded; then the application ends REJECTED."""
 from saga.domain.application import Application
-from tests.support.fakes import STARTUP_FORM as STARTUP
+from tests.support.fakes import MOTHER, STARTUP_FORM as STARTUP
 
 CODE = "91370202000000019Q"
 
@@ -12,7 +12,7 @@ def answer(coordinator, application_id, dispatch, completed=True, **outputs):
 
 
 def registered(coordinator, bus):
-    application_id = coordinator.submit("startup", STARTUP)
+    application_id = coordinator.submit("startup", STARTUP, caller=MOTHER)
     [registration] = bus.sent
     answer(coordinator, application_id, registration, credit_code=CODE, licence_no="1")
     return application_id, {d.step: d for d in bus.sent[1:]}
@@ -77,7 +77,7 @@ def test_a_refused_undo_is_reported_and_the_rest_still_undone(coordinator, bus):
 
 
 def test_nothing_to_undo_rejects_at_once(coordinator, bus):
-    application_id = coordinator.submit("startup", STARTUP)
+    application_id = coordinator.submit("startup", STARTUP, caller=MOTHER)
     [registration] = bus.sent
     answer(coordinator, application_id, registration, completed=False)
     assert coordinator.get_application(application_id).status == "REJECTED"

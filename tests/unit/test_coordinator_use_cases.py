@@ -8,6 +8,7 @@ from saga.domain.application import Application
 from saga.domain.errors import ApplicationNotFound, FormInvalid, UnknownBundle
 from saga.domain.ports import StepAnswer
 from tests.support.clients import newborn_form
+from tests.support.fakes import MOTHER
 
 OUTPUTS = {"birth_certificate": {"birth_certificate_no": "Q1"},
            "vaccination_record": {"vaccination_record_no": "V1", "first_dose_due": "2026-11-18"},
@@ -21,7 +22,7 @@ def form():
 
 
 def test_results_drive_an_application_to_completion(coordinator, bus):
-    application_id = coordinator.submit("newborn", form())
+    application_id = coordinator.submit("newborn", form(), caller=MOTHER)
     assert [d.step for d in bus.sent] == ["birth_certificate"]
     answered = set()
     while pending := [d for d in bus.sent if d.step not in answered]:
@@ -34,7 +35,8 @@ def test_results_drive_an_application_to_completion(coordinator, bus):
 
 
 def test_a_batch_of_answers_is_recorded_in_one_save(coordinator, bus):
-    first, second = coordinator.submit("newborn", form()), coordinator.submit("newborn", form())
+    first = coordinator.submit("newborn", form(), caller=MOTHER)
+    second = coordinator.submit("newborn", form(), caller=MOTHER)
     answers = [StepAnswer(str(d.application_id), d.step, d.command_id, True, OUTPUTS[d.step]) for d in bus.sent]
     before = coordinator.recorder.max_notification_id()
     assert coordinator.record_results(answers + answers[:1]) == [True, True, False], "the repeat changes nothing"
@@ -44,7 +46,7 @@ def test_a_batch_of_answers_is_recorded_in_one_save(coordinator, bus):
 
 
 def test_a_batch_with_an_unknown_application_is_refused_whole(coordinator, bus):
-    coordinator.submit("newborn", form())
+    coordinator.submit("newborn", form(), caller=MOTHER)
     [dispatch] = bus.sent
     good = StepAnswer(str(dispatch.application_id), dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
     with pytest.raises(ApplicationNotFound):
@@ -53,20 +55,20 @@ def test_a_batch_with_an_unknown_application_is_refused_whole(coordinator, bus):
 
 
 def test_an_answer_for_an_unknown_step_is_ignored(coordinator, bus):
-    application_id = coordinator.submit("newborn", form())
+    application_id = coordinator.submit("newborn", form(), caller=MOTHER)
     assert coordinator.record_results([StepAnswer(str(application_id), "wedding_photo", "c", True, {})]) == [False]
 
 
 def test_a_bad_form_stores_and_sends_nothing(coordinator, bus):
     with pytest.raises(FormInvalid):
-        coordinator.submit("newborn", {})
+        coordinator.submit("newborn", {}, caller=MOTHER)
     assert not coordinator.recorder.max_notification_id()
     assert bus.sent == []
 
 
 def test_an_unknown_bundle_or_application(coordinator):
     with pytest.raises(UnknownBundle):
-        coordinator.submit("wedding", form())
+        coordinator.submit("wedding", form(), caller=MOTHER)
     with pytest.raises(ApplicationNotFound):
         coordinator.get_application(uuid.uuid4())
     with pytest.raises(ApplicationNotFound):
@@ -74,13 +76,14 @@ def test_an_unknown_bundle_or_application(coordinator):
 
 
 def test_a_repeated_submit_with_a_key_is_one_application(coordinator, bus):
-    first = coordinator.submit("newborn", form(), idempotency_key="abc")
-    assert coordinator.submit("newborn", form(), idempotency_key="abc") == first
+    same = form()
+    first = coordinator.submit("newborn", same, idempotency_key="abc", caller=MOTHER)
+    assert coordinator.submit("newborn", same, idempotency_key="abc", caller=MOTHER) == first
     assert len(bus.sent) == 1
 
 
 def test_a_duplicate_result_is_ignored(coordinator, bus):
-    application_id = coordinator.submit("newborn", form())
+    application_id = coordinator.submit("newborn", form(), caller=MOTHER)
     [dispatch] = bus.sent
     assert coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
     assert not coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, {"x": "y"})
@@ -90,8 +93,8 @@ def test_a_duplicate_result_is_ignored(coordinator, bus):
 def test_history_and_the_log_follower_see_every_event_in_order(coordinator, bus):
     changed = []
     follower = LogFollower(coordinator.recorder, changed.append)
-    application_id = coordinator.submit("newborn", form())
-    other = coordinator.submit("newborn", form())
+    application_id = coordinator.submit("newborn", form(), caller=MOTHER)
+    other = coordinator.submit("newborn", form(), caller=MOTHER)
     dispatch = next(d for d in bus.sent if d.application_id == application_id)
     coordinator.record_result(application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step])
     follower.follow()

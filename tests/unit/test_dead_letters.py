@@ -13,12 +13,12 @@ from saga.adapters.timers import CHASE
 from saga.domain.application import Application
 from services.common.faults import FaultRules, InjectedFault
 from tests.support.clients import newborn_form
-from tests.support.fakes import STARTUP_FORM as STARTUP
+from tests.support.fakes import MOTHER, STARTUP_FORM as STARTUP
 
 
 
 def registered_startup(coordinator, bus):
-    application_id = coordinator.submit("startup", STARTUP)
+    application_id = coordinator.submit("startup", STARTUP, caller=MOTHER)
     [registration] = bus.sent
     coordinator.record_result(application_id, "business_registration", registration.command_id, True,
                               {"credit_code": "91370202000000019Q", "licence_no": "1"})
@@ -26,7 +26,7 @@ def registered_startup(coordinator, bus):
 
 
 def test_a_dead_lettered_command_fails_its_step_with_the_error(coordinator, bus):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     [first] = bus.sent
     assert coordinator.dead_lettered(application_id, first.step, first.command_id, "InjectedFault: disk full")
     application = coordinator.get_application(application_id)
@@ -39,7 +39,7 @@ def test_a_dead_lettered_command_fails_its_step_with_the_error(coordinator, bus)
 
 
 def test_a_second_copy_of_a_dead_letter_changes_nothing(coordinator, bus):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     [first] = bus.sent
     coordinator.dead_lettered(application_id, first.step, first.command_id, "boom")
     version = coordinator.get_application(application_id).version

@@ -18,7 +18,7 @@ from services.common.settings import register_url_variable
 ROOT = Path(__file__).resolve().parents[2]
 # Where each process reads its settings: one module per process, and the shared kernel.
 SETTINGS_MODULES = ["saga/config.py", "services/common/settings.py", "web/config.py", "lifeevents/observability.py",
-                    "lifeevents/endpoints.py"]
+                    "lifeevents/endpoints.py", "lifeevents/identity.py"]
 COMPOSE = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
 MANIFESTS = [doc for path in sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
              for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]

@@ -77,3 +77,71 @@ def test_two_providers_on_one_directory_share_one_key(provider):
     provider.ensure_keys()
     again = DevIdentityProvider(provider.directory)
     assert TokenVerifier(provider.jwks_path).verify(again.issue(MOTHER)).subject == MOTHER
+
+
+def test_providers_starting_together_agree_on_one_key(tmp_path):
+    import threading
+
+    providers = [DevIdentityProvider(tmp_path / "identity") for _ in range(8)]
+    threads = [threading.Thread(target=p.ensure_keys) for p in providers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    verifier = TokenVerifier(providers[0].jwks_path)
+    assert {verifier.verify(p.issue(MOTHER)).subject for p in providers} == {MOTHER}
+    assert [f.name for f in (tmp_path / "identity").iterdir() if f.suffix == ".tmp"] == []
+
+
+def test_a_service_credential_is_minted_in_development_and_renewed_before_it_expires(provider, verifier):
+    from lifeevents.identity import ServiceCredential
+
+    credential = ServiceCredential(provider=provider, subject="coordinator", lifetime=dt.timedelta(minutes=10))
+    first = credential()
+    assert credential() == first, "kept while it has long enough to live"
+    assert verifier.verify(first).role is Role.SERVICE
+    credential.lifetime = dt.timedelta(minutes=4)  # shorter than the renewal margin: every call renews
+    credential._minted = (first, dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=4))
+    assert verifier.verify(credential()).subject == "coordinator"
+    assert ServiceCredential("configured-token")() == "configured-token"
+
+
+def test_production_settings_refuse_development_tokens_and_need_an_issuer_and_a_service_token(tmp_path):
+    from lifeevents.identity import IdentitySettings
+
+    development = IdentitySettings.from_environment(tmp_path, {})
+    assert development.warning() and development.development_provider() is not None
+    token = development.development_provider().issue(MOTHER)
+    assert development.verifier().verify(token).subject == MOTHER
+
+    production = IdentitySettings.from_environment(tmp_path, {"LIFEEVENTS_ENV": "production"})
+    assert production.development_provider() is None and not production.warning()
+    with pytest.raises(ValueError, match="LIFEEVENTS_TOKEN_ISSUERS"):
+        production.check()
+    configured = IdentitySettings.from_environment(tmp_path, {
+        "LIFEEVENTS_ENV": "production", "LIFEEVENTS_TOKEN_ISSUERS": "https://id.example.gov.cn,lifeevents-dev",
+        "LIFEEVENTS_JWKS_FILE": str(development.jwks_file)})
+    with pytest.raises(ValueError, match="LIFEEVENTS_SERVICE_TOKEN"):
+        configured.check(needs_service_token=True)
+    with pytest.raises(Unauthenticated, match="not accepted"):
+        configured.verifier().verify(token)
+
+
+def test_the_cli_prints_a_token_of_the_local_key_and_none_in_production(tmp_path, monkeypatch, capsys):
+    from lifeevents import cli
+
+    monkeypatch.setenv("LIFEEVENTS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LIFEEVENTS_ENV", raising=False)
+    assert cli.main(["token", "--as", MOTHER]) == 0
+    token = capsys.readouterr().out.strip()
+    principal = TokenVerifier(tmp_path / "identity" / "jwks.json").verify(token)
+    assert (principal.subject, principal.role) == (MOTHER, Role.CITIZEN)
+    assert principal.expires_at - dt.datetime.now(dt.timezone.utc) > dt.timedelta(minutes=59)
+    assert cli.main(["token", "--as", "T-0042", "--role", "officer", "--department", "tax"]) == 0
+    officer = TokenVerifier(tmp_path / "identity" / "jwks.json").verify(capsys.readouterr().out.strip())
+    assert (officer.role, officer.department) == (Role.OFFICER, "tax")
+    with pytest.raises(SystemExit, match="resident ID"):
+        cli.main(["token", "--as", "12345"])
+    monkeypatch.setenv("LIFEEVENTS_ENV", "production")
+    with pytest.raises(SystemExit, match="production"):
+        cli.main(["token", "--as", MOTHER])

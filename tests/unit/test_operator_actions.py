@@ -6,11 +6,12 @@ import pytest
 from saga.domain.application import Application
 from saga.domain.errors import OperatorActionRefused
 from tests.support.clients import newborn_form
+from tests.support.fakes import MOTHER
 
 
 def failed_at_medical_insurance(coordinator, bus):
     """A newborn application whose medical insurance command was dead-lettered: FAILED, nothing undone."""
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     answers = {"birth_certificate": {"birth_certificate_no": "Q1"}, "household_registration": {"child_id": "C1"},
                "vaccination_record": {"vaccination_record_no": "V1"}, "social_security_card": {"card_no": "S1"}}
     answered = set()
@@ -49,7 +50,7 @@ def test_a_skipped_step_lets_the_application_complete(coordinator, bus):
 
 
 def test_a_step_whose_results_are_needed_cannot_be_skipped(coordinator, bus):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     [first] = bus.sent
     coordinator.dead_lettered(application_id, first.step, first.command_id, "poisoned")
     with pytest.raises(OperatorActionRefused, match="household_registration.*need"):
@@ -57,7 +58,7 @@ def test_a_step_whose_results_are_needed_cannot_be_skipped(coordinator, bus):
 
 
 def test_a_running_step_within_its_limit_is_neither_retried_nor_skipped(coordinator, bus):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     version = coordinator.get_application(application_id).version
     for act in (coordinator.retry_step, coordinator.skip_step):
         with pytest.raises(OperatorActionRefused, match="birth_certificate is DISPATCHED"):
@@ -66,7 +67,7 @@ def test_a_running_step_within_its_limit_is_neither_retried_nor_skipped(coordina
 
 
 def test_an_overdue_step_can_be_retried(coordinator, bus, clock):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     clock.advance(days=2)
     coordinator.chase(application_id, "birth_certificate")
     coordinator.retry_step(application_id, "birth_certificate", "alice", "department asked for it again")

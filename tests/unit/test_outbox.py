@@ -6,7 +6,7 @@ from eventsourcing.persistence import Tracking
 from saga.adapters.projections import projections_datastore
 from saga.adapters.relay import CommandRelay
 from tests.support.clients import newborn_form
-from tests.support.fakes import RecordingBus
+from tests.support.fakes import MOTHER, RecordingBus
 
 FORM = newborn_form(birth_date="2026-11-18")
 
@@ -31,7 +31,7 @@ def bus():
 
 
 def test_a_failed_publish_loses_nothing_and_goes_out_with_the_next_relay(coordinator, bus, wiring):
-    application_id = coordinator.submit("newborn", FORM)
+    application_id = coordinator.submit("newborn", FORM, caller=MOTHER)
     assert bus.sent == [], "the broker was down"
     assert coordinator.get_application(application_id).steps["birth_certificate"].status == "DISPATCHED"
     assert wiring.relay.relay_pending() == 1
@@ -42,10 +42,10 @@ def test_a_failed_publish_loses_nothing_and_goes_out_with_the_next_relay(coordin
 
 def test_a_relay_restarted_from_its_position_publishes_only_what_was_not_published(coordinator, bus, wiring):
     bus.failures = 0
-    first = coordinator.submit("newborn", FORM)
+    first = coordinator.submit("newborn", FORM, caller=MOTHER)
     assert [d.application_id for d in bus.sent] == [first]
     bus.failures = 1_000  # the process "dies" with the next command recorded but not published
-    second = coordinator.submit("newborn", FORM)
+    second = coordinator.submit("newborn", FORM, caller=MOTHER)
     restarted = CommandRelay(coordinator.recorder, coordinator.mapper, RecordingBus(),
                              wiring.projections)  # the same projections database
     assert restarted.relay_pending() == 1
@@ -53,7 +53,7 @@ def test_a_relay_restarted_from_its_position_publishes_only_what_was_not_publish
 
 
 def test_the_relay_position_is_a_row_of_the_one_tracking_table(coordinator, bus, wiring, scheduler):
-    coordinator.submit("newborn", FORM)
+    coordinator.submit("newborn", FORM, caller=MOTHER)
     wiring.relay.relay_pending()
     scheduler.tick()
     head = coordinator.recorder.max_notification_id()
@@ -64,7 +64,7 @@ def test_the_relay_position_is_a_row_of_the_one_tracking_table(coordinator, bus,
 
 def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the_same_command(coordinator):
     bus, positions = RecordingBus(), Positions(lose=True)  # the crash: the position never reaches disk
-    coordinator.submit("newborn", FORM)
+    coordinator.submit("newborn", FORM, caller=MOTHER)
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # position lost
     CommandRelay(coordinator.recorder, coordinator.mapper, bus, positions).relay_pending()  # after a restart
     first, again = bus.sent
@@ -75,7 +75,7 @@ def test_a_crash_after_publishing_and_before_saving_the_position_republishes_the
 def test_results_unblock_steps_through_the_relay_only(coordinator, completed):
     relayed = RecordingBus()
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, relayed, Positions())
-    application_id = coordinator.submit("newborn", FORM)
+    application_id = coordinator.submit("newborn", FORM, caller=MOTHER)
     relay.relay_pending()
     [first] = relayed.sent
     coordinator.record_result(application_id, "birth_certificate", first.command_id, completed,

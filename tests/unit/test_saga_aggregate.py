@@ -12,13 +12,14 @@ from tests.support.fakes import shipped_bundles
 
 NEWBORN = shipped_bundles().get("newborn")
 NOW = dt.datetime(2026, 11, 22, 10, 0, tzinfo=dt.timezone.utc)
+MOTHER, FATHER, AGENT = "370202199205140022", "370202199003070011", "63010219930930048X"
 FORM = {"mother_id": "370202199205140022", "child_name": "王小禾", "child_sex": "female",
         "birth_date": "2026-11-18", "mother_name": "李秀英", "birth_hospital": "医院",
         "contact_phone": "13805320001", "mailing_address": "青岛"}
 
 
 def new_application(**kwargs) -> Application:
-    return Application.submit(NEWBORN, FORM, NOW, uuid.uuid4, **kwargs)
+    return Application.submit(NEWBORN, FORM, NOW, uuid.uuid4(), **kwargs)
 
 
 def advance(application, new_id=uuid.uuid4) -> dict:
@@ -136,6 +137,17 @@ def test_the_stream_replays_to_the_same_state(application):
            {k: (s.status, s.result) for k, s in application.steps.items()}
 
 
-def test_an_idempotency_key_gives_a_stable_id_and_no_key_one_from_the_factory():
-    assert new_application(idempotency_key="k").id == new_application(idempotency_key="k").id
-    assert Application.submit(NEWBORN, FORM, NOW, lambda: uuid.UUID(int=42)).id == uuid.UUID(int=42)
+def test_an_id_from_an_idempotency_key_is_the_callers_own_and_cannot_be_told_from_the_key():
+    secret, other_secret = b"s" * 32, b"t" * 32
+    mine = Application.keyed_id(secret, MOTHER, "newborn", "k")
+    assert mine == Application.keyed_id(secret, MOTHER, "newborn", "k")
+    assert mine != Application.keyed_id(secret, FATHER, "newborn", "k"), "another caller's key is another application"
+    assert mine != Application.keyed_id(secret, MOTHER, "startup", "k")
+    assert mine != Application.keyed_id(other_secret, MOTHER, "newborn", "k"), "without the secret it cannot be told"
+    assert Application.submit(NEWBORN, FORM, NOW, uuid.UUID(int=42)).id == uuid.UUID(int=42)
+
+
+def test_the_application_records_whom_it_is_for_and_who_submitted_it():
+    application = Application.submit(NEWBORN, FORM, NOW, uuid.uuid4(), principals=[MOTHER, MOTHER, FATHER],
+                                     agent=AGENT)
+    assert (application.principals, application.agent) == ([MOTHER, FATHER], AGENT)

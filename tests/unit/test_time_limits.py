@@ -5,11 +5,11 @@ import datetime as dt
 from saga.adapters.timers import CHASE
 from saga.domain.application import Application
 from tests.support.clients import newborn_form
-from tests.support.fakes import START, STARTUP_FORM, shipped_bundles
+from tests.support.fakes import MOTHER, START, STARTUP_FORM, shipped_bundles
 
 
 def test_a_lost_reply_is_re_sent_with_the_same_id_at_doubling_intervals(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     [first] = bus.sent
     assert tick(seconds=29) == 0
     assert tick(seconds=1) == 1                      # 30 s: first re-send
@@ -22,7 +22,7 @@ def test_a_lost_reply_is_re_sent_with_the_same_id_at_doubling_intervals(coordina
 
 
 def test_the_interval_doubles_up_to_its_cap(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     for _ in range(7):
         tick(minutes=10)
     resends = [e for e in coordinator.history(application_id) if isinstance(e, Application.CommandResent)]
@@ -31,7 +31,7 @@ def test_the_interval_doubles_up_to_its_cap(coordinator, bus, scheduler, tick):
 
 
 def test_a_step_past_its_time_limit_is_flagged_once(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     tick(hours=23, minutes=59)
     assert coordinator.get_application(application_id).steps["birth_certificate"].overdue_since is None
     tick(minutes=1)
@@ -42,7 +42,7 @@ def test_a_step_past_its_time_limit_is_flagged_once(coordinator, bus, scheduler,
 
 
 def test_an_answer_ends_the_chase(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     [first] = bus.sent
     coordinator.record_result(application_id, "birth_certificate", first.command_id, False, {}, "refused")
     scheduler.follow()
@@ -57,7 +57,7 @@ def test_the_retry_policy_is_declared_per_step():
 
 
 def test_a_fault_after_registration_undoes_what_was_done_and_ends_failed(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("startup", STARTUP_FORM)
+    application_id = coordinator.submit("startup", STARTUP_FORM, caller=MOTHER)
     [registration] = bus.sent
     coordinator.record_result(application_id, "business_registration", registration.command_id, True,
                               {"credit_code": "91370202000000019Q", "licence_no": "1"})
@@ -77,7 +77,7 @@ def test_a_fault_after_registration_undoes_what_was_done_and_ends_failed(coordin
 
 
 def test_retries_exhausted_is_a_fault_that_ends_failed(coordinator, bus, scheduler, tick):
-    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"))
+    application_id = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
     for _ in range(20):
         tick(minutes=10)
     application = coordinator.get_application(application_id)

@@ -10,15 +10,15 @@ from saga.adapters.projections import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT
 from saga.domain.application import Application
-from tests.support.fakes import RecordingBus
+from tests.support.fakes import STRANGER, XINING_LEGAL_REP, RecordingBus
 
-FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
-        "company_name": "西宁示例商贸有限公司", "legal_rep_name": "马建华", "registered_address": "青海省西宁市城东区"}
+# The company's name, legal representative's name and address are looked up in the (seeded) market register.
+FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended"}
 OLD_MODULE, NEW_MODULE = "saga.domain.model:", "saga.domain.application:"
 
 
 def noticed(coordinator, bus) -> uuid.UUID:
-    application_id = coordinator.submit("deregistration_simplified", FORM)
+    application_id = coordinator.submit("deregistration_simplified", FORM, caller=XINING_LEGAL_REP)
     [notice] = bus.sent
     coordinator.record_result(application_id, notice.step, notice.command_id, True, {"notice_no": "N1"})
     return application_id
@@ -39,7 +39,8 @@ def copied(coordinator, application_id: uuid.UUID, change) -> uuid.UUID:
 
 def as_version_1(topic: str, fields: dict) -> str:
     if topic.endswith(".ObjectionRaised"):
-        assert fields.pop("class_version") == 2
+        assert fields.pop("class_version") == 3
+        fields.pop("objector_subject")
         fields["objector"] = f"{fields.pop('objector_role')} {fields['objector']}"
     return topic
 
@@ -53,7 +54,7 @@ def under_the_old_module(topic: str, fields: dict) -> str:
 
 def test_a_v1_objection_loads_with_role_and_name_split(coordinator, bus):
     application_id = noticed(coordinator, bus)
-    coordinator.object(application_id, "青岛某供应商", "货款未结清", objector_role="债权人")
+    coordinator.object(application_id, "货款未结清", objector_role="债权人", objector="青岛某供应商", caller=STRANGER)
     original = coordinator.get_application(application_id)
     copy_id = copied(coordinator, original.id, as_version_1)
     [v1] = [e for e in coordinator.recorder.select_events(copy_id) if e.topic.endswith(".ObjectionRaised")]
@@ -96,3 +97,30 @@ def fresh_positions():
     store = projections_datastore()
     store.create(())
     return store
+
+
+def as_submitted_v1(topic: str, fields: dict) -> str:
+    if topic.endswith(".Submitted"):
+        assert fields.pop("class_version") == 2
+        fields.pop("principals"), fields.pop("agent")
+    return topic
+
+
+def test_a_v1_submission_loads_without_principals_and_its_readers_fall_back_on_the_form(coordinator, bus):
+    original = coordinator.get_application(noticed(coordinator, bus))
+    assert original.principals == [FORM["legal_rep_id"]]
+    copy_id = copied(coordinator, original.id, as_submitted_v1)
+    [v1] = [e for e in coordinator.recorder.select_events(copy_id) if e.topic.endswith(".Submitted")]
+    assert "principals" not in coordinator.mapper.transcoder.decode(v1.state)
+
+    loaded = coordinator.get_application(copy_id)
+    assert (loaded.principals, loaded.agent, loaded.steps["notice_period"].status) == ([], "", "WAITING")
+    assert coordinator.principals_of(loaded) == [FORM["legal_rep_id"]]
+    _, sight = coordinator.open_application(copy_id, caller=XINING_LEGAL_REP)
+    assert sight.is_party, "its legal representative still sees it"
+
+
+def test_a_v2_objection_loads_without_a_subject():
+    state = {"objector_role": "债权人", "objector": "某供应商"}
+    Application.ObjectionRaised.upcast_v2_v3(state)
+    assert state["objector_subject"] == ""

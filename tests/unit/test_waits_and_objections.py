@@ -8,14 +8,14 @@ from saga.adapters.timers import CHASE, WAIT, TimerIndex, TimerView
 from saga.domain.bundle import BundleSet
 from saga.domain.errors import ObjectionNotOpen
 from saga.domain.parser import parse_bundle
-from tests.support.fakes import ROOT, START, STARTUP_FORM, shipped_catalogue
+from tests.support.fakes import MOTHER, ROOT, START, STARTUP_FORM, STRANGER, XINING_LEGAL_REP, shipped_catalogue
 
-FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
-        "company_name": "西宁高原牧业有限公司", "legal_rep_name": "马海龙", "registered_address": "西宁"}
+# The company's name, legal representative's name and address are looked up in the (seeded) market register.
+FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended"}
 
 
 def noticed(coordinator, bus):
-    application_id = coordinator.submit("deregistration_simplified", FORM)
+    application_id = coordinator.submit("deregistration_simplified", FORM, caller=XINING_LEGAL_REP)
     [notice] = bus.sent
     coordinator.record_result(application_id, "public_notice", notice.command_id, True,
                               {"notice_no": "N1", "notice_ends_on": "2026-12-12"})
@@ -51,25 +51,26 @@ def test_the_timer_index_survives_a_restart_and_applies_each_event_once(coordina
 
 def test_an_objection_during_the_notice_stops_the_application(coordinator, bus):
     application_id = noticed(coordinator, bus)
-    application = coordinator.object(application_id, "某债权人", "unpaid supplier invoices")
+    application, _ = coordinator.object(application_id, "unpaid supplier invoices", "债权人", "某债权人",
+                                        caller=STRANGER)
     assert application.status == "REJECTED"
     assert application.steps["notice_period"].status == "REJECTED"
     assert application.steps["tax_clearance"].status == "CANCELLED"
-    assert "objection by 某债权人" in application.reasons[0]
+    assert "objection by 债权人 某债权人" in application.reasons[0]
     assert not coordinator.end_wait(application_id, "notice_period")
 
 
 def test_no_objection_outside_the_notice_period(coordinator, bus, clock):
-    application_id = coordinator.submit("deregistration_simplified", FORM)
+    application_id = coordinator.submit("deregistration_simplified", FORM, caller=XINING_LEGAL_REP)
     with pytest.raises(ObjectionNotOpen):
-        coordinator.object(application_id, "someone", "too early")
+        coordinator.object(application_id, "too early", caller=STRANGER)
     [notice] = bus.sent
     coordinator.record_result(application_id, "public_notice", notice.command_id, True,
                               {"notice_no": "N1", "notice_ends_on": "2026-12-12"})
     clock.now = START + dt.timedelta(days=20)
     assert coordinator.end_wait(application_id, "notice_period")
     with pytest.raises(ObjectionNotOpen):
-        coordinator.object(application_id, "someone", "too late")
+        coordinator.object(application_id, "too late", caller=STRANGER)
 
 
 def test_a_wait_ends_no_sooner_than_it_should(coordinator, bus, clock):
@@ -88,7 +89,7 @@ class TestAWaitBesideOtherSteps:
         return BundleSet({"startup": parse_bundle(definition, "startup.yaml", shipped_catalogue())})
 
     def test_a_wait_cancelled_by_a_compensation_leaves_the_timer_index(self, coordinator, bus, scheduler):
-        application_id = coordinator.submit("startup", STARTUP_FORM)
+        application_id = coordinator.submit("startup", STARTUP_FORM, caller=MOTHER)
         [registration] = bus.sent
         coordinator.record_result(application_id, registration.step, registration.command_id, True,
                                   {"credit_code": "91370202000000019Q", "licence_no": "1"})

@@ -14,18 +14,25 @@ from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.errors import Refused
 from saga.queries import Watchers, WatchLimitReached
-from tests.support.fakes import STARTUP_FORM, shipped_bundles, shipped_catalogue
+from tests.support.fakes import MOTHER, STARTUP_FORM, shipped_bundles, shipped_catalogue
+from tests.support.identity import LocalTokens
 from tests.unit.test_coordinator_use_cases import OUTPUTS, form
+
+FATHER = "370202199003070011"  # the newborn form's father: a principal too
 
 
 class Context:
-    """An open call of one client connection; `abort` ends it as grpc.aio's context does."""
+    """An open call of one client connection with the caller's token; `abort` ends it as grpc.aio's
+    context does."""
 
-    def __init__(self, peer="ipv4:127.0.0.1:50000"):
-        self._peer = peer
+    def __init__(self, token: str, peer="ipv4:127.0.0.1:50000"):
+        self._peer, self._metadata = peer, (("authorization", f"Bearer {token}"),)
 
     def peer(self):
         return self._peer
+
+    def invocation_metadata(self):
+        return self._metadata
 
     async def abort(self, code, details, trailing_metadata=()):
         raise Refused(code, details)
@@ -40,8 +47,8 @@ async def collect(stream, limit=None):
     return events
 
 
-def test_events_during_compensation_are_reported_compensating(coordinator, bus, wiring):
-    application_id = coordinator.submit("startup", STARTUP_FORM)
+def test_events_during_compensation_are_reported_compensating(coordinator, bus, wiring, tmp_path):
+    application_id = coordinator.submit("startup", STARTUP_FORM, caller=MOTHER)
     [registration] = bus.sent
     coordinator.record_result(application_id, registration.step, registration.command_id, True,
                               {"credit_code": "91370202000000019Q", "licence_no": "1"})
@@ -54,8 +61,10 @@ def test_events_during_compensation_are_reported_compensating(coordinator, bus, 
         undo = bus.sent[-1]
         coordinator.record_result(application_id, undo.step, undo.command_id, True, {"ok": "1"})
 
-    servicer = ApplicationsServicer(coordinator, wiring.queries)
-    events = asyncio.run(collect(servicer.Watch(pb.WatchRequest(application_id=str(application_id)), Context())))
+    tokens = LocalTokens(tmp_path)
+    servicer = ApplicationsServicer(coordinator, wiring.queries, tokens.verifier())
+    events = asyncio.run(collect(servicer.Watch(pb.WatchRequest(application_id=str(application_id)),
+                                                Context(tokens.citizen(MOTHER.subject)))))
     statuses = [(e.type, e.step, pb.Application.Status.Name(e.status)) for e in events]
     started = [e.type for e in events].index("CompensationStarted")
     assert {status for _, _, status in statuses[:started]} == {"IN_PROGRESS"}
@@ -64,19 +73,23 @@ def test_events_during_compensation_are_reported_compensating(coordinator, bus, 
     assert statuses[-1] == ("Rejected", "", "REJECTED")
 
 
-def test_a_caller_beyond_its_streams_is_refused_naming_the_limit(coordinator, wiring):
+def test_a_caller_beyond_its_streams_is_refused_naming_the_limit(coordinator, wiring, tmp_path):
+    """Streams count against the token's subject, whichever connections they come over."""
     wiring.watchers.per_caller = 2
-    application_id = str(coordinator.submit("newborn", form()))
-    servicer = ApplicationsServicer(coordinator, wiring.queries)
+    application_id = str(coordinator.submit("newborn", form(), caller=MOTHER))
+    tokens = LocalTokens(tmp_path)
+    servicer = ApplicationsServicer(coordinator, wiring.queries, tokens.verifier())
+    mother = tokens.citizen(MOTHER.subject)
 
     async def three_streams_from_one_caller():
-        opened = [servicer.Watch(pb.WatchRequest(application_id=application_id), Context()) for _ in range(3)]
+        opened = [servicer.Watch(pb.WatchRequest(application_id=application_id),
+                                 Context(mother, f"ipv4:127.0.0.1:{50000 + n}")) for n in range(3)]
         firsts = [await anext(stream) for stream in opened[:2]]
         assert all(e.type == "Submitted" for e in firsts)
         with pytest.raises(Refused) as refusal:
             await anext(opened[2])
         other_caller = await anext(servicer.Watch(pb.WatchRequest(application_id=application_id),
-                                                  Context("ipv4:127.0.0.1:50001")))
+                                                  Context(tokens.citizen(FATHER))))
         for stream in opened[:2]:
             await stream.aclose()
         return refusal.value, other_caller
@@ -106,14 +119,16 @@ def test_a_watcher_sees_what_another_coordinator_process_stores(tmp_path, bus):
     first = wire(config, bus=bus, bundles=shipped_bundles(), projections=projections_datastore())
     second = Coordinator(shipped_bundles(), env=env, catalogue=shipped_catalogue())
     try:
-        application_id = first.coordinator.submit("newborn", form())
+        application_id = first.coordinator.submit("newborn", form(), caller=MOTHER)
         [dispatch] = bus.sent
         first.follower.poll_s = 0.05
         first.follower.start()
-        servicer = ApplicationsServicer(first.coordinator, first.queries)
+        tokens = LocalTokens(tmp_path)
+        servicer = ApplicationsServicer(first.coordinator, first.queries, tokens.verifier())
 
         async def watch_while_the_other_answers():
-            stream = servicer.Watch(pb.WatchRequest(application_id=str(application_id)), Context())
+            stream = servicer.Watch(pb.WatchRequest(application_id=str(application_id)),
+                                    Context(tokens.citizen(MOTHER.subject)))
             seen = [await anext(stream), await anext(stream)]  # Submitted, StepDispatched
             await asyncio.get_running_loop().run_in_executor(None, lambda: second.record_result(
                 application_id, dispatch.step, dispatch.command_id, True, OUTPUTS[dispatch.step]))

@@ -1,0 +1,256 @@
+"""Who may do what, as pure rules: submit, read, object, delegate, operate.
+
+The rules use what the bundle declares (its `principals`: the form fields naming who may apply),
+what the application recorded (its principals and its agent) and which delegations hold (asked
+through a function, so nothing here reads a store). A refusal the caller may know about is
+PermissionDenied (naming the request field that decides it); a read of what the caller may not see
+is NotVisible, answered as if the application did not exist.
+
+Every read of a person's data by someone else is a `Read` for that person's data-access log
+(saga/domain/access_log.py), denials included.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from lifeevents.callers import FRONT_DESK, Principal, Role
+from lifeevents.identifiers import InvalidIdentifier, parse_resident_id
+from saga.domain.bundle import Bundle
+from saga.domain.errors import InvalidRequest, NotVisible, PermissionDenied
+
+# Whether a delegation from this principal (for the bundle in question) holds now.
+Delegated = Callable[[str], bool]
+LONGEST_DELEGATION = dt.timedelta(days=366)
+SERVICE_SUBJECT = "coordinator"  # who asks the registers at Submit, on the caller's behalf
+
+
+class OperatorAction(enum.Enum):
+    LIST = "list applications"
+    PENDING = "list pending steps"
+    HISTORY = "read an application's history"
+    RETRY = "retry a step"
+    SKIP = "skip a step"
+    DEAD_LETTERS = "list and requeue dead letters"
+    STATISTICS = "read statistics"
+    # Only admins:
+    REPLAY = "replay an application"
+    REBUILD = "rebuild the projections"
+    WHAT_IF = "run a what-if"
+    VERIFY_ACCESS_LOG = "verify the data-access log"
+
+    @property
+    def admin_only(self) -> bool:
+        return self in (OperatorAction.REPLAY, OperatorAction.REBUILD, OperatorAction.WHAT_IF,
+                        OperatorAction.VERIFY_ACCESS_LOG)
+
+
+class Purpose(enum.Enum):
+    """Why an application is opened: what the data-access log says as the reason."""
+
+    FOLLOW = "following the application"  # Get
+    WATCH = "watching the application"  # Watch: its parties only
+    HISTORY = "history"
+    REPLAY = "replay"
+
+
+class SightKind(enum.Enum):
+    PRINCIPAL = "principal"    # the person (or a parent, the legal representative): all of it
+    AGENT = "agent"            # their agent while a delegation holds: all of it
+    FRONT_DESK = "front_desk"  # an officer of the one-window front desk: the whole application
+    DEPARTMENT = "department"  # an officer of a department: that department's steps only
+    OPERATOR = "operator"      # operators and admins through the Operations API: masked
+    PUBLIC = "public"          # an objector to a public notice: that it exists, and its status
+
+
+@dataclass(frozen=True)
+class Sight:
+    """What a caller may see of an application: which steps (None: all), whether each step's inputs,
+    whether personal data in reasons is masked, and whether in inputs and results too."""
+
+    kind: SightKind
+    steps: frozenset[str] | None = None
+    inputs: bool = True
+    masked: bool = False
+    details_masked: bool = False
+
+    def shows(self, step_id: str) -> bool:
+        return self.steps is None or step_id in self.steps
+
+    @property
+    def is_party(self) -> bool:
+        return self.kind in (SightKind.PRINCIPAL, SightKind.AGENT)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One read of a person's data by someone else, for that person's data-access log."""
+
+    subject: str          # whose data: a resident ID
+    accessor: str         # who read it: a staff id, a resident ID, a department
+    accessor_role: str
+    department: str       # the accessor's department (an officer's), or the register asked
+    items: tuple[str, ...]
+    application_id: str
+    purpose: str
+    allowed: bool = True
+    on_behalf_of: str = ""  # for a register lookup at Submit: who submitted
+
+
+# -- submitting -----------------------------------------------------------------------------------
+def check_may_submit(caller: Principal, bundle: Bundle, principals: Mapping[str, str], delegated: Delegated) -> str:
+    """A citizen named as a principal, or an agent with a delegation from one for this bundle, may
+    submit; returns the agent's subject ("" for a principal), else PermissionDenied naming the field."""
+    field = f"form.{bundle.principals[0]}" if bundle.principals else "bundle"
+    named = " or ".join(bundle.principals)
+    subjects = list(dict.fromkeys(principals.values()))
+    if caller.role is Role.CITIZEN:
+        if caller.subject in subjects:
+            return ""
+        raise PermissionDenied(f"the {bundle.id} form may be submitted only by the person it names as {named}, or "
+                               f"their agent", field, f"you are not the person named as {named}")
+    if caller.role is Role.AGENT:
+        if any(delegated(subject) for subject in subjects):
+            return caller.subject
+        raise PermissionDenied(f"no delegation for {bundle.id} from the person named as {named} holds", field,
+                               f"no delegation from the person named as {named} holds")
+    raise PermissionDenied(f"a {caller.role.value} does not submit applications; the person named as {named} does, "
+                           f"or their agent")
+
+
+# -- reading --------------------------------------------------------------------------------------
+def sight_of(caller: Principal, principals: Iterable[str], agent: str, departments: Mapping[str, str],
+             delegated: Delegated, purpose: Purpose = Purpose.FOLLOW) -> Sight:
+    """What the caller may see of an application with these principals, agent and steps (step ->
+    department); NotVisible (carrying no id: the caller adds it) for everyone else."""
+    principals = set(principals)
+    if purpose in (Purpose.HISTORY, Purpose.REPLAY):  # the Operations API: who may is checked by check_may_operate
+        if caller.role in (Role.OPERATOR, Role.ADMIN):
+            return Sight(SightKind.OPERATOR, masked=True, details_masked=True)
+        raise NotVisible("")
+    sight = _sight_of(caller, principals, agent, departments, delegated)
+    if purpose is Purpose.WATCH and not sight.is_party:
+        raise NotVisible("")
+    return sight
+
+
+def _sight_of(caller: Principal, principals: set[str], agent: str, departments: Mapping[str, str],
+              delegated: Delegated) -> Sight:
+    if caller.role is Role.CITIZEN and caller.subject in principals:
+        return Sight(SightKind.PRINCIPAL)
+    if caller.role is Role.AGENT and caller.subject == agent and any(delegated(p) for p in principals):
+        return Sight(SightKind.AGENT)
+    if caller.role is Role.OFFICER and caller.department == FRONT_DESK:
+        return Sight(SightKind.FRONT_DESK, masked=True)
+    if caller.role is Role.OFFICER:
+        own = frozenset(step for step, department in departments.items() if department == caller.department)
+        if own:
+            return Sight(SightKind.DEPARTMENT, steps=own, masked=True)
+    raise NotVisible("")
+
+
+def reads_of(caller: Principal, sight: Sight, principals: Iterable[str], application_id: str, items: Iterable[str],
+             purpose: Purpose, reason: str = "") -> list[Read]:
+    """The reads an opening of the application is, one per principal, unless the caller is one."""
+    if sight.kind is SightKind.PRINCIPAL:
+        return []
+    why = {SightKind.AGENT: "following the application under a delegation",
+           SightKind.FRONT_DESK: "opening the case at the front desk",
+           SightKind.DEPARTMENT: "opening the case",
+           SightKind.PUBLIC: "objecting to its public notice"}.get(sight.kind, purpose.value)
+    if reason:
+        why = f"{why}: {reason}"
+    return [Read(subject, caller.subject, caller.role.value, caller.department, tuple(items), application_id, why)
+            for subject in dict.fromkeys(principals)]
+
+
+def refusals_of(caller: Principal, principals: Iterable[str], application_id: str, purpose: Purpose) -> list[Read]:
+    """A refused attempt to read an application, for each principal's log."""
+    return [Read(subject, caller.subject, caller.role.value, caller.department, (), application_id,
+                 f"{purpose.value}: refused", allowed=False)
+            for subject in dict.fromkeys(principals) if subject != caller.subject]
+
+
+# -- objecting ------------------------------------------------------------------------------------
+def check_may_object(caller: Principal, principals: Iterable[str], open_to_objections: bool) -> Sight:
+    """Any citizen may object to a public notice (a creditor is a third party); the application's own
+    principals too. Anyone else: PermissionDenied; an application without a public notice that the
+    caller is no party to: NotVisible."""
+    if caller.role is not Role.CITIZEN:
+        raise PermissionDenied(f"objections come from a citizen, not a {caller.role.value}")
+    if caller.subject in set(principals):
+        return Sight(SightKind.PRINCIPAL)
+    if open_to_objections:
+        return Sight(SightKind.PUBLIC, steps=frozenset(), inputs=False, masked=True)
+    raise NotVisible("")
+
+
+# -- delegating -----------------------------------------------------------------------------------
+def check_may_delegate(caller: Principal, agent: str, until: dt.datetime | None, now: dt.datetime) -> str:
+    """A citizen grants an agent (a resident ID, not their own) a right until a moment in the coming
+    year; returns the agent's normalised resident ID."""
+    if caller.role is not Role.CITIZEN:
+        raise PermissionDenied(f"only a citizen grants delegations, not a {caller.role.value}")
+    try:
+        agent = parse_resident_id(agent, now.date()).number
+    except InvalidIdentifier as err:
+        raise InvalidRequest("an agent is named by their resident ID", "agent", str(err)) from None
+    if agent == caller.subject:
+        raise InvalidRequest("a delegation is to someone else", "agent", "not your own resident ID")
+    if until is None or not now < until <= now + LONGEST_DELEGATION:
+        raise InvalidRequest("a delegation lasts until a moment in the coming year", "until",
+                             f"after now and at most {LONGEST_DELEGATION.days} days ahead")
+    return agent
+
+
+# -- operating ------------------------------------------------------------------------------------
+def check_may_operate(caller: Principal, action: OperatorAction) -> None:
+    """Operators list, read histories, retry, skip and see dead letters and statistics; only admins
+    replay, rebuild and run what-ifs."""
+    allowed = (Role.ADMIN,) if action.admin_only else (Role.OPERATOR, Role.ADMIN)
+    if caller.role not in allowed:
+        raise PermissionDenied(f"to {action.value} needs the role {' or '.join(r.value for r in allowed)}, "
+                               f"not {caller.role.value}")
+
+
+def check_reason(reason: str) -> str:
+    """Reading an application's personal data as an operator needs a stated reason (how long it may
+    be is held at the door, with every other request string: saga/entrypoints/requests.py)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidRequest("a reason is required to read an application's personal data", "reason", "required")
+    return reason
+
+
+def lookup_reads(bundle: Bundle, made: Mapping[tuple[str, str, str], Mapping[str, str] | None],
+                 used_fields: Iterable[str], caller: Principal, application_id: str) -> list[Read]:
+    """The register lookups made at Submit (department, query, key -> record found), as reads of the
+    person each record is about: the key when it is a resident ID, else the resident IDs the record
+    gave (a company's legal representative). Items: the values the form took from it."""
+    used_fields = set(used_fields)
+    reads = []
+    for (department, query, key), record in made.items():
+        if not record:
+            continue
+        fields = [f for f in bundle.fields.values() if f.lookup is not None and f.name in used_fields
+                  and (f.lookup.department, f.lookup.query) == (department, query)]
+        items = tuple(sorted({f.lookup.value for f in fields}))
+        if not items:
+            continue
+        subjects = [key] if _is_resident_id(key) else [
+            record.get(f.lookup.value, "") for f in fields
+            if f.type == "resident_id" and _is_resident_id(record.get(f.lookup.value, ""))]
+        reads += [Read(subject, SERVICE_SUBJECT, Role.SERVICE.value, department, items, application_id,
+                       f"materials reuse: {query} for the {bundle.id} application", on_behalf_of=caller.subject)
+                  for subject in dict.fromkeys(subjects)]
+    return reads
+
+
+def _is_resident_id(value: str) -> bool:
+    try:
+        parse_resident_id(value)
+    except InvalidIdentifier:
+        return False
+    return True
