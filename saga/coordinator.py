@@ -13,8 +13,10 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import random
 import secrets
 import threading
+import time
 import uuid
 from collections import defaultdict
 from typing import Any, Callable, Iterator, Mapping
@@ -40,6 +42,13 @@ from saga.domain.ports import NoRegisters, RecordedLookups, RegisterLookups, Ste
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
+# How many times a save that appends to data-access logs is made again after another coordinator
+# appended to one of them first (after a short random pause, so that two do not collide again).
+SAVE_ATTEMPTS = 10
+
+
+def _pause_before_again(attempt: int) -> None:
+    time.sleep(random.uniform(0, 0.005 * attempt))
 
 
 def utcnow() -> dt.datetime:
@@ -120,17 +129,23 @@ class Coordinator(EventSourcedApplication):
         if idempotency_key and (existing := self._stored(application_id)) is not None:
             return self._repeated(existing, bundle, form, now, lookups, caller)
         completed = complete_form(bundle, form, now.date(), lookups)
-        application = Application.submit(bundle, completed.values, now, application_id, idempotency_key,
-                                         completed.looked_up, list(principals.values()), agent)
-        reads = lookup_reads(bundle, lookups.made, [*completed.looked_up, *principals], caller, str(application.id))
-        with self._locked(application.id, *(AccessLog.id_for(r.subject) for r in reads)):
-            application.advance(now, self.new_id)  # recorded with the submission; the relay sends them
+        reads = lookup_reads(bundle, lookups.made, [*completed.looked_up, *principals], caller, str(application_id))
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            application = Application.submit(bundle, completed.values, now, application_id, idempotency_key,
+                                             completed.looked_up, list(principals.values()), agent)
             try:
-                self.save(application, *self._logs_with(reads, now))
+                with self._locked(application.id, *(AccessLog.id_for(r.subject) for r in reads)):
+                    application.advance(now, self.new_id)  # recorded with the submission; the relay sends them
+                    self.save(application, *self._logs_with(reads, now))
+                break
             except IntegrityError:
                 if idempotency_key and (existing := self._stored(application_id)) is not None:
                     return self._repeated(existing, bundle, form, now, RecordedLookups(NoRegisters()), caller)
-                raise
+                if not reads or attempt == SAVE_ATTEMPTS:
+                    raise
+                log.info("application %s: a data-access log it appends to moved meanwhile; saving again",
+                         application_id)
+                _pause_before_again(attempt)
         log.info("application %s submitted (%s)", application.id, bundle.id)
         return application.id
 
@@ -353,11 +368,22 @@ class Coordinator(EventSourcedApplication):
         if not reads:
             return
         now = self.clock()
-        with self._locked(*(AccessLog.id_for(r.subject) for r in reads)):
-            self.save(*self._logs_with(reads, now))
+        for attempt in range(1, SAVE_ATTEMPTS + 1):
+            try:
+                with self._locked(*(AccessLog.id_for(r.subject) for r in reads)):
+                    self.save(*self._logs_with(reads, now))
+                return
+            except IntegrityError:
+                if attempt == SAVE_ATTEMPTS:
+                    raise
+                log.info("a data-access log moved meanwhile; appending again")
+                _pause_before_again(attempt)
 
     def _logs_with(self, reads: list[Read], now: dt.datetime) -> list[AccessLog]:
-        """The data-access logs of the reads' people, each with its new entries (call under their locks)."""
+        """The data-access logs of the reads' people, each with its new entries (call under their locks).
+        The locks keep this process's threads in turn; another coordinator may append to the same log
+        at the same moment, and then the store refuses one of the two saves (IntegrityError: that
+        version exists), which the caller makes again from the logs as they now are."""
         by_subject: dict[str, list[Read]] = defaultdict(list)
         for read in reads:
             by_subject[read.subject].append(read)

@@ -17,7 +17,7 @@ from saga.bootstrap import migrate, wire
 from saga.config import Config
 from services.common.domain import Department, DuplicateRecord, Inputs
 from services.common.postgres_register import PostgresRegister, create_schema
-from tests.support.fakes import AGENT, MOTHER, RecordingBus
+from tests.support.fakes import AGENT, MOTHER, RecordingBus, SeededRegisters
 from tests.support.postgres import fresh_database
 
 pytestmark = pytest.mark.integration
@@ -37,8 +37,8 @@ def config(database, tmp_path):
     return config
 
 
-def coordinator_of(config, bus=None):
-    return wire(config, bus=bus or RecordingBus(), clock=lambda: NOW)
+def coordinator_of(config, bus=None, lookups=None):
+    return wire(config, bus=bus or RecordingBus(), clock=lambda: NOW, lookups=lookups)
 
 
 def insert_uncommitted(database: str) -> psycopg.Connection:
@@ -118,6 +118,34 @@ def test_the_parties_read_model_is_shared_by_every_coordinator_and_rebuilds_the_
     assert (second.queries.mine(MOTHER.subject), second.queries.delegations(AGENT.subject)) == before
     first.close()
     second.close()
+
+
+def test_submits_on_two_coordinators_appending_to_one_data_access_log_all_succeed(config):
+    """Each Submit looks the mother's name up, a read recorded in her data-access log in the Submit's
+    transaction; two coordinators appending to that log at once conflict in the store, and the loser
+    saves again instead of failing."""
+    coordinators = [coordinator_of(config, lookups=SeededRegisters()) for _ in range(2)]
+    submitted, failures, start = [], [], threading.Barrier(8)
+
+    def submit(coordinator):
+        start.wait()
+        for _ in range(5):
+            try:
+                submitted.append(coordinator.submit("newborn", newborn_form(birth_date="2026-11-19", mother_name=None),
+                                                    caller=MOTHER))
+            except Exception as err:  # noqa: BLE001 - counted, and the test says which
+                failures.append(repr(err))
+
+    threads = [threading.Thread(target=submit, args=(coordinators[n % 2].coordinator,)) for n in range(8)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert failures == [] and len(submitted) == 40
+    entries = coordinators[0].coordinator.data_access(MOTHER.subject, limit=1000)
+    assert {e.application_id for e in entries} == {str(a) for a in submitted}
+    verification = coordinators[0].queries.verify_access_logs()
+    assert verification.broken is None and verification.entries == len(entries)
+    for wiring in coordinators:
+        wiring.close()
 
 
 def test_a_lease_is_held_by_one_session_and_freed_when_it_dies(config, database):

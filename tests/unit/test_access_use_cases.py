@@ -1,16 +1,19 @@
 """Who calls, in the coordinator's use cases (wired as in production, with the seeded registers): the
 door decides who the form is for before looking anything else up, a refused Submit stores nothing,
 delegations let an agent act, reads by others are recorded in the same transaction as what caused
-them, ids do not follow from idempotency keys."""
+them (and made again when another coordinator appended to the same log meanwhile), ids do not follow
+from idempotency keys."""
 import datetime as dt
 
 import pytest
 
 from deploy.sample_forms import example_form, newborn_form
-from saga.domain.access import Purpose, SightKind
+from saga.coordinator import Coordinator
+from saga.domain.access import Purpose, Read, SightKind
 from saga.domain.access_log import AccessLog
 from saga.domain.errors import FormInvalid, IdempotencyKeyReused, NoSuchDelegation, NotVisible, PermissionDenied
-from tests.support.fakes import AGENT, MOTHER, OPERATOR, START, STRANGER, officer
+from tests.support.fakes import (AGENT, MOTHER, OPERATOR, START, STRANGER, SeededRegisters, SteppingClock, officer,
+                                 shipped_bundles, shipped_catalogue)
 
 RETIREE = "370202196603150134"  # 刘建军: the retirement example's person
 NEWBORN = newborn_form(birth_date="2026-11-18")
@@ -143,3 +146,54 @@ def test_a_stored_application_without_principals_falls_back_on_its_forms_princip
     application.principals = []  # as a version 1 stream loads (tests/unit/test_upcasting.py)
     assert coordinator.principals_of(application) == ["370202199205140022", "370202199003070011"]
 
+
+class TwoCoordinators:
+    """Two coordinators on one SQLite store, as two instances share PostgreSQL: the first is raced by
+    the second, which appends to a person's data-access log between the first reading that log and
+    saving to it."""
+
+    def __init__(self, tmp_path):
+        env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": str(tmp_path / "events.sqlite"),
+               "CREATE_TABLE": "y"}
+        self.first, self.second = (Coordinator(shipped_bundles(), SteppingClock(), env, SeededRegisters(),
+                                               catalogue=shipped_catalogue()) for _ in range(2))
+        self.raced = 0
+        reading = self.first._logs_with
+
+        def raced_once(reads, now):
+            logs = reading(reads, now)
+            if not self.raced:
+                self.raced += 1
+                self.second.record_reads([Read(RETIREE, "officer-9", "officer", "social_security", ("name",), "",
+                                               "opening the case")])
+            return logs
+        self.first._logs_with = raced_once
+
+    def close(self):
+        self.first.close()
+        self.second.close()
+
+
+def test_a_submit_whose_data_access_log_another_coordinator_appended_to_meanwhile_is_saved_again(tmp_path):
+    coordinators = TwoCoordinators(tmp_path)
+    try:
+        retiree = MOTHER.__class__(RETIREE, MOTHER.role)
+        form = {**example_form("retirement"), "contribution_years": "31"}
+        application_id = coordinators.first.submit("retirement", form, caller=retiree)
+        assert coordinators.raced == 1
+        assert coordinators.first.get_application(application_id).principals == [RETIREE]
+        entries = coordinators.first.data_access(RETIREE)
+        assert [(e.accessor, e.application_id) for e in entries] == [
+            ("coordinator", str(application_id)), ("officer-9", "")], "both appends, the raced one second"
+    finally:
+        coordinators.close()
+
+
+def test_a_read_whose_data_access_log_another_coordinator_appended_to_meanwhile_is_recorded_again(tmp_path):
+    coordinators = TwoCoordinators(tmp_path)
+    try:
+        coordinators.first.record_reads([Read(RETIREE, "ops-7", "operator", "", ("form",), "", "history: ticket 1")])
+        assert coordinators.raced == 1
+        assert [e.accessor for e in coordinators.first.data_access(RETIREE)] == ["ops-7", "officer-9"]
+    finally:
+        coordinators.close()
