@@ -11,6 +11,8 @@ from dataclasses import dataclass
 CONTENT_TYPE = "application/x-protobuf"
 COMMAND_TYPE = "lifeevents.v1.StepCommand"
 RESULT_TYPE = "lifeevents.v1.StepResult"
+# A department's word that a command waits for an officer (back-office review): on the results exchange too.
+PROGRESS_TYPE = "lifeevents.v1.StepProgress"
 RESULT_ROUTING_KEY = "result"  # what a result carries when its command names no reply_to (not routed)
 # A dead letter forwarded by the coordinator to the partition of its application (see DeadLetterWatcher).
 DEAD_LETTER_TYPE = "lifeevents.v1.DeadLetter"

@@ -38,7 +38,8 @@ from saga.domain.delegation import Delegation
 from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKeyReused, MalformedAnswer,
                                 NoSuchDelegation, NotVisible, UnknownBundle, UnknownStep)
 from saga.domain.forms import complete_form, principals_of, validate_form
-from saga.domain.ports import NoRegisters, RecordedLookups, RegisterLookups, StepAnswer
+from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
+from saga.domain.review import openings_read
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
@@ -185,18 +186,24 @@ class Coordinator(EventSourcedApplication):
         if it changed nothing (a duplicate, a late copy, an unknown step). Raises if the batch cannot
         be recorded; the result consumer then records its answers one by one."""
         ids = list(dict.fromkeys(uuid.UUID(str(a.application_id)) for a in answers))
-        with self._locked(*ids):
+        with self._locked(*ids, *self._logs_officers_may_read(answers)):
             now = self.clock()  # one instant for the answers and what they unblock
             applications = {i: self.get_application(i) for i in ids}
             changed = [self._apply_answer(applications[uuid.UUID(str(a.application_id))], a, now) for a in answers]
-            self.save(*[a for a in applications.values() if a.pending_events])
+            # An officer opening a case is a read of the principals' data, saved with it.
+            reads = [r for a in applications.values() for r in openings_read(a, self.principals_of(a))]
+            self.save(*[a for a in applications.values() if a.pending_events], *self._logs_with(reads, now))
         return changed
+
+    def _logs_officers_may_read(self, answers: list[StepAnswer]) -> list[uuid.UUID]:
+        """The data-access logs the officers named in these answers may append to (locked with them)."""
+        named = {a.application_id for a in answers if a.officer or a.decided_by}
+        return [AccessLog.id_for(p) for i in named if (application := self._stored(i)) is not None
+                for p in self.principals_of(application)]
 
     def _apply_answer(self, application: Application, answer: StepAnswer, now: dt.datetime) -> bool:
         try:
-            changed = application.record_result(answer.step, answer.command_id, answer.completed,
-                                                dict(answer.outputs), answer.reason, now, max(answer.delivery, 1),
-                                                answer.decided_at)
+            changed = application.record_answer(answer, now)
         except UnknownStep:
             log.warning("result for unknown step %s of %s ignored", answer.step, application.id)
             return False
@@ -205,7 +212,7 @@ class Coordinator(EventSourcedApplication):
             return False
         application.advance(now, self.new_id)
         log.info("application %s: step %s %s", application.id, answer.step,
-                 "completed" if answer.completed else "refused")
+                 "completed" if answer.completed else (answer.outcome or Outcome.REJECTED).value.lower())
         return True
 
     def record_result(self, application_id: uuid.UUID | str, step: str, command_id: str, completed: bool,

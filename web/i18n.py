@@ -154,6 +154,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.step.COMPENSATED": {"zh": "已撤回", "en": "Undone"},
     "status.step.FAILED": {"zh": "出错", "en": "Failed"},
     "status.step.SKIPPED": {"zh": "已跳过", "en": "Skipped"},
+    "status.step.WITH_OFFICER": {"zh": "人工审核中", "en": "With an officer"},
+    "status.step.RETURNED": {"zh": "退回补正", "en": "Returned for correction"},
     # my applications
     "mine.title": {"zh": "我的申请", "en": "My applications"},
     "mine.note": {"zh": "这里列出本次登录后提交的申请。", "en": "Listed here: the applications submitted since you signed in."},
@@ -255,6 +257,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "option.female": {"zh": "女", "en": "Female"},
     "option.managerial_technical": {"zh": "管理、技术岗位", "en": "Managerial or technical post"},
     "option.production": {"zh": "生产岗位", "en": "Production post"},
+    "option.special": {"zh": "特殊工种", "en": "Special post type (underground, at height, heat)"},
     "option.limited_company": {"zh": "有限责任公司", "en": "Limited company"},
     "option.sole_proprietorship": {"zh": "个人独资企业", "en": "Sole proprietorship"},
     "option.partnership": {"zh": "合伙企业", "en": "Partnership"},

@@ -10,6 +10,7 @@ from functools import singledispatchmethod
 from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
+from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus
 
 
@@ -188,6 +189,7 @@ class ReadModels(Projection):
     @process_event.register(Application.StepDeadLettered)
     @process_event.register(Application.StepSkipped)
     @process_event.register(Application.ObjectionRaised)
+    @process_event.register(OfficerReview.StepReturned)  # no longer pending at the department
     def _settled(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         took = self.view.step_settled(tx, event.originator_id, event.step, event.at,

@@ -33,8 +33,10 @@ RESENT = (Application.CommandResent, Application.CompensationResent, Application
 
 
 def dispatch_of(event) -> Dispatch:
+    """The command an event decided; a step's (not an undo's) says who decides it."""
     return Dispatch(event.originator_id, event.bundle, event.step, event.command_id, event.department,
-                    event.action, dict(event.inputs), event.at, event.due_at)
+                    event.action, dict(event.inputs), event.at, event.due_at, getattr(event, "review", ""),
+                    tuple(getattr(event, "review_reasons", ())))
 
 
 class CommandRelay(threading.Thread):

@@ -18,6 +18,7 @@ from lifeevents.messaging import DEFAULT_PARTITIONS
 from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
+from saga.domain.review import OfficerReview
 
 log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
@@ -105,6 +106,7 @@ class TimerIndex(Projection):
     @process_event.register(Application.StepDeadLettered)
     @process_event.register(Application.StepCompensated)
     @process_event.register(Application.StepSkipped)
+    @process_event.register(OfficerReview.StepReturned)  # with the applicant: not chased until sent again
     def _settled(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, step=event.step)
 

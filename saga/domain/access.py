@@ -166,6 +166,14 @@ def reads_of(caller: Principal, sight: Sight, principals: Iterable[str], applica
             for subject in dict.fromkeys(principals)]
 
 
+def case_reads(officer: str, department: str, principals: Iterable[str], application_id: str,
+               items: Iterable[str]) -> list[Read]:
+    """An officer opened (claimed, or decided) a case of the application in their department's worklist,
+    with the items its step sent: a read for each principal's log (the department told the coordinator)."""
+    return [Read(subject, officer, Role.OFFICER.value, department, tuple(sorted(items)), application_id,
+                 "opening the case in the department's worklist") for subject in dict.fromkeys(principals)]
+
+
 def refusals_of(caller: Principal, principals: Iterable[str], application_id: str, purpose: Purpose) -> list[Read]:
     """A refused attempt to read an application, for each principal's log."""
     return [Read(subject, caller.subject, caller.role.value, caller.department, (), application_id,

@@ -1,17 +1,25 @@
 """What a department's answer must be before it is applied, checked against the catalogue: from the
 step's department, with an outcome, giving exactly the results the action declares (a refusal with
 its reason and none but declared results), within the declared sizes. Anything else is a malformed
-answer: a poison message, dead-lettered with its error, and its step flagged FAILED."""
+answer: a poison message, dead-lettered with its error, and its step flagged FAILED. Progress, an
+officer's decision and a return for correction come only for a step whose command asked for an
+officer, or whose action the catalogue says the department may escalate."""
 from __future__ import annotations
+
+import re
 
 from lifeevents.text import quote
 from saga.domain.application import Application
+from saga.domain.approval import OFFICER
 from saga.domain.catalogue import Catalogue
+from saga.domain.steps import StepState
 from saga.domain.errors import MalformedAnswer
 from saga.domain.ports import Outcome, StepAnswer
 
 # The longest result value and refusal reason an answer may carry (characters).
 MAX_RESULT_VALUE, MAX_REASON = 200, 1000
+MAX_REVIEW_REASONS = 20
+_STAFF_ID = re.compile(r"[ -~]{1,64}", re.ASCII)  # as tokens carry a subject: printable ASCII
 
 
 def check_answer(application: Application, answer: StepAnswer, catalogue: Catalogue) -> None:
@@ -24,6 +32,10 @@ def check_answer(application: Application, answer: StepAnswer, catalogue: Catalo
                               f"{step.department} performs")
     if answer.outcome is Outcome.UNSPECIFIED:
         raise MalformedAnswer(f"the answer for step {step.id} has no outcome (OUTCOME_UNSPECIFIED)")
+    if answer.outcome in (Outcome.WITH_OFFICER, Outcome.RETURNED) or answer.decided_by:
+        _check_reviewed(step, answer, catalogue)
+        if answer.outcome in (Outcome.WITH_OFFICER, Outcome.RETURNED):
+            return
     undo = step.compensation is not None and step.compensation.command_id == answer.command_id
     action = step.compensation.action if undo else step.action
     spec = catalogue.action(step.department, action)
@@ -42,3 +54,27 @@ def check_answer(application: Application, answer: StepAnswer, catalogue: Catalo
     for name, value in answer.outputs.items():
         if len(value) > MAX_RESULT_VALUE:
             raise MalformedAnswer(f"result {name} has {len(value)} characters (at most {MAX_RESULT_VALUE})")
+
+
+def _check_reviewed(step: StepState, answer: StepAnswer, catalogue: Catalogue) -> None:
+    """An officer's part in an answer: only where an officer may decide, with who in a staff id's shape,
+    progress without results, and a return naming inputs of the step, each with a reason."""
+    spec = catalogue.action(step.department, step.action)
+    if step.case.review != OFFICER and (spec is None or spec.escalates is None):
+        raise MalformedAnswer(f"step {step.id} was sent for {step.department}'s rules to decide, and "
+                              f"{step.department}.{step.action} declares no escalation to an officer")
+    for name, who in (("officer", answer.officer), ("decided_by", answer.decided_by)):
+        if who and not _STAFF_ID.fullmatch(who):
+            raise MalformedAnswer(f"{name} {quote(who)} is not a staff id (1 to 64 printable ASCII characters)")
+    reasons = [*answer.reasons, *answer.returned.values()]
+    if len(answer.reasons) > MAX_REVIEW_REASONS or any(len(r) > MAX_REASON for r in reasons):
+        raise MalformedAnswer(f"at most {MAX_REVIEW_REASONS} reasons of at most {MAX_REASON} characters each")
+    if answer.outcome in (Outcome.WITH_OFFICER, Outcome.RETURNED) and answer.outputs:
+        raise MalformedAnswer(f"{answer.outcome.value} for step {step.id} with results")
+    if answer.outcome is Outcome.RETURNED:
+        if not answer.returned or not answer.decided_by:
+            raise MalformedAnswer(f"a return of step {step.id} names no input to correct, or no officer")
+        if unknown := set(answer.returned) - set(step.inputs):
+            raise MalformedAnswer(f"{step.id} has no input(s) {', '.join(quote(n) for n in sorted(unknown)[:5])}")
+        if not all(why.strip() for why in answer.returned.values()):
+            raise MalformedAnswer(f"a return of step {step.id} without a reason for each input")

@@ -17,6 +17,7 @@ from lifeevents.text import quote
 from saga.domain import versions
 from saga.domain.bundle import Bundle
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
+from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
 from saga.domain.versions import objection_text
 
@@ -24,7 +25,7 @@ NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
-class Application(Aggregate):
+class Application(OfficerReview, Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
@@ -73,9 +74,10 @@ class Application(Aggregate):
             if step.is_wait:
                 self._start_wait(step.id, now, now + step.wait)
                 continue
-            due_at = now + step.time_limit
-            self._dispatch_step(step.id, str(new_id()), self._inputs(step.inputs), now, due_at, self.bundle,
-                                step.department, step.action, min(now + step.retry.after, due_at))
+            due_at, inputs = now + step.time_limit, self._inputs(step.inputs)
+            review = step.approval.review(inputs)  # who decides it: the department's rules, or an officer
+            self._dispatch_step(step.id, str(new_id()), inputs, now, due_at, self.bundle, step.department,
+                                step.action, min(now + step.retry.after, due_at), review.wire, list(review.reasons))
         if self.steps.all_done():
             self._complete(now)
 
@@ -106,7 +108,8 @@ class Application(Aggregate):
             return True
         if step.overdue_since is None and now >= step.due_at:
             self._flag_overdue(step_id, now, step.next_resend_at)
-        if now >= step.next_resend_at and step.sends >= step.retry.attempts:
+        # An officer's pace is no fault: a step in a worklist is chased and flagged, never given up.
+        if now >= step.next_resend_at and step.sends >= step.retry.attempts and step.status != StepStatus.WITH_OFFICER:
             reason = f"no answer from {step.department} after {step.sends} attempts"
             self._fail_step(step_id, reason, now)
             self._stop([f"{step_id} ({step.department}): {reason}"], now)
@@ -114,7 +117,8 @@ class Application(Aggregate):
             next_resend = now + step.retry.interval(step.sends)
             check_at = next_resend if step.overdue_since else min(next_resend, step.due_at)
             self._resend_command(step_id, step.command_id, dict(step.sent_inputs), now, next_resend, self.bundle,
-                                 step.department, step.action, step.due_at, check_at)
+                                 step.department, step.action, step.due_at, check_at, step.case.review,
+                                 list(step.case.reasons))
         return True
 
     def end_wait(self, step_id: str, now: dt.datetime) -> bool:
@@ -150,9 +154,10 @@ class Application(Aggregate):
         """An operator sends the step again under its command id: a department that did the work answers
         what it recorded (a new id would be refused as a second card), one that never got it does it."""
         step = self.steps.check_operable(self._step(step_id), self.status, "a retry")
-        due_at = now + step.time_limit
-        self._retry_step(step_id, step.command_id, self._inputs(step.inputs), now, due_at, self.bundle,
-                         step.department, step.action, min(now + step.retry.after, due_at), operator, reason)
+        due_at, inputs = now + step.time_limit, self._inputs(step.inputs)
+        review = step.approval.review(inputs)
+        self._retry_step(step_id, step.command_id, inputs, now, due_at, self.bundle, step.department, step.action,
+                         min(now + step.retry.after, due_at), operator, reason, review.wire, list(review.reasons))
 
     def skip(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
         """An operator lets the application go on without the step, if no later step needs its results."""
@@ -220,16 +225,20 @@ class Application(Aggregate):
         self.faulted = False  # the failure is a fault (no answer, a dead letter), not a refusal
         self.steps = Steps.from_plan(plan)
 
-    # A command event repeats bundle, department and action: it alone is the command the relay publishes.
-    @event("StepDispatched")
-    def _dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
-                       bundle: str = "", department: str = "", action: str = "", check_at: dt.datetime | None = None):
-        self.steps[step].dispatched(command_id, inputs, at, due_at)
+    # A command event repeats bundle, department and action, and says who decides it (review): it alone is
+    # the command the relay publishes.
+    StepDispatched, CommandResent, StepRetried = versions.StepDispatched, versions.CommandResent, versions.StepRetried
 
-    @event("CommandResent")
+    @event(StepDispatched)
+    def _dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
+                       bundle: str = "", department: str = "", action: str = "", check_at: dt.datetime | None = None,
+                       review: str = "", review_reasons: list[str] | None = None):
+        self.steps[step].dispatched(command_id, inputs, at, due_at, review, review_reasons or ())
+
+    @event(CommandResent)
     def _resend_command(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
                         next_resend_at: dt.datetime, bundle: str, department: str, action: str, due_at: dt.datetime,
-                        check_at: dt.datetime) -> None:
+                        check_at: dt.datetime, review: str = "", review_reasons: list[str] | None = None) -> None:
         self.steps[step].resent(next_resend_at)
 
     # check_at on these events is when the step must be looked at again (the timer index).
@@ -274,11 +283,12 @@ class Application(Aggregate):
             self.status, self.settled_at, self.reasons, self.faulted = IN_PROGRESS, None, [], False
             self.steps.uncancel()
 
-    @event("StepRetried")
+    @event(StepRetried)
     def _retry_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
-                    bundle: str, department: str, action: str, check_at: dt.datetime, operator: str, reason: str):
+                    bundle: str, department: str, action: str, check_at: dt.datetime, operator: str, reason: str,
+                    review: str = "", review_reasons: list[str] | None = None):
         self._resume()
-        self.steps[step].dispatched(command_id, inputs, at, due_at)
+        self.steps[step].dispatched(command_id, inputs, at, due_at, review, review_reasons or ())
 
     @event("StepSkipped")
     def _skip_step(self, step: str, operator: str, reason: str, at: dt.datetime) -> None:

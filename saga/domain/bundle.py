@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Iterator, Mapping
 
 from lifeevents.identifiers import CREDIT_CODE_PATTERN, RESIDENT_ID_PATTERN
+from saga.domain.approval import Approval
 from saga.domain.catalogue import Text
 from saga.domain.errors import UnknownBundle
 from saga.domain.steps import RetryPolicy
@@ -123,6 +124,7 @@ class StepSpec:
     objections: bool = False  # whether an objection during the wait stops the application
     retry: RetryPolicy = RetryPolicy()
     compensation: CompensationSpec | None = None
+    approval: Approval = Approval()  # who decides: the department's rules, or an officer (saga/domain/approval.py)
 
     @property
     def is_wait(self) -> bool:

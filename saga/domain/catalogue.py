@@ -22,6 +22,9 @@ class ActionSpec:
     outputs: tuple[str, ...]
     # Outputs that are personal data and not recognisable by their shape (an address, a name).
     personal_outputs: frozenset[str] = frozenset()
+    # Set when the department may send a case of this action to an officer by rules of its own (its
+    # register's data), whatever the bundle says: why, as `may_escalate: {zh, en}` declares it.
+    escalates: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -93,4 +96,6 @@ def _action(where: str, name: str, spec: Mapping[str, Any], problems: list[str])
     personal = frozenset(spec.get("personal") or ())
     if personal - set(outputs):
         problems.append(f"{where}.personal: {', '.join(sorted(personal - set(outputs)))} is not an output")
-    return ActionSpec(name, parse_text(spec.get("name"), where, problems), inputs, outputs, personal)
+    escalates = (parse_text(spec["may_escalate"], f"{where}.may_escalate", problems)
+                 if spec.get("may_escalate") is not None else None)
+    return ActionSpec(name, parse_text(spec.get("name"), where, problems), inputs, outputs, personal, escalates)

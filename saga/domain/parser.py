@@ -16,6 +16,7 @@ from graphlib import CycleError, TopologicalSorter
 from typing import Any, Mapping
 
 from lifeevents.text import quote
+from saga.domain.approval import parse_approval
 from saga.domain.bundle import (BASELINE_MEASURES, FIELD_TYPES, MAX_TEXT_LENGTH, Bundle, CompensationSpec,
                                 FieldLookup, FieldSpec, Source, StepSpec)
 from saga.domain.catalogue import ActionSpec, Catalogue, parse_text
@@ -250,8 +251,8 @@ def _steps(specs: Mapping[str, Any], catalogue: Catalogue, problems: list[str]) 
 
 def _wait_step(step_id: str, spec: Mapping[str, Any], catalogue: Catalogue, problems: list[str]) -> StepSpec:
     where = f"steps.{step_id}"
-    if "department" in spec or "action" in spec or spec.get("inputs"):
-        problems.append(f"{where}: a wait step has no department, action or inputs")
+    if "department" in spec or "action" in spec or spec.get("inputs") or "approval" in spec:
+        problems.append(f"{where}: a wait step has no department, action, inputs or approval")
     wait = _duration(spec.get("wait"), f"{where}.wait", problems)
     return StepSpec(step_id, "", "wait", {}, _names(spec.get("after"), f"{where}.after", problems), wait, wait=wait,
                     objections=_flag(spec.get("objections"), f"{where}.objections", problems))
@@ -288,7 +289,8 @@ def _action_step(step_id: str, spec: Mapping[str, Any], catalogue: Catalogue, pr
     return StepSpec(step_id, str(department), str(action), inputs, depends_on,
                     _duration(spec.get("time_limit"), f"{where}.time_limit", problems),
                     retry=_retry(_entry(spec.get("retry"), f"{where}.retry", problems), f"{where}.retry", problems),
-                    compensation=compensation)
+                    compensation=compensation,
+                    approval=parse_approval(spec.get("approval"), f"{where}.approval", inputs, problems))
 
 
 def _retry(spec: Mapping[str, Any], where: str, problems: list[str]) -> RetryPolicy:

@@ -7,7 +7,7 @@ import abc
 import datetime as dt
 import enum
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping
 
 
@@ -25,6 +25,8 @@ class Dispatch:
     inputs: dict[str, str]
     issued_at: dt.datetime
     due_at: dt.datetime
+    review: str = ""  # OFFICER: an officer of the department decides (saga/domain/approval.py)
+    review_reasons: tuple[str, ...] = ()
 
 
 class Outcome(enum.Enum):
@@ -33,6 +35,8 @@ class Outcome(enum.Enum):
     COMPLETED = "COMPLETED"
     REJECTED = "REJECTED"
     UNSPECIFIED = "UNSPECIFIED"
+    WITH_OFFICER = "WITH_OFFICER"  # not an answer yet: progress, the case is in the department's worklist
+    RETURNED = "RETURNED"  # an officer returned the case for correction
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,13 @@ class StepAnswer:
     decided_at: dt.datetime | None = None
     department: str = ""
     outcome: Outcome | None = None
+    # Back-office review (saga/domain/review.py): the officer who decided; for progress, since when the
+    # case is open, who claimed it and why an officer decides; for a return, what to correct.
+    decided_by: str = ""
+    since: dt.datetime | None = None
+    officer: str = ""
+    reasons: tuple[str, ...] = ()
+    returned: Mapping[str, str] = field(default_factory=dict)
 
 
 class CommandBus(abc.ABC):

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping
 
+from saga.domain.approval import Approval, CaseReview
 from saga.domain.errors import OperatorActionRefused
 
 if TYPE_CHECKING:
@@ -39,11 +40,17 @@ class StepStatus(enum.StrEnum):
     SKIPPED = "SKIPPED"  # an operator let the application go on without this step (with a reason)
     COMPENSATING = "COMPENSATING"  # a completed step whose undo is on its way
     COMPENSATED = "COMPENSATED"  # a completed step undone by its compensation
+    WITH_OFFICER = "WITH_OFFICER"  # sent, and in its department's worklist: an officer decides (review.py)
+    RETURNED = "RETURNED"  # an officer returned it for correction: it waits for the applicant's
 
     @property
     def is_done(self) -> bool:
         """Done as far as the steps after it are concerned."""
         return self in (StepStatus.COMPLETED, StepStatus.SKIPPED)
+
+    @property
+    def is_in_flight(self) -> bool:  # sent and not yet answered: the department has it (an officer may)
+        return self in (StepStatus.DISPATCHED, StepStatus.WITH_OFFICER)
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,7 @@ class StepState:
     objections: bool = False  # whether an objection during the wait stops the application
     retry: RetryPolicy = RetryPolicy()
     compensation: CompensationState | None = None  # None: the step declares no undo
+    approval: Approval = Approval()  # who decides its command: the department's rules or an officer
     status: StepStatus = StepStatus.PENDING
     command_id: str = ""
     sent_inputs: dict[str, str] = field(default_factory=dict)
@@ -120,6 +128,7 @@ class StepState:
     fires_at: dt.datetime | None = None  # when a wait ends
     decided_at: dt.datetime | None = None  # when the department decided, by its own clock
     settled_at: dt.datetime | None = None
+    case: CaseReview = field(default_factory=CaseReview)  # who decides the command sent, and how that goes
 
     @classmethod
     def from_plan(cls, entry: Mapping[str, Any]) -> StepState:
@@ -128,7 +137,8 @@ class StepState:
                    list(entry["depends_on"]), dt.timedelta(seconds=entry["time_limit_s"]),
                    dt.timedelta(seconds=entry["wait_s"]) if entry.get("wait_s") is not None else None,
                    entry.get("objections", False), RetryPolicy.from_plan(entry),
-                   CompensationState(undo["action"], dict(undo["inputs"])) if undo else None)
+                   CompensationState(undo["action"], dict(undo["inputs"])) if undo else None,
+                   Approval.from_plan(entry.get("approval")))
 
     @property
     def is_wait(self) -> bool:
@@ -138,14 +148,14 @@ class StepState:
     def may_need_undo(self) -> bool:
         """Completed, or still in flight, with an undo the department has not refused."""
         return (self.compensation is not None and not self.compensation.refused
-                and self.status in (StepStatus.COMPLETED, StepStatus.DISPATCHED))
+                and (self.status == StepStatus.COMPLETED or self.status.is_in_flight))
 
     @property
     def next_check(self) -> dt.datetime | None:
         """When the coordinator must look at this step again, if its command (or undo) is unanswered."""
         if self.status == StepStatus.COMPENSATING:
             return self.compensation.next_resend_at
-        if self.status != StepStatus.DISPATCHED:
+        if not self.status.is_in_flight:
             return None
         if self.overdue_since is None:
             return min(self.next_resend_at, self.due_at)
@@ -153,16 +163,18 @@ class StepState:
 
     def is_current(self, command_id: str) -> bool:
         """Whether the command is the step's, still awaited."""
-        return self.status == StepStatus.DISPATCHED and command_id == self.command_id
+        return self.status.is_in_flight and command_id == self.command_id
 
     def is_undo(self, command_id: str) -> bool:
         """Whether the command is this step's undo, still awaited."""
         return self.status == StepStatus.COMPENSATING and command_id == self.compensation.command_id
 
     # -- changes, applied by the aggregate's events ------------------------------------------------
-    def dispatched(self, command_id: str, inputs: Mapping[str, str], at: dt.datetime, due_at: dt.datetime) -> None:
+    def dispatched(self, command_id: str, inputs: Mapping[str, str], at: dt.datetime, due_at: dt.datetime,
+                   review: str = "", review_reasons: list[str] | tuple[str, ...] = ()) -> None:
         self.status, self.command_id, self.sent_inputs = StepStatus.DISPATCHED, command_id, dict(inputs)
         self.reason = ""
+        self.case = CaseReview(review, list(review_reasons))
         self.dispatched_at, self.due_at, self.settled_at, self.overdue_since = at, due_at, None, None
         self.sends, self.next_resend_at = 1, at + self.retry.after
 
@@ -227,9 +239,9 @@ class Steps(dict[str, StepState]):
         return [s.id for s in self.values() if any(ref.partition(".")[0] == step_id for ref in s.inputs.values())]
 
     def cancel_the_rest(self) -> None:
-        """What has not started will not: pending steps and running waits are cancelled."""
+        """What has not started will not: pending, waiting and returned steps are cancelled."""
         for step in self.values():
-            if step.status in (StepStatus.PENDING, StepStatus.WAITING):
+            if step.status in (StepStatus.PENDING, StepStatus.WAITING, StepStatus.RETURNED):
                 step.status = StepStatus.CANCELLED
 
     def uncancel(self) -> None:
@@ -250,7 +262,7 @@ class Steps(dict[str, StepState]):
         yet, or one DISPATCHED past its time limit in a running application."""
         failed_untouched = (step.status == StepStatus.FAILED and application == ApplicationStatus.FAILED and not any(
             s.status in (StepStatus.COMPENSATING, StepStatus.COMPENSATED) for s in self.values()))
-        stuck = (step.status == StepStatus.DISPATCHED and step.overdue_since is not None
+        stuck = (step.status.is_in_flight and step.overdue_since is not None
                  and application == ApplicationStatus.IN_PROGRESS)
         if not (failed_untouched or stuck):
             raise OperatorActionRefused(
@@ -266,7 +278,7 @@ class Steps(dict[str, StepState]):
             undoable = step.status == StepStatus.COMPLETED and step.may_need_undo
             if undoable and step.id not in blocked:
                 return step
-            if undoable or step.id in blocked or step.status == StepStatus.DISPATCHED:
+            if undoable or step.id in blocked or step.status.is_in_flight:
                 blocked.update(step.depends_on)
         return None
 
@@ -283,5 +295,6 @@ def plan_entry(step: StepSpec) -> dict[str, Any]:
     if step.is_wait:
         return {**entry, "wait_s": step.wait.total_seconds(), "objections": step.objections}
     undo = step.compensation
-    return {**entry, **step.retry.as_plan(),
+    approval = step.approval.as_plan()  # recorded only when an officer may decide
+    return {**entry, **step.retry.as_plan(), **({"approval": approval} if approval else {}),
             "compensation": undo and {"action": undo.action, "inputs": {n: s.ref for n, s in undo.inputs.items()}}}

@@ -61,3 +61,62 @@ class ObjectionRaised(Aggregate.Event):
 
 def objection_text(role: str, objector: str, reason: str) -> str:
     return f"objection by {role + ' ' if role else ''}{objector}: {reason}"
+
+
+# -- commands that say who decides them (back-office review, issue 13) ----------------------------------
+class _ReviewedCommand(Aggregate.Event):
+    """Version 2 of an event that is a command: it says who decides it (`review`: "OFFICER" when an
+    officer of the department does, "" when its rules do) and why (`review_reasons`). Version 1 had
+    neither: every command was decided by the department's rules, as the upcaster says."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state.setdefault("review", "")
+        state.setdefault("review_reasons", [])
+
+
+class StepDispatched(_ReviewedCommand):
+    step: str
+    command_id: str
+    inputs: dict
+    at: dt.datetime
+    due_at: dt.datetime
+    bundle: str
+    department: str
+    action: str
+    check_at: dt.datetime | None
+    review: str
+    review_reasons: list
+
+
+class CommandResent(_ReviewedCommand):
+    step: str
+    command_id: str
+    inputs: dict
+    at: dt.datetime
+    next_resend_at: dt.datetime
+    bundle: str
+    department: str
+    action: str
+    due_at: dt.datetime
+    check_at: dt.datetime
+    review: str
+    review_reasons: list
+
+
+class StepRetried(_ReviewedCommand):
+    step: str
+    command_id: str
+    inputs: dict
+    at: dt.datetime
+    due_at: dt.datetime
+    bundle: str
+    department: str
+    action: str
+    check_at: dt.datetime
+    operator: str
+    reason: str
+    review: str
+    review_reasons: list

@@ -21,6 +21,7 @@ from saga.domain.catalogue import Text
 from saga.domain.delegation import Delegation
 from saga.domain.errors import PermissionDenied
 from saga.domain.privacy import PersonalData
+from saga.domain.review import OfficerReview, returned_text
 from saga.domain.versions import objection_text
 from saga.entrypoints import requests
 from saga.entrypoints.auth import anonymous, authenticated
@@ -60,9 +61,13 @@ def application_message(application: Application, sight: Sight = EVERYTHING,
         step = message.steps.add(id=state.id, department=state.department, action=state.action,
                                  status=pb.Step.Status.Value(state.status), result=details(state.result),
                                  reason=text(state.reason), depends_on=state.depends_on, sends=state.sends,
-                                 delivery=state.delivery, inputs=details(state.sent_inputs) if sight.inputs else {})
+                                 delivery=state.delivery, inputs=details(state.sent_inputs) if sight.inputs else {},
+                                 review_reasons=state.case.reasons, officer=state.case.officer,
+                                 decided_by=state.case.decided_by,
+                                 returned_inputs={k: text(v) for k, v in state.case.returned_inputs.items()})
         for name in ("dispatched_at", "settled_at", "due_at", "fires_at", "overdue_since", "decided_at"):
             _timestamp(getattr(step, name), getattr(state, name))
+        _timestamp(step.with_officer_since, state.case.since)
     return message
 
 
@@ -75,6 +80,12 @@ def event_message(event: Any, status: str, departments: dict[str, str]) -> pb.Ap
         result = {"until": event.fires_at.isoformat()}
     elif isinstance(event, Application.ObjectionRaised):
         reason = objection_text(event.objector_role, event.objector, event.reason)
+    elif isinstance(event, OfficerReview.StepWithOfficer):
+        result = {"since": event.since.isoformat(), **({"officer": event.officer} if event.officer else {})}
+    elif isinstance(event, OfficerReview.StepDecidedByOfficer):
+        result = {"decided_by": event.officer}
+    elif isinstance(event, OfficerReview.StepReturned):
+        result, reason = dict(event.returned_inputs), returned_text(event.officer, event.returned_inputs)
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=type(event).__name__,
         step=step, department=departments.get(step, ""), result=result, reason=reason,

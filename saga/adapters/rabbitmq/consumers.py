@@ -13,8 +13,8 @@ import pika
 from google.protobuf.message import DecodeError
 from pika.exceptions import AMQPError
 
-from lifeevents.messaging import (DEAD_LETTER_TYPE, Topology, dead_letter_headers, delivery_number, gives_up,
-                                  retry_pause)
+from lifeevents.messaging import (DEAD_LETTER_TYPE, PROGRESS_TYPE, Topology, dead_letter_headers, delivery_number,
+                                  gives_up, retry_pause)
 from lifeevents.v1 import steps_pb2
 from saga.adapters import metrics
 from saga.adapters.rabbitmq import connection_parameters
@@ -104,19 +104,42 @@ class QueueConsumer(threading.Thread):
         log.error("message %s dead-lettered after %d deliveries: %s", properties.message_id, delivery, error)
 
 
-_OUTCOMES = {steps_pb2.StepResult.COMPLETED: Outcome.COMPLETED, steps_pb2.StepResult.REJECTED: Outcome.REJECTED}
+_OUTCOMES = {steps_pb2.StepResult.COMPLETED: Outcome.COMPLETED, steps_pb2.StepResult.REJECTED: Outcome.REJECTED,
+             steps_pb2.StepResult.RETURNED: Outcome.RETURNED}
+
+
+def _moment(message, name: str) -> dt.datetime | None:
+    try:
+        return getattr(message, name).ToDatetime(dt.timezone.utc) if message.HasField(name) else None
+    except (ValueError, OverflowError):
+        raise MalformedAnswer(f"{name} is not a moment between the years 1 and 9999") from None
 
 
 def answer_of(result: steps_pb2.StepResult) -> StepAnswer:
     """A department's StepResult as the answer the coordinator applies (checked first: check_answer)."""
     outcome = _OUTCOMES.get(result.outcome, Outcome.UNSPECIFIED)
-    try:
-        decided_at = result.decided_at.ToDatetime(dt.timezone.utc) if result.HasField("decided_at") else None
-    except (ValueError, OverflowError):
-        raise MalformedAnswer("decided_at is not a moment between the years 1 and 9999") from None
     return StepAnswer(result.application_id, result.step, result.command_id, outcome is Outcome.COMPLETED,
-                      dict(result.outputs), result.reason, max(result.delivery, 1), decided_at, result.department,
-                      outcome)
+                      dict(result.outputs), result.reason, max(result.delivery, 1), _moment(result, "decided_at"),
+                      result.department, outcome, result.decided_by, returned=dict(result.returned_inputs))
+
+
+def progress_of(progress: steps_pb2.StepProgress) -> StepAnswer:
+    """A department's StepProgress (a case in its worklist) as what the coordinator records."""
+    outcome = Outcome.WITH_OFFICER if progress.state == steps_pb2.StepProgress.WITH_OFFICER else Outcome.UNSPECIFIED
+    return StepAnswer(progress.application_id, progress.step, progress.command_id, False, {},
+                      department=progress.department, outcome=outcome, since=_moment(progress, "since"),
+                      officer=progress.officer, reasons=tuple(progress.reasons))
+
+
+def _kind(properties) -> str:
+    return "StepProgress" if properties.type == PROGRESS_TYPE else "StepResult"
+
+
+def answer_in(properties, body: bytes) -> StepAnswer:
+    """What a results queue delivered: a StepProgress (by its AMQP type) or a StepResult."""
+    if properties.type == PROGRESS_TYPE:
+        return progress_of(steps_pb2.StepProgress.FromString(body))
+    return answer_of(steps_pb2.StepResult.FromString(body))
 
 
 class PartitionConsumer(QueueConsumer):
@@ -208,14 +231,14 @@ class PartitionConsumer(QueueConsumer):
                 letters.append((method, properties, body))
                 continue
             try:
-                answer = answer_of(steps_pb2.StepResult.FromString(body))
+                answer = answer_in(properties, body)
                 self._check(answer)
                 decoded.append((method, properties, body, answer))
             except DecodeError as err:
-                self.dead_letter(channel, method, properties, body, f"undecodable StepResult: {err}",
+                self.dead_letter(channel, method, properties, body, f"undecodable {_kind(properties)}: {err}",
                                  delivery_number(properties.headers))
             except MalformedAnswer as err:  # poison: no retry makes it fit the catalogue
-                self.dead_letter(channel, method, properties, body, f"malformed StepResult: {err}",
+                self.dead_letter(channel, method, properties, body, f"malformed {_kind(properties)}: {err}",
                                  delivery_number(properties.headers))
         for letter in letters:
             self._apply_dead_letter(channel, *letter)

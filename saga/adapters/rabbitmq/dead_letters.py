@@ -9,7 +9,8 @@ from typing import Any, Callable, Iterable
 import pika
 from google.protobuf.message import DecodeError
 
-from lifeevents.messaging import COMMAND_TYPE, DEAD_LETTER_TYPE, ORIGINAL_TYPE_HEADER, RESULT_TYPE, Topology
+from lifeevents.messaging import (COMMAND_TYPE, DEAD_LETTER_TYPE, ORIGINAL_TYPE_HEADER, PROGRESS_TYPE, RESULT_TYPE,
+                                  Topology)
 from lifeevents.v1 import steps_pb2
 from saga.adapters import metrics
 from saga.adapters.rabbitmq import connection_parameters
@@ -49,6 +50,8 @@ def read_dead_letter(properties, body: bytes) -> DeadLetter:
             message = steps_pb2.StepCommand.FromString(body)
         elif kind == RESULT_TYPE:
             message = steps_pb2.StepResult.FromString(body)
+        elif kind == PROGRESS_TYPE:
+            message = steps_pb2.StepProgress.FromString(body)
     except DecodeError:
         pass
     error = headers.get("x-error")
@@ -141,8 +144,9 @@ class DeadLetterQueue:
                 if properties.message_id == message_id:
                     break
             headers = {k: v for k, v in (properties.headers or {}).items() if not k.startswith("x-")}
-            if properties.type == RESULT_TYPE:
-                result = steps_pb2.StepResult.FromString(body)
+            if properties.type in (RESULT_TYPE, PROGRESS_TYPE):
+                kind = steps_pb2.StepProgress if properties.type == PROGRESS_TYPE else steps_pb2.StepResult
+                result = kind.FromString(body)
                 exchange, routing_key, reply_to = (self._topology.results_exchange,
                                                    self._topology.reply_to(result.application_id), None)
             else:

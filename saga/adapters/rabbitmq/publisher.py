@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 def command_message(dispatch: Dispatch) -> steps_pb2.StepCommand:
     command = steps_pb2.StepCommand(
         command_id=dispatch.command_id, application_id=str(dispatch.application_id), bundle=dispatch.bundle,
-        step=dispatch.step, department=dispatch.department, action=dispatch.action, inputs=dispatch.inputs)
+        step=dispatch.step, department=dispatch.department, action=dispatch.action, inputs=dispatch.inputs,
+        review=steps_pb2.StepCommand.Review.Value(dispatch.review or "AUTO"), review_reasons=dispatch.review_reasons)
     command.issued_at.FromDatetime(dispatch.issued_at)
     command.due_at.FromDatetime(dispatch.due_at)
     return command
