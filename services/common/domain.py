@@ -41,6 +41,13 @@ class Decision:
     completed: bool
     outputs: dict[str, str] = field(default_factory=dict)
     reason: str = ""
+    decided_by: str = ""  # the officer who decided (services/common/worklist.py); "" for the rules
+    returned: dict[str, str] = field(default_factory=dict)  # an officer's return for correction: input -> why
+
+    @classmethod
+    def of_record(cls, record: Mapping[str, Any]) -> Decision:
+        return cls(record["completed"], record["outputs"], record["reason"], record.get("decided_by", ""),
+                   record.get("returned") or {})
 
 
 class Inputs:
@@ -164,6 +171,9 @@ class Department:
     actions: tuple[str, ...] = ()
     # Lookup query name -> the method answering it with a record (or None): materials reuse.
     lookups: Mapping[str, str] = {}
+    # Action -> the method giving the reasons (from the register) why an officer must decide a command
+    # of it, whatever the bundle says; the catalogue declares these actions `may_escalate`.
+    escalations: Mapping[str, str] = {}
 
     def __init__(self, register: Register, today: Callable[[], dt.date] = dt.date.today):
         self.register = register
@@ -182,21 +192,39 @@ class Department:
         """Put reference data in the register where it is missing; return how many sets were added."""
         raise NotImplementedError(f"{self.name} has no reference data")
 
-    def handle(self, command_id: str, action: str, inputs: Mapping[str, str]) -> Decision:
-        """Decide one command, exactly once: a repeated command id gets the recorded decision back."""
+    def escalation(self, action: str, inputs: Mapping[str, str]) -> list[str]:
+        """Why an officer must decide this command, by the department's own rules; [] if nothing says so
+        (inputs the action would refuse escalate nothing: the rules refuse them at once)."""
+        if action not in self.escalations:
+            return []
+        try:
+            return list(getattr(self, self.escalations[action])(Inputs(inputs), self.today()))
+        except Refusal:
+            return []
+
+    def decided(self, command_id: str) -> Decision | None:
+        """The decision recorded for a command, if any."""
+        previous = self.register.get("command", command_id)
+        return Decision.of_record(previous) if previous is not None else None
+
+    def handle(self, command_id: str, action: str, inputs: Mapping[str, str], decided_by: str = "") -> Decision:
+        """Decide one command, exactly once: a repeated command id gets the recorded decision back. An
+        officer deciding (`decided_by`) lets the rules decide as they would, recorded with who decided."""
         if action not in self.actions:
             raise UnknownAction(f"{self.name} does not perform {action!r}")
         with self.register.transaction():
-            previous = self.register.get("command", command_id)
-            if previous is not None:
-                return Decision(previous["completed"], previous["outputs"], previous["reason"])
+            if (previous := self.decided(command_id)) is not None:
+                return previous
             try:
                 with self.register.transaction():  # a refusal undoes whatever the action wrote
                     outputs = getattr(self, action)(Inputs(inputs), self.today())
-                decision = Decision(True, {k: str(v) for k, v in outputs.items()})
+                decision = Decision(True, {k: str(v) for k, v in outputs.items()}, decided_by=decided_by)
             except Refusal as refusal:
-                decision = Decision(False, {}, str(refusal))
-            # Inserted, never replaced: another instance deciding the same command at the same time fails
-            # here, its effects undone with its transaction, and the redelivery finds this decision.
-            self.register.insert("command", command_id, {**asdict(decision), "action": action})
+                decision = Decision(False, {}, str(refusal), decided_by=decided_by)
+            self.record(command_id, action, decision)
             return decision
+
+    def record(self, command_id: str, action: str, decision: Decision) -> None:
+        """Inserted, never replaced: another instance deciding the same command at the same time fails
+        here, its effects undone with its transaction, and the redelivery finds this decision."""
+        self.register.insert("command", command_id, {**asdict(decision), "action": action})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import Callable
 
 import eventlet
@@ -20,12 +19,12 @@ from nameko import config
 from nameko.containers import ContainerBeingKilled
 from nameko.messaging import Consumer, Publisher, decode_from_headers
 
-from lifeevents.messaging import (CONTENT_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE, Topology, dead_letter_headers,
-                                  delivery_number, gives_up, retry_pause)
+from lifeevents.messaging import (CONTENT_TYPE, PROGRESS_TYPE, RESULT_ROUTING_KEY, RESULT_TYPE, Topology,
+                                  dead_letter_headers, delivery_number, gives_up, retry_pause)
 from lifeevents.v1 import steps_pb2
 from services.common import metrics, settings
-from services.common.domain import Department, UnknownAction
-from services.common.faults import FaultRules
+from services.common.decisions import Answer, MisroutedCommand, decide  # noqa: F401  (decide: for the services)
+from services.common.domain import UnknownAction
 
 log = logging.getLogger(__name__)
 REPLY_TO = "reply_to"  # the command's reply_to, in the worker's context data
@@ -37,10 +36,6 @@ kombu.serialization.register(PROTOBUF, encoder=bytes, decoder=bytes,
 
 def topology() -> Topology:
     return Topology(config[settings.AMQP_PREFIX])
-
-
-class MisroutedCommand(ValueError):
-    """A command for another department reached this one's queue."""
 
 
 # Faults no retry can fix: dead-lettered at once rather than after the delivery limit.
@@ -119,36 +114,22 @@ class CommandConsumer(Consumer):
 handles_commands = CommandConsumer.decorator
 
 
-def decide(department: Department, body: bytes, delivery: int = 1,
-           faults: FaultRules | None = None) -> steps_pb2.StepResult:
-    """Parse a StepCommand, let the domain decide it, and build the StepResult to send back."""
-    command = steps_pb2.StepCommand.FromString(body)
-    if command.department != department.name:
-        raise MisroutedCommand(f"command for {command.department!r} reached {department.name!r}")
-    if faults is not None:
-        faults.check(department.name, command.action, command.inputs, delivery)
-    started = time.perf_counter()
-    decision = department.handle(command.command_id, command.action, dict(command.inputs))
-    metrics.COMMAND_SECONDS.labels(department.name, command.action, "completed" if decision.completed else "refused") \
-        .observe(time.perf_counter() - started)
-    result = steps_pb2.StepResult(
-        command_id=command.command_id, application_id=command.application_id, step=command.step,
-        department=department.name,
-        outcome=steps_pb2.StepResult.COMPLETED if decision.completed else steps_pb2.StepResult.REJECTED,
-        outputs=decision.outputs, reason=decision.reason, delivery=delivery)
-    result.decided_at.FromDatetime(dt.datetime.now(dt.timezone.utc))
-    log.debug("%s %s for %s/%s: %s", department.name, command.action, command.application_id, command.step,
-             "completed " + str(decision.outputs) if decision.completed else "refused: " + decision.reason)
-    return result
-
-
 class Results:
     def __init__(self, publish: Callable, routing_key: str):
         self._publish, self._routing_key = publish, routing_key
 
-    def send(self, result: steps_pb2.StepResult) -> None:
-        self._publish(result.SerializeToString(), routing_key=self._routing_key,
-                      type=RESULT_TYPE, message_id=result.command_id)
+    @property
+    def reply_to(self) -> str:
+        """Where the command being handled asked for its answer (the coordinator's partition)."""
+        return self._routing_key
+
+    def send(self, answer: Answer, reply_to: str = "") -> None:
+        """A StepResult or a StepProgress (the AMQP type says which), to the command's reply_to, or to
+        `reply_to` (an officer's decision, answered later than its command)."""
+        progress = isinstance(answer, steps_pb2.StepProgress)
+        self._publish(answer.SerializeToString(), routing_key=reply_to or self._routing_key,
+                      type=PROGRESS_TYPE if progress else RESULT_TYPE,
+                      message_id=f"{answer.command_id}:progress" if progress else answer.command_id)
 
 
 class ResultPublisher(Publisher):

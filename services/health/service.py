@@ -2,6 +2,7 @@
 
 from lifeevents.departments.v1 import health_pb2 as pb
 from lifeevents.departments.v1 import health_pb2_grpc as pb_grpc
+from services.common.cases import ServesCases
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -10,7 +11,7 @@ from services.health.domain import Health
 grpc = ServiceGrpc.implementing(pb_grpc.HealthRegisterStub)
 
 
-class HealthService(AnswersLookups):
+class HealthService(AnswersLookups, ServesCases):
     name = "health"
     department = DepartmentRegister(Health)  # the domain over its register
     results = ResultPublisher()
@@ -29,4 +30,4 @@ class HealthService(AnswersLookups):
 
     @handles_commands
     def on_command(self, body, delivery):
-        self.results.send(decide(self.department, body, delivery, self.faults))
+        self.results.send(decide(self.department, body, delivery, self.faults, self.results.reply_to))

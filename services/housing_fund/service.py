@@ -2,6 +2,7 @@
 
 from lifeevents.departments.v1 import housing_fund_pb2 as pb
 from lifeevents.departments.v1 import housing_fund_pb2_grpc as pb_grpc
+from services.common.cases import ServesCases
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -10,7 +11,7 @@ from services.housing_fund.domain import HousingFund
 grpc = ServiceGrpc.implementing(pb_grpc.HousingFundRegisterStub)
 
 
-class HousingFundService(AnswersLookups):
+class HousingFundService(AnswersLookups, ServesCases):
     name = "housing_fund"
     department = DepartmentRegister(HousingFund)  # the domain over its register
     results = ResultPublisher()
@@ -23,4 +24,4 @@ class HousingFundService(AnswersLookups):
 
     @handles_commands
     def on_command(self, body, delivery):
-        self.results.send(decide(self.department, body, delivery, self.faults))
+        self.results.send(decide(self.department, body, delivery, self.faults, self.results.reply_to))

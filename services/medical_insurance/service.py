@@ -2,6 +2,7 @@
 
 from lifeevents.departments.v1 import medical_insurance_pb2 as pb
 from lifeevents.departments.v1 import medical_insurance_pb2_grpc as pb_grpc
+from services.common.cases import ServesCases
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -10,7 +11,7 @@ from services.medical_insurance.domain import MedicalInsurance
 grpc = ServiceGrpc.implementing(pb_grpc.MedicalInsuranceRegisterStub)
 
 
-class MedicalInsuranceService(AnswersLookups):
+class MedicalInsuranceService(AnswersLookups, ServesCases):
     name = "medical_insurance"
     department = DepartmentRegister(MedicalInsurance)  # the domain over its register
     results = ResultPublisher()
@@ -28,4 +29,4 @@ class MedicalInsuranceService(AnswersLookups):
 
     @handles_commands
     def on_command(self, body, delivery):
-        self.results.send(decide(self.department, body, delivery, self.faults))
+        self.results.send(decide(self.department, body, delivery, self.faults, self.results.reply_to))

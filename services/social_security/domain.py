@@ -15,6 +15,8 @@ class SocialSecurity(EmployerAccounts, Department):
     opened_output = "social_insurance_employer_no"
     actions = ("apply_card", "register_employer", "close_employer", "reopen_employer", "approve_retirement", "start_pension")
     lookups = {"contribution_record": "contribution_record"}
+    # A gap in the contribution record goes to an officer (does a period count, was it made up?).
+    escalations = {"approve_retirement": "contribution_gaps"}
 
     def __init__(self, register: Register, today=dt.date.today, rules: RetirementRules | None = None):
         super().__init__(register, today)
@@ -48,6 +50,12 @@ class SocialSecurity(EmployerAccounts, Department):
         self.register.put("contribution_record", person.number, record)
         return {"pension_approval_no": approval_no, "retirement_date": retires_on.isoformat(),
                 "monthly_pension_yuan": f"{pension:.2f}", "contribution_years": f"{years:.1f}"}
+
+    def contribution_gaps(self, inputs: Inputs, today: dt.date) -> list[str]:
+        """Why an officer must look at a retirement: each gap the contribution record shows."""
+        record = self.register.get("contribution_record", inputs.resident_id("resident_id", today).number) or {}
+        return [f"a gap in the contribution record from {gap['from']} to {gap['to']} (缴费记录中断)"
+                for gap in record.get("gaps") or ()]
 
     def start_pension(self, inputs: Inputs, today: dt.date) -> dict:
         person = inputs.resident_id("resident_id", today)

@@ -43,6 +43,8 @@ class RetirementRules:
         return cls.from_data(yaml.safe_load(path.read_text(encoding="utf-8")))
 
     def category_of(self, sex: str, post_type: str) -> str:
+        if post_type == "special":  # 特殊工种: early retirement, reviewed by an officer
+            return f"{sex}_special"
         if sex == "male":
             return "male"
         return "female_production" if post_type == "production" else "female_managerial"

@@ -2,6 +2,7 @@
 
 from lifeevents.departments.v1 import social_security_pb2 as pb
 from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
+from services.common.cases import ServesCases
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -15,7 +16,7 @@ def with_statutory_rules(register) -> SocialSecurity:
     return SocialSecurity(register, rules=RetirementRules.from_file())
 
 
-class SocialSecurityService(AnswersLookups):
+class SocialSecurityService(AnswersLookups, ServesCases):
     name = "social_security"
     department = DepartmentRegister(with_statutory_rules)  # the domain over its register
     results = ResultPublisher()
@@ -32,4 +33,4 @@ class SocialSecurityService(AnswersLookups):
 
     @handles_commands
     def on_command(self, body, delivery):
-        self.results.send(decide(self.department, body, delivery, self.faults))
+        self.results.send(decide(self.department, body, delivery, self.faults, self.results.reply_to))

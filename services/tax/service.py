@@ -2,6 +2,7 @@
 
 from lifeevents.departments.v1 import tax_pb2 as pb
 from lifeevents.departments.v1 import tax_pb2_grpc as pb_grpc
+from services.common.cases import ServesCases
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -10,7 +11,7 @@ from services.tax.domain import Tax
 grpc = ServiceGrpc.implementing(pb_grpc.TaxRegisterStub)
 
 
-class TaxService(AnswersLookups):
+class TaxService(AnswersLookups, ServesCases):
     name = "tax"
     department = DepartmentRegister(Tax)  # the domain over its register
     results = ResultPublisher()
@@ -23,4 +24,4 @@ class TaxService(AnswersLookups):
 
     @handles_commands
     def on_command(self, body, delivery):
-        self.results.send(decide(self.department, body, delivery, self.faults))
+        self.results.send(decide(self.department, body, delivery, self.faults, self.results.reply_to))
