@@ -6,7 +6,7 @@ PROTOS := $(shell find protos -name '*.proto')
 BUNDLE ?= newborn
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults test-scale fuzz test-load clean bench bench-ops bench-latency bench-appends
+.PHONY: install protos run migrate demo test test-unit test-integration test-e2e test-web screenshots test-faults test-scale fuzz test-load clean bench bench-ops bench-latency bench-appends bench-officer
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -41,8 +41,9 @@ run: install
 migrate: install
 	$(VENV)/bin/lifeevents migrate
 
+# OFFICER=1: the bundle's officer path (bundles/examples/officer/), approved with `lifeevents officer`.
 demo: install
-	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE)
+	$(PY) -m deploy.demo bundles/examples/$(if $(OFFICER),officer/)$(BUNDLE).json --bundle $(BUNDLE) $(if $(OFFICER),--officer)
 
 test: install
 	$(PY) -m pytest -q
@@ -105,3 +106,7 @@ bench-ops: install
 # Median submit-to-completed time of 20 newborn applications on a private suite.
 bench-latency: install
 	$(PY) -m bench.newborn_latency -n 20
+
+# Median submit-to-completed of startups decided at once (秒批) and by an officer acting from a script (后台审批).
+bench-officer: install
+	$(PY) -m bench.officer_path -n $(or $(ROUNDS),20)

@@ -1,12 +1,18 @@
 """`make demo`: submit an example form and print the application's timeline as it happens, as the
 person the form names as its principal (the mother, the person retiring, the legal representative),
 with a token of the local suite's development identity provider (`LIFEEVENTS_DATA_DIR`, default
-./var), as `lifeevents token --as <resident ID>` makes one."""
+./var), as `lifeevents token --as <resident ID>` makes one.
+
+`make demo BUNDLE=retirement OFFICER=1` (or startup) submits the officer's path instead
+(bundles/examples/officer/): when the step goes to an officer (WITH_OFFICER), an officer of its
+department approves it with the command line (`lifeevents officer queue`, then `approve`), and the
+timeline goes on to COMPLETED."""
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -15,6 +21,7 @@ from google.protobuf import struct_pb2
 
 from lifeevents.client import channel
 from lifeevents.identity import DevIdentityProvider, Role
+from lifeevents.officers import OfficerClient
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
 
@@ -36,6 +43,8 @@ def main() -> int:
     parser.add_argument("form", help="a JSON file holding the form's values")
     parser.add_argument("--bundle", default="newborn")
     parser.add_argument("--address", default="127.0.0.1:50051")
+    parser.add_argument("--officer", action="store_true",
+                        help="approve the step that goes to an officer, with `lifeevents officer`")
     args = parser.parse_args()
     with open(args.form, encoding="utf-8") as f:
         values = json.load(f)
@@ -45,7 +54,7 @@ def main() -> int:
         stub = pb_grpc.ApplicationsStub(connection)
         principals = stub.GetForm(pb.GetFormRequest(bundle=args.bundle), timeout=10).principals
         person = next(values[name] for name in principals if values.get(name))
-        provider = DevIdentityProvider(Path(os.environ.get("LIFEEVENTS_DATA_DIR") or "var") / "identity")
+        provider = DevIdentityProvider(data_dir() / "identity")
         call = dict(metadata=(("authorization", f"Bearer {provider.issue(person, Role.CITIZEN)}"),))
         try:
             submitted = stub.Submit(pb.SubmitRequest(bundle=args.bundle, form=form), timeout=10, **call)
@@ -56,6 +65,8 @@ def main() -> int:
               f"{person[:6]}********{person[-4:]}; timeline:")
         for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120, **call):
             print("  " + describe(event), flush=True)
+            if args.officer and event.type == "StepWithOfficer" and "officer" not in event.result:
+                approve_as_an_officer(provider, submitted.application_id, event.step, event.department)
             if event.type == "WaitStarted":
                 print(f"  the application now waits until {event.result['until']} (durably: restarts do not "
                       f"lose it); objections go to Applications/Object. The demo stops watching here.")
@@ -66,6 +77,27 @@ def main() -> int:
         outcome = ", ".join(f"{k}={v}" for k, v in sorted(step.result.items())) or step.reason
         print(f"  {step.id:<26} {step.department:<18} {pb.Step.Status.Name(step.status):<11} {outcome}")
     return 0 if application.status in (pb.Application.COMPLETED, pb.Application.IN_PROGRESS) else 2
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("LIFEEVENTS_DATA_DIR") or "var")
+
+
+OFFICER = "demo-officer-01"
+
+
+def approve_as_an_officer(provider: DevIdentityProvider, application_id: str, step: str, department: str) -> None:
+    """An officer of the department looks at the worklist and approves the case, with the command line."""
+    with OfficerClient(department, provider.issue(OFFICER, Role.OFFICER, department=department)) as officer:
+        case = officer.case_of(application_id, step)
+    for command in (["queue"], ["approve", case.case_id]):
+        argv = [sys.executable, "-m", "lifeevents.cli", "officer", *command, "--department", department,
+                "--as", OFFICER]
+        print(f"\n  $ lifeevents officer {' '.join(command)} --department {department} --as {OFFICER}", flush=True)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        print("\n".join("    " + line for line in (done.stdout + done.stderr).splitlines()) + "\n", flush=True)
+        if done.returncode:
+            raise SystemExit(f"lifeevents officer {command[0]} failed")
 
 
 if __name__ == "__main__":

@@ -12,12 +12,14 @@ imports nothing of the coordinator), and the local suite's token maker.
     lifeevents stats [--bundle B]
     lifeevents what-if APPLICATION_ID BUNDLE_FILE                                    (admins)
     lifeevents verify-access-log                                                     (admins)
+    lifeevents officer queue|claim|approve|reject|return ... --department D          (officers)
     lifeevents migrate
 
 `migrate` is the one command that is not an API call: it creates every table (the event store's,
 the coordinator's projections, the departments' registers in PostgreSQL) by running
 `python -m saga migrate` and `python -m services.migrate` with the same environment, before any
-instance starts.
+instance starts. `officer` is an officer's worklist in their department (lifeevents/officer_cli.py): a
+client of the department's Cases API, not of the coordinator, with the officer's own token.
 
 `--json` prints machine-readable output. The address comes from --address or
 LIFEEVENTS_GRPC_ADDRESS (LIFEEVENTS_TLS_CA: the certificate to trust, for a coordinator serving
@@ -38,6 +40,7 @@ import grpc
 from google.protobuf import json_format
 
 from lifeevents.client import channel
+from lifeevents import officer_cli
 from lifeevents.identity import BadSubject, DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
@@ -278,15 +281,15 @@ def parser() -> argparse.ArgumentParser:
         func=verify_access_log)
     commands.add_parser("migrate", help="create every table, before instances start").set_defaults(
         func=migrate, local=True)
+    officer_cli.add_commands(commands, _local_provider)
     return main_parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    if getattr(args, "local", False):  # no call to the coordinator: no connection, no credential
+    if getattr(args, "local", False):  # no call to the coordinator: no connection, no credential of its
         try:
-            args.func(args)
-            return 0
+            return args.func(args) or 0
         except subprocess.CalledProcessError as err:
             print(f"lifeevents: {' '.join(err.cmd[1:])} failed with code {err.returncode}", file=sys.stderr)
             return 1

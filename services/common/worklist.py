@@ -90,8 +90,8 @@ class Case:
     # -- as the register keeps it ----------------------------------------------------------------
     def record(self) -> dict[str, Any]:
         command = {**asdict(self.command), "due_at": _iso(self.command.due_at)}
-        return {"command": command, "reasons": self.reasons, "opened_at": _iso(self.opened_at), "state": self.state.value,
-                "claimed_by": self.claimed_by, "claimed_at": _iso(self.claimed_at), "decided_by": self.decided_by,
+        return {"command": command, "reasons": self.reasons, "opened_at": _iso(self.opened_at),
+                "state": self.state.value, "claimed_by": self.claimed_by, "claimed_at": _iso(self.claimed_at), "decided_by": self.decided_by,
                 "decided_at": _iso(self.decided_at), "decision": asdict(self.decision) if self.decision else None}
 
     @classmethod

@@ -149,7 +149,8 @@ def message_of(descriptor: descriptor_types.Descriptor, targets: Targets) -> st.
     if descriptor.full_name == "google.protobuf.Struct":
         return forms()
     cls = message_factory.GetMessageClass(descriptor)
-    values = {f.name: st.none() | _value_of(f, targets) for f in descriptor.fields}
+    values = {f.name: st.none() | (st.lists(_value_of(f, targets), max_size=60) if _repeated(f)
+                                   else _value_of(f, targets)) for f in descriptor.fields}
 
     def build(chosen: dict):
         message = cls()
@@ -157,13 +158,23 @@ def message_of(descriptor: descriptor_types.Descriptor, targets: Targets) -> st.
             if value is None:
                 continue
             target = descriptor.fields_by_name[name]
-            if target.message_type is not None:
+            if _repeated(target) and target.message_type is not None:
+                for item in value:
+                    getattr(message, name).add().CopyFrom(item)
+            elif _repeated(target):
+                getattr(message, name).extend(value)
+            elif target.message_type is not None:
                 getattr(message, name).CopyFrom(value)
             else:
                 setattr(message, name, value)
         return message
 
     return st.fixed_dictionaries(values).map(build)
+
+
+def _repeated(f: descriptor_types.FieldDescriptor) -> bool:
+    """A list of values (a map is one too, of entries; the requests fuzzed here have none)."""
+    return f.is_repeated
 
 
 def _value_of(f: descriptor_types.FieldDescriptor, targets: Targets) -> st.SearchStrategy:

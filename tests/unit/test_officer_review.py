@@ -16,7 +16,6 @@ from lifeevents.messaging import PROGRESS_TYPE, RESULT_TYPE, Topology
 from lifeevents.v1 import steps_pb2
 from saga.adapters.rabbitmq.consumers import PartitionConsumer
 from saga.adapters.relay import CommandRelay, dispatch_of
-from saga.adapters.timers import CHASE
 from saga.domain.application import Application
 from saga.domain.errors import MalformedAnswer
 from saga.domain.ports import Outcome, StepAnswer
@@ -61,7 +60,8 @@ def test_the_bundles_rule_decides_at_dispatch_who_decides_and_the_command_says_s
     assert dispatch.review == "OFFICER"
     assert dispatch.review_reasons == ("企业名称含有限制使用的字词 (the company name holds restricted words)",)
     state = coordinator.get_application(application_id).steps["business_registration"]
-    assert (state.status, state.case.review, state.case.reasons) == ("DISPATCHED", "OFFICER", list(dispatch.review_reasons))
+    assert (state.status, state.case.review) == ("DISPATCHED", "OFFICER")
+    assert state.case.reasons == list(dispatch.review_reasons)
 
 
 def test_progress_shows_the_step_with_an_officer_since_the_case_opened_and_a_repeat_changes_nothing(coordinator, bus,
@@ -266,8 +266,8 @@ def test_progress_for_an_unknown_step_or_an_old_command_changes_nothing(coordina
     coordinator.submit("startup", RESTRICTED, caller=MOTHER)
     dispatch = registration(bus)
     assert coordinator.record_results([dataclasses.replace(progress(dispatch), step="wedding_photo")]) == [False]
-    assert coordinator.record_results([dataclasses.replace(progress(dispatch), command_id=str(uuid.uuid4()))]) == [False]
-    assert CHASE
+    old = dataclasses.replace(progress(dispatch), command_id=str(uuid.uuid4()))
+    assert coordinator.record_results([old]) == [False]
 
 
 class FakeChannel:
