@@ -70,14 +70,6 @@ class _ReviewedCommand(Aggregate.Event):
     neither: every command was decided by the department's rules, as the upcaster says."""
 
     class_version = 2
-
-    @staticmethod
-    def upcast_v1_v2(state: dict) -> None:
-        state.setdefault("review", "")
-        state.setdefault("review_reasons", [])
-
-
-class StepDispatched(_ReviewedCommand):
     step: str
     command_id: str
     inputs: dict
@@ -90,33 +82,20 @@ class StepDispatched(_ReviewedCommand):
     review: str
     review_reasons: list
 
+    @staticmethod
+    def upcast_v1_v2(state: dict) -> None:
+        state.setdefault("review", "")
+        state.setdefault("review_reasons", [])
+
+
+class StepDispatched(_ReviewedCommand):
+    pass
+
 
 class CommandResent(_ReviewedCommand):
-    step: str
-    command_id: str
-    inputs: dict
-    at: dt.datetime
     next_resend_at: dt.datetime
-    bundle: str
-    department: str
-    action: str
-    due_at: dt.datetime
-    check_at: dt.datetime
-    review: str
-    review_reasons: list
 
 
 class StepRetried(_ReviewedCommand):
-    step: str
-    command_id: str
-    inputs: dict
-    at: dt.datetime
-    due_at: dt.datetime
-    bundle: str
-    department: str
-    action: str
-    check_at: dt.datetime
     operator: str
     reason: str
-    review: str
-    review_reasons: list
