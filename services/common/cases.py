@@ -29,6 +29,7 @@ from lifeevents.identity import Principal, Role, Unauthenticated
 from lifeevents.text import forbidden_character, quote
 from services.common import metrics
 from services.common.decisions import progress_message, result_message
+from services.common.domain import DuplicateRecord
 from services.common.queries import verifier
 from services.common.worklist import BadCaseRequest, Case, CaseNotFound, CaseRefused, Worklist
 
@@ -185,6 +186,8 @@ class ServesCases:
             raise GrpcError(StatusCode.NOT_FOUND, str(err)) from None
         except CaseRefused as err:
             raise GrpcError(StatusCode.FAILED_PRECONDITION, str(err)) from None
+        except DuplicateRecord:  # another instance of the department recorded a decision at the same moment
+            raise GrpcError(StatusCode.FAILED_PRECONDITION, "the case was decided meanwhile; list it again") from None
         except BadCaseRequest as err:
             raise invalid(err.field, str(err)) from None
 

@@ -210,7 +210,10 @@ class Worklist:
 
     def _claimed(self, case_id: str, officer: str) -> Case:
         case = self.get(case_id)
-        if self._check_may_act(case, officer):
+        newly = self._check_may_act(case, officer)
+        if self.department.decided(case_id) is not None:  # by another instance, a moment ago
+            raise CaseRefused(f"case {case_id} was decided meanwhile")
+        if newly:
             case.state, case.claimed_by, case.claimed_at = CaseState.CLAIMED, officer, self.now()
         return case
 

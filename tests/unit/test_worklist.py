@@ -177,3 +177,13 @@ def test_decide_answers_progress_for_a_case_and_the_result_once_decided():
     result = decide(market.department, message.SerializeToString(), reply_to="p07")
     assert isinstance(result, steps_pb2.StepResult) and result.outcome == steps_pb2.StepResult.COMPLETED
     assert result.decided_by == "mr-0007" and result.outputs["credit_code"]
+
+
+def test_a_decision_another_instance_recorded_at_the_same_moment_is_not_recorded_twice(social):
+    social.take(command(SPECIAL), by_officer=True)
+    social.department.record("c-1", "approve_retirement", Decision(False, {}, "by the other instance", "ss-9"))
+    for decide_again in (lambda: social.reject("c-1", "ss-0042", "不予批准"), lambda: social.approve("c-1", "ss-0042")):
+        with pytest.raises(CaseRefused, match="decided meanwhile"):
+            decide_again()
+    assert social.get("c-1").state == CaseState.OPEN, "nothing of a second decision was kept"
+    assert social.department.decided("c-1").decided_by == "ss-9"
