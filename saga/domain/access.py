@@ -173,6 +173,19 @@ def refusals_of(caller: Principal, principals: Iterable[str], application_id: st
             for subject in dict.fromkeys(principals) if subject != caller.subject]
 
 
+# -- offers ---------------------------------------------------------------------------------------
+def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
+    """Only the people an offer was made to (its trigger's principals), or their agent under a
+    delegation for the bundle, confirm or decline it; returns the agent's subject ("" for a
+    principal). Anyone else, a parent the trigger does not name included: NotVisible."""
+    principals = set(principals)
+    if caller.role is Role.CITIZEN and caller.subject in principals:
+        return ""
+    if caller.role is Role.AGENT and any(delegated(p) for p in principals):
+        return caller.subject
+    raise NotVisible("")
+
+
 # -- objecting ------------------------------------------------------------------------------------
 def check_may_object(caller: Principal, principals: Iterable[str], open_to_objections: bool) -> Sight:
     """Any citizen may object to a public notice (a creditor is a third party); the application's own
