@@ -6,3 +6,5 @@ COMMAND_SECONDS = Histogram("lifeevents_department_command_seconds",
                             ["department", "action", "outcome"],
                             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
 DEAD_LETTERS = Counter("lifeevents_department_dead_letters_total", "Commands a department gave up on", ["department"])
+EVENTS_PUBLISHED = Counter("lifeevents_department_events_published_total",
+                           "Department events published from the outbox (proactive service)", ["department", "type"])

@@ -1,7 +1,12 @@
-"""nameko entrypoints of the social security bureau."""
+"""nameko entrypoints of the social security bureau, and its daily retirement scan (events published
+through the register's outbox)."""
 
+from nameko.timer import timer
+
+from lifeevents.callers import Role
 from lifeevents.departments.v1 import social_security_pb2 as pb
 from lifeevents.departments.v1 import social_security_pb2_grpc as pb_grpc
+from services.common.events import EventRelay
 from services.common.messaging import ResultPublisher, decide, handles_commands
 from services.common.providers import DepartmentRegister, FaultInjection
 from services.common.queries import AnswersLookups, ServiceGrpc, as_message
@@ -9,6 +14,8 @@ from services.social_security.domain import SocialSecurity
 from services.social_security.retirement import RetirementRules
 
 grpc = ServiceGrpc.implementing(pb_grpc.SocialSecurityRegisterStub)
+operators = ServiceGrpc.implementing(pb_grpc.SocialSecurityRegisterStub, roles=(Role.OPERATOR, Role.ADMIN, Role.SERVICE))
+DAY_S = 24 * 3600
 
 
 def with_statutory_rules(register) -> SocialSecurity:
@@ -19,7 +26,23 @@ class SocialSecurityService(AnswersLookups):
     name = "social_security"
     department = DepartmentRegister(with_statutory_rules)  # the domain over its register
     results = ResultPublisher()
+    events = EventRelay()  # the register's outbox, published to <prefix>.events
     faults = FaultInjection()  # no rules unless the config names a faults file
+
+    @timer(interval=DAY_S, eager=True)
+    def scan_daily(self):
+        """The retirement scan, when the department starts and then every day (by its own clock)."""
+        self._scan()
+
+    @operators
+    def ScanRetirements(self, request, context):
+        return pb.ScanRetirementsResponse(**self._scan())
+
+    def _scan(self) -> dict:
+        scanned = self.department.scan_retirements()
+        if scanned["published"]:
+            self.events.wake()
+        return scanned
 
     @grpc
     def GetCard(self, request, context):
