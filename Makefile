@@ -41,8 +41,11 @@ run: install
 migrate: install
 	$(VENV)/bin/lifeevents migrate
 
+# PROACTIVE=1: the department's event offers the bundle (a hospital records a birth, social security's
+# retirement scan) and its person confirms the offer (deploy/proactive_demo.py).
+PROACTIVE ?=
 demo: install
-	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE)
+	$(PY) -m deploy.demo bundles/examples/$(BUNDLE).json --bundle $(BUNDLE) $(if $(PROACTIVE),--proactive)
 
 test: install
 	$(PY) -m pytest -q

@@ -41,7 +41,7 @@ class OfferState:
     expires_at: dt.datetime
     remind_at: dt.datetime
     sources: dict[str, str]  # field -> "event:health.birth_recorded" or "register:civil_registration.person"
-    asked: list[str]  # what the principal is asked for, the required fields first
+    asked: list[str]  # the required fields the principal is asked for (the optional ones may be added)
     reminded_at: dt.datetime | None = None
     confirmed_at: dt.datetime | None = None
     typed: list[str] = field(default_factory=list)  # what the principal typed when confirming
@@ -116,8 +116,7 @@ def prefill(bundle: Bundle, payload: Mapping[str, str], today: dt.date, find: Fi
         if held and take(name, held, f"{REGISTER}:{lookup.department}.{lookup.query}", by_form_lookup):
             registers.setdefault((lookup.department, lookup.query, key), {})[lookup.value] = values[name]
     principals = {name: values[name] for name in trigger.principals if values.get(name)}
-    missing = [f for f in bundle.fields.values() if f.name not in values]
-    asked = [f.name for f in missing if f.required] + [f.name for f in missing if not f.required]
+    asked = [f.name for f in bundle.fields.values() if f.required and f.name not in values]
     return Prefilled(values, sources, looked_up, principals, asked, registers)
 
 

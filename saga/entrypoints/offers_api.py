@@ -17,7 +17,7 @@ def offer_message(application: Application, sight: Sight) -> pb.Offer:
     """What started the application and when it must be confirmed; for its parties, what is already
     known (each item with its source) and what is still asked."""
     offer = application.offer
-    message = pb.Offer(trigger=offer.trigger, typed=len(offer.typed))
+    message = pb.Offer(trigger=offer.trigger, event_id=offer.event_id, typed=len(offer.typed))
     for name in ("occurred_at", "offered_at", "expires_at", "remind_at", "confirmed_at"):
         if (moment := getattr(offer, name)) is not None:
             getattr(message, name).FromDatetime(moment)

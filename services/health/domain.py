@@ -9,7 +9,6 @@ from services.common.domain import Department, Inputs, InvalidFields, Refusal
 
 # What is due at birth and soon after, per the national immunisation programme.
 BIRTH_SCHEDULE = (("HepB", 1, 0), ("BCG", 1, 0), ("HepB", 2, 30))
-CHINA = dt.timezone(dt.timedelta(hours=8))  # births are dated in China time
 BIRTH_WEIGHT_GRAMS = (300, 7000)
 MAX_HOSPITAL = 100
 
@@ -71,7 +70,7 @@ class Health(Department):
         transaction. The same mother and moment again answers the first record (and no second event).
         InvalidFields naming every bad field."""
         mother, hospital = self.check_birth_record(mother_id, born_at, sex, hospital, weight_grams, now)
-        local = born_at.astimezone(CHINA)
+        local = born_at.astimezone()  # dated by the department's own time zone, as its `today` is
         with self.register.transaction():
             moment = born_at.astimezone(dt.timezone.utc).isoformat()
             if existing := self.register.find("birth_record", mother_id=mother.number, born_at=moment):
@@ -92,7 +91,7 @@ class Health(Department):
         problems = []
         mother = None
         try:
-            mother = parse_resident_id(mother_id.strip(), now.astimezone(CHINA).date())
+            mother = parse_resident_id(mother_id.strip(), now.astimezone().date())
             if mother.sex != "female":
                 problems.append(("mother_id", "belongs to a man (GB 11643 sequence is odd)"))
         except InvalidIdentifier as err:

@@ -92,6 +92,16 @@ class SocialSecurity(EmployerAccounts, Department):
                 published, already = published + new, already + (not new)
         return {"as_of": today.isoformat(), "until": until.isoformat(), "published": published, "already": already}
 
+    def scan_retirements_daily(self) -> dict | None:
+        """The scan, unless one ran today already (by the department's clock); its figures, or None."""
+        today = self.today()
+        with self.register.transaction():
+            if self.register.get("retirement_scan", today.isoformat()) is not None:
+                return None
+            scanned = self.scan_retirements(today)
+            self.register.put("retirement_scan", today.isoformat(), scanned)
+        return scanned
+
     def contribution_record(self, resident_id: str) -> dict | None:
         record = self.register.get("contribution_record", resident_id)
         if record is None:

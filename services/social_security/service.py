@@ -15,7 +15,7 @@ from services.social_security.retirement import RetirementRules
 
 grpc = ServiceGrpc.implementing(pb_grpc.SocialSecurityRegisterStub)
 operators = ServiceGrpc.implementing(pb_grpc.SocialSecurityRegisterStub, roles=(Role.OPERATOR, Role.ADMIN, Role.SERVICE))
-DAY_S = 24 * 3600
+HOUR_S = 3600
 
 
 def with_statutory_rules(register) -> SocialSecurity:
@@ -29,20 +29,19 @@ class SocialSecurityService(AnswersLookups):
     events = EventRelay()  # the register's outbox, published to <prefix>.events
     faults = FaultInjection()  # no rules unless the config names a faults file
 
-    @timer(interval=DAY_S, eager=True)
+    @timer(interval=HOUR_S)
     def scan_daily(self):
-        """The retirement scan, when the department starts and then every day (by its own clock)."""
-        self._scan()
+        """The retirement scan, once a day by the department's clock: looked at every hour (a process
+        restarted more often than daily still scans), done at the first look of each day."""
+        if (scanned := self.department.scan_retirements_daily()) and scanned["published"]:
+            self.events.wake()
 
     @operators
     def ScanRetirements(self, request, context):
-        return pb.ScanRetirementsResponse(**self._scan())
-
-    def _scan(self) -> dict:
         scanned = self.department.scan_retirements()
         if scanned["published"]:
             self.events.wake()
-        return scanned
+        return pb.ScanRetirementsResponse(**scanned)
 
     @grpc
     def GetCard(self, request, context):

@@ -38,8 +38,9 @@ class Published(list):
 def test_a_recorded_birth_is_kept_with_its_event_in_the_outbox():
     department = health()
     birth = record(department)
-    assert (birth["birth_date"], birth["birth_time"], birth["number"]) == ("2026-11-22", "14:00", "B260000001"), \
-        "dated in China time"
+    local = (NOW - dt.timedelta(hours=3)).astimezone()
+    assert (birth["birth_date"], birth["birth_time"], birth["number"]) == (
+        local.date().isoformat(), f"{local:%H:%M}", f"B{local:%y}0000001"), "dated in the department's time zone"
     [pending] = department.outbox.pending()
     assert (pending["event_id"], pending["type"], pending["sent"]) == (birth["event_id"], "birth_recorded", False)
     published = Published()
@@ -113,6 +114,19 @@ def test_the_retirement_scan_tells_each_unretired_person_within_the_window_once(
     again = department.scan_retirements()
     assert (again["published"], again["already"]) == (0, len(events))
     assert len(department.outbox.pending()) == len(events)
+
+
+def test_the_daily_scan_runs_once_a_day_by_the_departments_clock():
+    today = [dt.date(2026, 7, 1)]
+    department = SocialSecurity(InMemoryRegister(), today=lambda: today[0], rules=RetirementRules.from_file())
+    load_seed_file(department)
+    first = department.scan_retirements_daily()
+    assert first["as_of"] == "2026-07-01" and "37020319660508013X" not in {
+        e["payload"]["resident_id"] for e in department.outbox.pending()}, "retires on 2026-10-08: beyond the window"
+    assert department.scan_retirements_daily() is None, "once a day"
+    today[0] = dt.date(2026, 7, 10)
+    assert department.scan_retirements_daily()["published"] >= 1
+    assert "37020319660508013X" in {e["payload"]["resident_id"] for e in department.outbox.pending()}
 
 
 def test_the_civil_register_answers_the_spouse_in_the_household():

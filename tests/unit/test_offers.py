@@ -191,7 +191,7 @@ def test_a_retirement_is_offered_and_confirmed_with_a_bank_account_only(coordina
                              "post_type": ""})
     [application_id] = coordinator.offer(event)
     offered = coordinator.get_application(application_id)
-    assert offered.offer.asked == ["bank_account", "contribution_years", "post_type"], \
+    assert offered.offer.asked == ["bank_account", "contribution_years"], \
         "the seeded registers here hold no contribution record"
     application, _ = coordinator.confirm(application_id, {"bank_account": "6228480402564890018",
                                                           "contribution_years": "34"}, caller=RETIREE)
