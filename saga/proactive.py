@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from lifeevents.callers import Principal
-from saga.domain.access import Read, Sight, SightKind, check_may_answer_offer, lookup_reads
+from saga.domain.access import Purpose, Read, Sight, SightKind, check_may_answer_offer, lookup_reads, reads_of
 from saga.domain.access_log import AccessLog
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
@@ -89,7 +89,7 @@ class ProactiveUseCases:
         if conflicts:
             raise FormInvalid(bundle.id, conflicts)
         reads = lookup_reads(bundle, lookups.made, [*completed.looked_up, *bundle.principals], caller,
-                             str(application.id))
+                             str(application.id)) + self._agents_reads(application, caller, agent, completed.values)
 
         def confirmed() -> Application:
             current = self.get_application(application.id)
@@ -107,8 +107,17 @@ class ProactiveUseCases:
             now = self.clock()
             agent = self._answering(application, caller, now)
             application.decline(caller.subject, reason, now)
+        self.record_reads(self._agents_reads(application, caller, agent, application.form))
         log.info("application %s: offer declined", application_id)
         return application, Sight(SightKind.AGENT if agent else SightKind.PRINCIPAL)
+
+    @staticmethod
+    def _agents_reads(application: Application, caller: Principal, agent: str, form: Iterable[str]) -> list[Read]:
+        """An agent answering an offer sees the whole application: a read for each principal's log."""
+        if not agent:
+            return []
+        return reads_of(caller, Sight(SightKind.AGENT), application.principals, str(application.id), sorted(form),
+                        Purpose.FOLLOW)
 
     def remind_offer(self, application_id: uuid.UUID | str, _timer: str = "") -> bool:
         """A timer is due: remind the principal of an open offer, once, halfway through its window."""

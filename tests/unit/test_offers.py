@@ -158,6 +158,8 @@ def test_an_agent_with_the_mothers_delegation_confirms_for_her(coordinator, cloc
     application, sight = coordinator.confirm(application_id, {"child_name": "王小禾", "contact_phone": "13805320001"},
                                              caller=AGENT)
     assert (application.agent, sight.kind.value) == (AGENT.subject, "agent")
+    [read] = [e for e in coordinator.data_access(MOTHER.subject) if e.accessor == AGENT.subject]
+    assert read.application_id == str(application_id) and "child_name" in read.items, "the agent's read is in her log"
 
 
 def test_a_declined_offer_ends_and_sends_nothing(coordinator, bus):
