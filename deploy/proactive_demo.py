@@ -18,7 +18,7 @@ import grpc
 
 from deploy.demo import describe
 from deploy.sample_forms import unique_child_name
-from lifeevents.client import ApplicantClient, bad_request_fields, channel
+from lifeevents.client import ApplicantClient, bad_request_fields
 from lifeevents.departments.v1 import health_pb2, health_pb2_grpc, social_security_pb2, social_security_pb2_grpc
 from lifeevents.endpoints import grpc_address
 from lifeevents.identity import DevIdentityProvider, Role

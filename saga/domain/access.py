@@ -252,16 +252,16 @@ def lookup_reads(bundle: Bundle, made: Mapping[tuple[str, str, str], Mapping[str
         items = tuple(sorted({f.lookup.value for f in fields}))
         if not items:
             continue
-        subjects = [key] if _is_resident_id(key) else [
+        subjects = [key] if is_resident_id(key) else [
             record.get(f.lookup.value, "") for f in fields
-            if f.type == "resident_id" and _is_resident_id(record.get(f.lookup.value, ""))]
+            if f.type == "resident_id" and is_resident_id(record.get(f.lookup.value, ""))]
         reads += [Read(subject, SERVICE_SUBJECT, Role.SERVICE.value, department, items, application_id,
                        f"materials reuse: {query} for the {bundle.id} application", on_behalf_of=caller.subject)
                   for subject in dict.fromkeys(subjects)]
     return reads
 
 
-def _is_resident_id(value: str) -> bool:
+def is_resident_id(value: str) -> bool:
     try:
         parse_resident_id(value)
     except InvalidIdentifier:

@@ -18,8 +18,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import resolve_topic
 
 from lifeevents.callers import Role
-from lifeevents.identifiers import InvalidIdentifier, parse_resident_id
-from saga.domain.access import SERVICE_SUBJECT, Read
+from saga.domain.access import SERVICE_SUBJECT, Read, is_resident_id
 from saga.domain.bundle import Bundle
 from saga.domain.errors import FieldError, OfferClosed
 from saga.domain.forms import Finder, check_value
@@ -67,19 +66,11 @@ class Prefilled:
         person a value names (the spouse the civil register holds)."""
         reads = []
         for (department, query, key), taken in self.registers.items():
-            subjects = [v for v in (key, *taken.values()) if _is_resident_id(v)]
+            subjects = [v for v in (key, *taken.values()) if is_resident_id(v)]
             reads += [Read(subject, SERVICE_SUBJECT, Role.SERVICE.value, department, tuple(sorted(taken)),
                            application_id, f"materials reuse: {query} for an offer on {trigger}", on_behalf_of=trigger)
                       for subject in dict.fromkeys(subjects)]
         return reads
-
-
-def _is_resident_id(value: str) -> bool:
-    try:
-        parse_resident_id(value)
-    except InvalidIdentifier:
-        return False
-    return True
 
 
 def prefill(bundle: Bundle, payload: Mapping[str, str], today: dt.date, find: Finder) -> Prefilled:
@@ -167,7 +158,8 @@ class Offered(Aggregate.Created):
     remind_at: dt.datetime
 
     def mutate(self, aggregate: None) -> Application:
-        application = resolve_topic(self.originator_topic).__new__(resolve_topic(self.originator_topic))
+        aggregate_class = resolve_topic(self.originator_topic)
+        application = aggregate_class.__new__(aggregate_class)
         application.__base_init__(self.originator_id, self.originator_version, self.timestamp)
         application.__init__(id=self.originator_id, bundle=self.bundle, bundle_version=self.bundle_version,
                              form=self.form, plan=self.plan, time_limit_s=self.time_limit_s,

@@ -3,7 +3,6 @@ with its results, refused) is a notification per principal, derived from the sto
 notification relay (the outbox's guarantee: from its own position, again with the same ids after a
 failure), in the recipient's language; the notifier delivers each id once, a file per recipient in
 development."""
-import datetime as dt
 import json
 import stat
 import uuid

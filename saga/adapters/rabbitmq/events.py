@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import time
 from typing import Any, Callable, Iterable
 
 from google.protobuf.message import DecodeError
 
-from lifeevents.messaging import Topology, delivery_number, gives_up, retry_pause
+from lifeevents.messaging import Topology, delivery_number
 from lifeevents.v1 import events_pb2
 from saga.adapters.rabbitmq.consumers import QueueConsumer
 from saga.adapters.rabbitmq.topology import declare_events
@@ -71,12 +70,8 @@ class EventConsumer(QueueConsumer):
             return
         try:
             self._offer(event)
-        except Exception as err:  # a register that does not answer, the store: returned, then dead-lettered
+        except Exception as err:  # a register that does not answer, the store
             log.warning("event %s (%s) not offered yet: %s", event.event_id, event.key, err)
-            if gives_up(delivery):
-                self.dead_letter(channel, method, properties, body, err, delivery)
-            else:
-                time.sleep(retry_pause(delivery))
-                channel.basic_nack(method.delivery_tag, requeue=True)
+            self.returned(channel, method, properties, body, err, delivery)
             return
         channel.basic_ack(method.delivery_tag)
