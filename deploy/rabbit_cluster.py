@@ -102,6 +102,12 @@ class RabbitCluster:
         self.ctl(node, "stop")
         node.process.wait(60)
 
+    def restart_node(self, node: Node, timeout: float = 120) -> None:
+        """Stop one node and start it again from its data directory (durable queues come back)."""
+        self.stop_node(node)
+        self.launch(node)
+        self.wait(node, timeout)
+
     def close(self) -> None:
         for node in self.nodes:
             if node.process is not None and node.process.poll() is None:

@@ -31,9 +31,10 @@ from pathlib import Path
 
 import grpc
 
-from deploy.local import (AMQP_URI, Applicants, FormApplicant, LocalTokens, delete_topology, private_suite_env,
+from deploy.local import (Applicants, FormApplicant, LocalTokens, delete_topology, private_suite_env,
                           private_topology)
 from deploy.sample_forms import newborn_form, unique_child_name
+from deploy.rabbit_cluster import RabbitCluster
 from deploy.suite import Suite, restart_rabbitmq
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.v1 import applications_pb2 as pb
@@ -114,8 +115,8 @@ def get(applicant: FormApplicant, application_id: str) -> pb.Application | None:
 
 
 class Faults:
-    def __init__(self, suite: Suite, log):
-        self.suite, self.log = suite, log
+    def __init__(self, suite: Suite, log, broker: RabbitCluster | None = None):
+        self.suite, self.log, self.broker = suite, log, broker
         self.kills = self.restarts = 0
 
     def kill(self, name: str) -> None:
@@ -135,7 +136,10 @@ class Faults:
         self.restart(name, serving)
 
     def restart_broker(self) -> None:
-        restart_rabbitmq(self.suite.env["LIFEEVENTS_AMQP_URI"])
+        if self.broker is not None:  # the suite's own node: the machine's broker is left alone
+            self.broker.restart_node(self.broker.nodes[0])
+        else:
+            restart_rabbitmq(self.suite.env["LIFEEVENTS_AMQP_URI"])
         self.restarts += 1
         self.log("restarted RabbitMQ")
 
@@ -189,6 +193,8 @@ def main(argv=None) -> int:
     parser.add_argument("--min-in-flight", type=int, default=200)
     parser.add_argument("--settle-timeout", type=float, default=600)
     parser.add_argument("--no-broker-restart", action="store_true")
+    parser.add_argument("--machine-broker", action="store_true",
+                        help="use (and restart) the machine's RabbitMQ on 5672 instead of a node of the run's own")
     parser.add_argument("--hold", type=float, default=35,
                         help="seconds social security stays down (beyond 30 s the coordinator re-sends)")
     args = parser.parse_args(argv)
@@ -200,6 +206,14 @@ def main(argv=None) -> int:
     topology = private_topology()
     data_dir = Path(tempfile.mkdtemp(prefix="lifeevents-faults-"))
     env, _ = private_suite_env(topology, data_dir)
+    # By default the run starts a RabbitMQ node of its own on private ports (deploy/rabbit_cluster.py) and
+    # restarts that one, so other suites using the machine's broker are not cut off.
+    broker = None if args.machine_broker else RabbitCluster(data_dir / "rabbitmq", nodes=1, prefix="lifeevents-faults")
+    if broker is not None:
+        log_line("starting a RabbitMQ node of the run's own")
+        broker.start()
+        env["LIFEEVENTS_AMQP_URI"] = broker.amqp_uri
+    amqp_uri = env["LIFEEVENTS_AMQP_URI"]
     Path(env["LIFEEVENTS_FAULTS_FILE"]).write_text(json.dumps(rules, ensure_ascii=False))
     suite_log = open(data_dir / "suite.log", "w", encoding="utf-8")
     suite = Suite(env, log=suite_log)
@@ -207,7 +221,7 @@ def main(argv=None) -> int:
     suite.start()
     # Each form is submitted, and followed, by the person it names (the mother, the legal representative).
     applicant = FormApplicant(Applicants(suite.coordinator_address, LocalTokens(data_dir)))
-    faults = Faults(suite, log_line)
+    faults = Faults(suite, log_line, broker)
     try:
         faults.kill(HELD_BACK)
         held_since = time.monotonic()
@@ -269,7 +283,7 @@ def main(argv=None) -> int:
         reader.close()
 
         poisoned = {p.application_id for p in applications if p.kind == "poisoned"}
-        letters = DeadLetterQueue(AMQP_URI, topology).list()
+        letters = DeadLetterQueue(amqp_uri, topology).list()
         unexpected_letters = [letter for letter in letters if letter.application_id not in poisoned]
         poisoned_without_letter = poisoned - {letter.application_id for letter in letters}
         for letter in unexpected_letters[:10]:
@@ -278,7 +292,10 @@ def main(argv=None) -> int:
         applicant.close()
         suite.stop()
         suite_log.close()
-        delete_topology(topology)
+        if broker is not None:
+            broker.close()
+        else:
+            delete_topology(topology)
 
     bundles = collections.Counter(p.bundle for p in applications)
     print(f"test-faults: applications={len(applications)} "
