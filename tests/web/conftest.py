@@ -106,6 +106,7 @@ def accessible(axe):
     """accessible(page, "name"): scan the page with axe-core; no serious or critical violation."""
 
     def check(page, name: str) -> None:
+        page.wait_for_load_state()  # not while a redirect is still arriving
         results = axe.run(page)
         violations = results.response["violations"]
         impacts: dict[str, int] = {}

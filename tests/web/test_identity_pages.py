@@ -16,7 +16,8 @@ AGENT = "370203198807120039"  # 赵*强, the demo agent (web/demo_people.yaml)
 AGENT_INDEX = 7               # his place in the demo list
 
 
-def test_a_citizen_delegates_the_agent_applies_and_follows_until_she_revokes_it(new_page, accessible):
+def test_a_citizen_delegates_the_agent_applies_and_follows_until_she_revokes_it(new_page, accessible,
+                                                                                coordinator_clock):
     mother = new_page()
     mother.goto("/delegations")
     sign_in_as_demo_person(mother)
@@ -24,7 +25,8 @@ def test_a_citizen_delegates_the_agent_applies_and_follows_until_she_revokes_it(
     accessible(mother, "delegations (zh)")
     mother.fill("#field-agent", AGENT)
     mother.select_option("#field-bundle", "newborn")
-    mother.fill("#field-until", (dt.date.today() + dt.timedelta(days=30)).isoformat())
+    # By the coordinator's clock, which other tests move forward by days.
+    mother.fill("#field-until", (coordinator_clock.now() + dt.timedelta(days=30)).date().isoformat())
     mother.get_by_role("button", name="确认委托").click()
     assert "委托已生效" in mother.locator(".notice").inner_text()
     granted = mother.locator('[data-granted] tr[data-delegation="newborn"]', has_text="370203********0039")
