@@ -61,7 +61,7 @@ test-e2e: install
 
 # The web front door in Chromium (Debian's /usr/bin/chromium; apt-get install -y chromium) and its unit tests.
 test-web: install
-	$(PY) -m pytest -q tests/web tests/unit/test_web_architecture.py tests/unit/test_web_i18n.py tests/unit/test_web_pages.py
+	$(PY) -m pytest -q tests/web tests/unit/test_web_*.py tests/integration/test_web_tls.py
 
 # README's screenshots, made by the browser tests (Chinese text needs a CJK font: fonts-noto-cjk).
 screenshots: install

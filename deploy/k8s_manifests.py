@@ -131,8 +131,9 @@ def web() -> list[dict]:
            {"name": "LIFEEVENTS_ENV", "value": "production"}, {"name": "LIFEEVENTS_WEB_HTTPS", "value": "1"},
            {"name": "LIFEEVENTS_WEB_SESSION_SECRET", "valueFrom": {"secretKeyRef": {"name": "lifeevents",
                                                                                     "key": "web-session-secret"}}},
-           {"name": "LIFEEVENTS_LOG_FORMAT", "value": "json"}]
-    ports = {"http": 8080}
+           {"name": "LIFEEVENTS_LOG_FORMAT", "value": "json"},
+           {"name": "LIFEEVENTS_METRICS_ADDRESS", "value": f"0.0.0.0:{METRICS_PORT}"}]
+    ports = {"http": 8080, "metrics": METRICS_PORT}
     spec = pod([container("web", ["python", "-m", "web"], env, ports, {"httpGet": {"path": "/", "port": 8080}})])
     return [deployment("web", 2, spec), service("web", ports), disruption_budget("web")]
 
