@@ -10,7 +10,8 @@ from lifeevents.v1 import operations_pb2 as ops
 from web.charts import Bar, Chart, Group
 from web.i18n import Translator
 
-STATUS_KINDS = {"COMPLETED": "ok", "IN_PROGRESS": "a", "COMPENSATING": "warn", "REJECTED": "bad", "FAILED": "bad"}
+STATUS_KINDS = {"COMPLETED": "ok", "IN_PROGRESS": "a", "COMPENSATING": "warn", "REJECTED": "bad", "FAILED": "bad",
+                "OFFERED": "a", "DECLINED": "warn", "EXPIRED": "warn"}
 
 
 def shown_seconds(seconds: float, t: Translator) -> str:

@@ -81,6 +81,7 @@ PEOPLE_TEXTS: dict[str, dict[str, str]] = {
     "access.refused_attempt": {"zh": "{purpose}（未获允许）", "en": "{purpose} (not allowed)"},
     # items of a person's data, as the registers give them (bundles/departments.yaml: lookups)
     "item.name": {"zh": "姓名", "en": "Name"},
+    "item.resident_id": {"zh": "公民身份号码", "en": "Resident ID"},
     "item.sex": {"zh": "性别", "en": "Sex"},
     "item.birth_date": {"zh": "出生日期", "en": "Date of birth"},
     "item.household_no": {"zh": "户号", "en": "Household number"},
