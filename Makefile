@@ -42,8 +42,11 @@ migrate: install
 	$(VENV)/bin/lifeevents migrate
 
 # OFFICER=1: the bundle's officer path (bundles/examples/officer/), approved with `lifeevents officer`.
+# PROACTIVE=1: the department's event offers the bundle (a hospital records a birth, social security's
+# retirement scan) and its person confirms the offer (deploy/proactive_demo.py).
+PROACTIVE ?=
 demo: install
-	$(PY) -m deploy.demo bundles/examples/$(if $(OFFICER),officer/)$(BUNDLE).json --bundle $(BUNDLE) $(if $(OFFICER),--officer)
+	$(PY) -m deploy.demo bundles/examples/$(if $(OFFICER),officer/)$(BUNDLE).json --bundle $(BUNDLE) $(if $(OFFICER),--officer) $(if $(PROACTIVE),--proactive)
 
 test: install
 	$(PY) -m pytest -q
@@ -59,7 +62,7 @@ test-e2e: install
 
 # The web front door in Chromium (Debian's /usr/bin/chromium; apt-get install -y chromium) and its unit tests.
 test-web: install
-	$(PY) -m pytest -q tests/web tests/unit/test_web_architecture.py tests/unit/test_web_i18n.py tests/unit/test_web_pages.py
+	$(PY) -m pytest -q tests/web tests/unit/test_web_*.py tests/integration/test_web_tls.py
 
 # README's screenshots, made by the browser tests (Chinese text needs a CJK font: fonts-noto-cjk).
 screenshots: install

@@ -45,7 +45,12 @@ def main() -> int:
     parser.add_argument("--address", default="127.0.0.1:50051")
     parser.add_argument("--officer", action="store_true",
                         help="approve the step that goes to an officer, with `lifeevents officer`")
+    parser.add_argument("--proactive", action="store_true",
+                        help="the department's event offers the bundle and its person confirms it (deploy/proactive_demo.py)")
     args = parser.parse_args()
+    if args.proactive:
+        from deploy.proactive_demo import main as proactive
+        return proactive(args.bundle, args.address)
     with open(args.form, encoding="utf-8") as f:
         values = json.load(f)
     form = struct_pb2.Struct()

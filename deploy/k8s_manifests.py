@@ -3,8 +3,9 @@ drift from them: `python -m deploy.k8s_manifests` (tests/unit/test_deployment.py
 are what this writes).
 
 One image (deploy/Dockerfile); the migration as a Job run before the Deployments roll out; two
-coordinators and two instances of each department, each with a Service, probes (gRPC health on the
-coordinator, the gRPC port on a department, HTTP on the web) and a PodDisruptionBudget; the bundles
+coordinators, two instances of each department and two notifiers, each with a Service, probes (gRPC
+health on the coordinator, the gRPC port on a department, metrics on the notifier, HTTP on the web)
+and a PodDisruptionBudget; the bundles
 and the catalogue as a ConfigMap mounted where LIFEEVENTS_BUNDLES_DIR points; production identity
 (development tokens refused: the identity provider's issuer from the Secret, its public keys as a
 ConfigMap mounted where LIFEEVENTS_JWKS_FILE points; the coordinator's service token towards the
@@ -115,14 +116,24 @@ def departments() -> list[dict]:
     return manifests
 
 
+def notifier() -> list[dict]:
+    """Two notifiers on the notifications queue; their delivered ids in PostgreSQL (the register URL),
+    so a notification is delivered once whichever takes it. Ready when its metrics answer."""
+    ports = {"metrics": METRICS_PORT}
+    spec = pod([container("notifier", ["python", "-m", "services.notifier"], common_env(), ports,
+                          {"httpGet": {"path": "/metrics", "port": METRICS_PORT}})])
+    return [deployment("notifier", 2, spec), service("notifier", ports), disruption_budget("notifier")]
+
+
 def web() -> list[dict]:
     env = [{"name": "LIFEEVENTS_WEB_ADDRESS", "value": "0.0.0.0:8080"},
            {"name": "LIFEEVENTS_GRPC_ADDRESS", "value": "coordinator:50051"},
            {"name": "LIFEEVENTS_ENV", "value": "production"}, {"name": "LIFEEVENTS_WEB_HTTPS", "value": "1"},
            {"name": "LIFEEVENTS_WEB_SESSION_SECRET", "valueFrom": {"secretKeyRef": {"name": "lifeevents",
                                                                                     "key": "web-session-secret"}}},
-           {"name": "LIFEEVENTS_LOG_FORMAT", "value": "json"}]
-    ports = {"http": 8080}
+           {"name": "LIFEEVENTS_LOG_FORMAT", "value": "json"},
+           {"name": "LIFEEVENTS_METRICS_ADDRESS", "value": f"0.0.0.0:{METRICS_PORT}"}]
+    ports = {"http": 8080, "metrics": METRICS_PORT}
     spec = pod([container("web", ["python", "-m", "web"], env, ports, {"httpGet": {"path": "/", "port": 8080}})])
     return [deployment("web", 2, spec), service("web", ports), disruption_budget("web")]
 
@@ -160,7 +171,7 @@ def bundles() -> list[dict]:
 
 
 FILES = {"settings.yaml": settings, "bundles.yaml": bundles, "migrate-job.yaml": migration,
-         "coordinator.yaml": coordinator, "departments.yaml": departments, "web.yaml": web}
+         "coordinator.yaml": coordinator, "departments.yaml": departments, "notifier.yaml": notifier, "web.yaml": web}
 
 
 class _Plain(yaml.SafeDumper):

@@ -36,9 +36,11 @@ def delete_topology(topology: Topology, departments=DEPARTMENTS) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
     channel = connection.channel()
     for queue in [*topology.results_queues, topology.dead_letter_queue, topology.dead_letter_watch_queue,
-                  *(topology.command_queue(d) for d in departments)]:
+                  *(topology.command_queue(d) for d in departments), topology.coordinator_events_queue,
+                  topology.notifier_queue]:
         channel.queue_delete(queue)
-    for exchange in (topology.commands_exchange, topology.results_exchange, topology.dead_letter_exchange):
+    for exchange in (topology.commands_exchange, topology.results_exchange, topology.dead_letter_exchange,
+                     topology.events_exchange, topology.notifications_exchange):
         channel.exchange_delete(exchange)
     connection.close()
 
@@ -133,6 +135,10 @@ class LocalTokens:
 
     def service(self, subject: str = "tests") -> str:
         return self.provider.issue(subject, Role.SERVICE)
+
+    def hospital(self, subject: str = "H-370202-0001") -> str:
+        """A hospital that records births (health's RecordBirth)."""
+        return self.provider.issue(subject, Role.HOSPITAL)
 
     def verifier(self) -> TokenVerifier:
         return TokenVerifier(self.provider.ensure_keys())

@@ -21,10 +21,11 @@ def main(argv=None) -> int:
         transport = ("TLS" if suite.env.get("LIFEEVENTS_TLS_CERT") else
                      "plain gRPC on loopback, no TLS (LIFEEVENTS_TLS_CERT and LIFEEVENTS_TLS_KEY turn it on)")
         print(f"lifeevents is up: Applications API on {suite.coordinator_address} ({transport}); "
-              f"web front door on http://{suite.web_address}.\n"
+              f"web front door on http://{suite.web_address}; notifications delivered to "
+              f"{suite.env.get('LIFEEVENTS_DATA_DIR') or 'var'}/notifications/.\n"
               f"DEVELOPMENT identity: every call but ListBundles and GetForm needs a token; "
               f"`.venv/bin/lifeevents token --as 370202199205140022` prints one (LIFEEVENTS_ENV=production "
-              f"refuses them).\nTry `make demo` in another terminal; Ctrl-C stops everything.", flush=True)
+              f"refuses them).\nTry `make demo` (or `make demo PROACTIVE=1`) in another terminal; Ctrl-C stops everything.", flush=True)
         while not stopping.is_set():
             for name, process in suite.processes.items():
                 if process.poll() is not None:

@@ -1,4 +1,4 @@
-"""Start and stop the whole suite as local processes: the departments and the coordinator.
+"""Start and stop the whole suite as local processes: the departments, the coordinator, the notifier.
 
 Used by `make run` (in the foreground) and by the end-to-end tests (each with its own
 data directory, ports and RabbitMQ prefix, so they never touch a running suite).
@@ -122,15 +122,15 @@ class Suite:
                 raise SuiteError(f"{' '.join(command[1:])} failed:\n{done.stdout}{done.stderr}")
 
     def start(self, timeout: float = 60, web: bool = False, leave_out: tuple[str, ...] = ()) -> "Suite":
-        """Start the departments and the coordinator, and the web front door if `web`; `leave_out`
-        names departments not to start (another process, or a department in another language, serves
-        their queue)."""
+        """Start the departments, the coordinator and the notifier, and the web front door if `web`;
+        `leave_out` names departments not to start (another process, or a department in another
+        language, serves their queue)."""
         ensure_rabbitmq((self.env.get("LIFEEVENTS_AMQP_URI") or "amqp://guest:guest@127.0.0.1:5672/%2F").split(",")[0])
         unknown = set(leave_out) - set(DEPARTMENTS)
         if unknown:
             raise SuiteError(f"no such department: {', '.join(sorted(unknown))}")
         self.migrate()
-        names = (*(d for d in DEPARTMENTS if d not in leave_out), "coordinator", *(("web",) if web else ()))
+        names = (*(d for d in DEPARTMENTS if d not in leave_out), "coordinator", "notifier", *(("web",) if web else ()))
         for name in names:
             self.start_process(name)
         self.wait_ready(names, timeout)
@@ -138,10 +138,13 @@ class Suite:
 
     @staticmethod
     def command(name: str) -> list[str]:
-        """The process of a name: "coordinator", "web" or a department; "<name>#<n>" is one more instance."""
+        """The process of a name: "coordinator", "notifier", "web" or a department; "<name>#<n>" is one
+        more instance."""
         base = name.partition("#")[0]
         if base == "coordinator":
             return [sys.executable, "-m", "saga"]
+        if base == "notifier":  # it listens on no port: the coordinator declared its queue, so nothing waits for it
+            return [sys.executable, "-m", "services.notifier"]
         if base == "web":
             return [sys.executable, "-m", "web"]
         return [sys.executable, "-m", "services", base]

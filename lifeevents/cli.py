@@ -161,6 +161,13 @@ def stats(args, stub, call) -> None:
         for r in b.reductions:
             lines.append(f"  {r.measure}: {r.separately:g} separately, {r.bundled:g} bundled "
                          f"(-{r.reduction_percent:.0f}%)")
+        if b.offers_made:
+            typed = ", ".join(f"{path} {median:g}" for path, median in sorted(b.typed_fields_median.items()))
+            lines.append(f"  proactive: {b.proactive_share:.0%} of started applications began as an offer; "
+                         f"offers made {b.offers_made}, expired {b.offers_expired}, declined {b.offers_declined}; "
+                         f"fields typed (median): {typed}; event to last result: median "
+                         f"{b.event_to_last_result.median_s:.2f}s, p90 {b.event_to_last_result.p90_s:.2f}s "
+                         f"over {b.event_to_last_result.count}")
     _emit(args, statistics, "\n".join(lines))
 
 

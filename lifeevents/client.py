@@ -75,6 +75,18 @@ class ApplicantClient:
     def mine(self, page_size: int = 0, page_token: str = "") -> pb.ListMineResponse:
         return self._call("ListMine", pb.ListMineRequest(page_size=page_size, page_token=page_token))
 
+    def confirm(self, application_id: str, form: dict) -> pb.Application:
+        """Confirm an offer with the items it still asks for."""
+        struct = struct_pb2.Struct()
+        struct.update(form)
+        return self._call("Confirm", pb.ConfirmRequest(application_id=application_id, form=struct))
+
+    def decline(self, application_id: str, reason: str = "") -> pb.Application:
+        return self._call("Decline", pb.DeclineRequest(application_id=application_id, reason=reason))
+
+    def set_language(self, language: str) -> pb.Preferences:
+        return self._call("SetPreferences", pb.SetPreferencesRequest(language=language))
+
     def data_access(self, page_size: int = 0, page_token: str = "") -> pb.ListDataAccessResponse:
         return self._call("ListDataAccess", pb.ListDataAccessRequest(page_size=page_size, page_token=page_token))
 

@@ -16,6 +16,8 @@ PROGRESS_TYPE = "lifeevents.v1.StepProgress"
 RESULT_ROUTING_KEY = "result"  # what a result carries when its command names no reply_to (not routed)
 # A dead letter forwarded by the coordinator to the partition of its application (see DeadLetterWatcher).
 DEAD_LETTER_TYPE = "lifeevents.v1.DeadLetter"
+EVENT_TYPE = "lifeevents.v1.DepartmentEvent"  # what departments publish to the events exchange
+NOTIFICATION_TYPE = "lifeevents.v1.Notification"
 ORIGINAL_TYPE_HEADER = "x-original-type"
 # Applications are spread over this many partitions (results queues), each consumed by one coordinator
 # at a time; every instance of a suite must say the same (the queues are declared from it).
@@ -50,6 +52,25 @@ class Topology:
         # A second queue on the fanout dead-letter exchange: the coordinator flags each dead
         # letter's step from it, while the dead-letter queue itself keeps them for operators.
         return f"{self.prefix}.coordinator.dead-letters"
+
+    # -- proactive service: departments' events and citizens' notifications ----------------------
+    @property
+    def events_exchange(self) -> str:
+        """Topic exchange: a department's event under `<department>.<type>` (health.birth_recorded)."""
+        return f"{self.prefix}.events"
+
+    @property
+    def coordinator_events_queue(self) -> str:
+        return f"{self.prefix}.coordinator.events"
+
+    @property
+    def notifications_exchange(self) -> str:
+        """Topic exchange: a notification under its kind (offer_made, completed, ...)."""
+        return f"{self.prefix}.notifications"
+
+    @property
+    def notifier_queue(self) -> str:
+        return f"{self.prefix}.notifier.notifications"
 
     # -- partitions: one writer per application ------------------------------------------------
     def partition_of(self, application_id) -> int:

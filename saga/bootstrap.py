@@ -25,16 +25,19 @@ from saga.adapters.clock import OffsetClock
 from saga.adapters.leases import FileLeases, Leases, PostgresLeases
 from saga.adapters.log_follower import LogFollower
 from saga.adapters.lookups import GrpcLookups
+from saga.adapters.notifications import KeptNotifications, NotificationRelay, RabbitNotificationBus, start_at_the_head
 from saga.adapters.ownership import Ownership, Roles
 from saga.adapters.parties import Parties, PartiesView
 from saga.adapters.projections import PostgresProjections, ProjectionStore, SqliteProjections
 from saga.adapters.rabbitmq.consumers import PartitionConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher, flag_dead_letter
+from saga.adapters.rabbitmq.events import EventConsumer
 from saga.adapters.rabbitmq.publisher import RabbitCommandBus
 from saga.adapters.read_models import ReadModels, ReadModelsView
 from saga.adapters.readiness import DepartmentPing, readiness
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
 from saga.adapters.secrets import secret_file
+from saga.adapters.starts import Starts, StartsView
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.adapters.wakeups import PostgresWakeups, Wakeups
 from saga.config import Config
@@ -57,9 +60,9 @@ def projection_store(config: Config) -> ProjectionStore:
     return SqliteProjections(config.projections_file)
 
 
-def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView, PartiesView]:
+def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView, PartiesView, StartsView]:
     """Every view of the projections store (a new projection's view is added here)."""
-    return TimerView(store, config.partitions), ReadModelsView(store), PartiesView(store)
+    return TimerView(store, config.partitions), ReadModelsView(store), PartiesView(store), StartsView(store)
 
 
 def create_views(store: ProjectionStore, config: Config) -> None:
@@ -95,6 +98,7 @@ class Wiring:
     queries: Queries
     projections: ProjectionStore
     wakeups: Wakeups
+    notifications: NotificationRelay
 
     def close(self) -> None:
         self.wakeups.stop()
@@ -106,10 +110,12 @@ class Wiring:
 
 def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | None = None,
          clock: Callable[[], dt.datetime] | None = None, lookups: RegisterLookups | None = None,
-         projections: ProjectionStore | None = None, new_id: NewId = uuid.uuid4) -> Wiring:
+         projections: ProjectionStore | None = None, new_id: NewId = uuid.uuid4,
+         notification_bus: CommandBus | None = None) -> Wiring:
     """The coordinator's core, built and not started. Left out: the bundles and catalogue from the
-    config's files, its offset clock, no register lookups, the projections store beside the events.
-    With `config.create_schema` (tests, a throwaway store) it creates its tables first."""
+    config's files, its offset clock, no register lookups, the projections store beside the events,
+    notifications kept in memory. With `config.create_schema` (tests, a throwaway store) it creates its
+    tables first."""
     config = config or Config()
     catalogue = load_catalogue(config.catalogue_file)
     bundles = bundles if bundles is not None else load_bundles(config.bundles_dir, catalogue)
@@ -127,23 +133,30 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     adopt_legacy_position(projections, config.data_dir / "relay.sqlite")
     # Commands leave through the outbox: the relay publishes what the stream records.
     relay = CommandRelay(coordinator.recorder, coordinator.mapper, bus, projections)
+    # So do notifications: a relay of its own turns the moments of the log into them.
+    start_at_the_head(projections, coordinator.recorder)
+    notifications = NotificationRelay(coordinator.recorder, coordinator.mapper, notification_bus or KeptNotifications(),
+                                      projections, coordinator.read_application, coordinator.bundle,
+                                      coordinator.language_of, catalogue)
     # Watch: one follower tails the log (woken by every save, here or, on PostgreSQL, in another
     # instance) and wakes the watchers it concerns.
     watchers = Watchers(config.watch_streams_per_caller, config.watch_streams_total)
     follower = LogFollower(coordinator.recorder, watchers.wake)
-    timer_view, read_models_view, parties_view = views(projections, config)
+    timer_view, read_models_view, parties_view, starts_view = views(projections, config)
     timers, read_models, parties = TimerIndex(timer_view), ReadModels(read_models_view), Parties(parties_view)
-    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties])
+    starts = Starts(starts_view)
+    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties, starts])
     wakeups = (PostgresWakeups(config.event_store_env(), coordinator.recorder.channel_name) if config.on_postgres
                else Wakeups())
     coordinator.listen(lambda events: wakeups.wake())
     wakeups.subscribe(follower.notify)
     wakeups.subscribe(relay.notify)
+    wakeups.subscribe(notifications.notify)
     wakeups.subscribe(scheduler.wake)
-    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties],
-                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties)
+    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties, starts],
+                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties, starts=starts)
     return Wiring(coordinator, relay, timers, read_models, parties, scheduler, watchers, follower, queries,
-                  projections, wakeups)
+                  projections, wakeups, notifications)
 
 
 def leases_of(config: Config) -> Leases:
@@ -158,6 +171,8 @@ class Running:
     bus: CommandBus
     consumer: PartitionConsumer
     dead_letters: DeadLetterWatcher
+    events: EventConsumer
+    notification_bus: CommandBus
     ownership: Ownership
     server: CoordinatorServer
     port: int
@@ -173,11 +188,13 @@ class Running:
         self.server.stop(grace)
         self.ownership.stop()
         wiring = self.wiring
-        for thread in (wiring.scheduler, wiring.relay, wiring.follower, self.consumer, self.dead_letters):
+        for thread in (wiring.scheduler, wiring.relay, wiring.notifications, wiring.follower, self.consumer,
+                       self.dead_letters, self.events):
             thread.stop()
             thread.join(timeout=5)
-        if isinstance(self.bus, RabbitCommandBus):
-            self.bus.close()
+        for bus in (self.bus, self.notification_bus):
+            if isinstance(bus, RabbitCommandBus):
+                bus.close()
         self.departments.close()
         wiring.close()
 
@@ -199,13 +216,19 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     if bus is None:
         bus = RabbitCommandBus(config.amqp_uri, topology, departments)
         bus.start()
+    notification_bus = RabbitNotificationBus(config.amqp_uri, topology, departments)
+    notification_bus.start()
     wiring = wire(config, bus=bus, clock=clock, projections=projections, new_id=new_id,
-                  lookups=lookups or GrpcLookups(credential))
+                  lookups=lookups or GrpcLookups(credential), notification_bus=notification_bus)
     coordinator = wiring.coordinator
     consumer = PartitionConsumer(config.amqp_uri, topology, departments, coordinator.record_results,
                                  flag_dead_letter(coordinator.dead_lettered), check=coordinator.check_answer)
     dead_letters = DeadLetterWatcher(config.amqp_uri, topology, departments)
-    for started in (consumer, dead_letters):
+    # Proactive service: the departments' events the bundles' triggers name, each offered once.
+    events = EventConsumer(config.amqp_uri, topology, departments,
+                           [b.proactive.event.key for b in coordinator.bundles if b.proactive], coordinator.offer,
+                           load_catalogue(config.catalogue_file))
+    for started in (consumer, dead_letters, events):
         started.start()
         started.ready.wait(timeout=30)
 
@@ -213,6 +236,7 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
         consumer.consume(roles.partitions, wait_s=30)  # given-up partitions settled before their leases go
         wiring.scheduler.assign(roles.projections, roles.partitions)
         wiring.relay.set_active(roles.relay)
+        wiring.notifications.set_active(roles.relay)
         metrics.ROLE.labels("relay").set(int(roles.relay))
         metrics.ROLE.labels("projections").set(int(roles.projections))
         log.info("%s: relay %s, projections %s, partitions %s", config.instance, "yes" if roles.relay else "no",
@@ -221,6 +245,7 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     ownership = Ownership(leases or leases_of(config), config.partitions, apply)
     wiring.scheduler.assign(False, ())
     wiring.relay.start()
+    wiring.notifications.start()
     wiring.scheduler.start()
     wiring.follower.start()
     wiring.wakeups.start()
@@ -231,11 +256,12 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     operations = OperationsServicer(coordinator, wiring.queries, DeadLetterQueue(config.amqp_uri, topology), verifier)
     ping = DepartmentPing(departments, credential)
     server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries, verifier), operations,
-                               config.grpc_address, readiness(lambda: consumer.connected and dead_letters.connected, ping),
+                               config.grpc_address,
+                               readiness(lambda: consumer.connected and dead_letters.connected and events.connected, ping),
                                tls=tls)
     port = server.start()
     log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d, %s); bundles: %s; event store: %s%s",
              config.instance, config.grpc_address, port, "TLS" if tls else "plain gRPC, no TLS",
              ", ".join(b.id for b in coordinator.bundles), config.event_store_env()["PERSISTENCE_MODULE"],
              f"; metrics on port {metrics_port}" if metrics_port else "")
-    return Running(wiring, bus, consumer, dead_letters, ownership, server, port, ping)
+    return Running(wiring, bus, consumer, dead_letters, events, notification_bus, ownership, server, port, ping)

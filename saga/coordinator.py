@@ -40,6 +40,7 @@ from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKey
 from saga.domain.forms import complete_form, principals_of, validate_form
 from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
 from saga.domain.review import openings_read
+from saga.proactive import ProactiveUseCases
 
 log = logging.getLogger(__name__)
 _LOCK_STRIPES = 64
@@ -56,12 +57,13 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class Coordinator(EventSourcedApplication):
+class Coordinator(ProactiveUseCases, EventSourcedApplication):  # offers and preferences: saga/proactive.py
     name = "lifeevents"
     # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
     # cached one is brought up to date from the store before use), so an answer does not replay
     # the whole stream; applications that merely wait fall out of it.
     env = {"AGGREGATE_CACHE_MAXSIZE": "5000"}
+    save_attempts, pause_before_again = SAVE_ATTEMPTS, staticmethod(_pause_before_again)
 
     def __init__(self, bundles: BundleSet, clock: Callable[[], dt.datetime] = utcnow,
                  env: Mapping[str, str] | None = None, lookups: RegisterLookups | None = None,

@@ -22,6 +22,7 @@ from eventsourcing.utils import get_topic
 from saga.adapters.parties import Parties
 from saga.adapters.projections import Projection
 from saga.adapters.read_models import ReadModels
+from saga.adapters.starts import Starts
 from saga.coordinator import Coordinator
 from saga.domain.access_log import AccessLog, BrokenLink, Chain
 from saga.domain.application import Application
@@ -112,6 +113,8 @@ class BundleStatistics:
     durations: dict[str, float]
     steps: dict[str, dict[str, float]]
     reductions: list[Reduction]
+    # The proactive service's figures (saga/adapters/starts.py `figures`).
+    proactive: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -125,10 +128,11 @@ class Progress:
 class Queries:
     def __init__(self, coordinator: Coordinator, watchers: Watchers, read_models: ReadModels,
                  projections: list[Projection], parse_definition: Callable[[str], Bundle], catalogue: Catalogue,
-                 parties: Parties, catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8):
+                 parties: Parties, catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8,
+                 starts: Starts | None = None):
         self.coordinator, self.watchers, self.read_models = coordinator, watchers, read_models
         self.projections, self.parse_definition, self.catalogue = projections, parse_definition, catalogue
-        self.parties = parties
+        self.parties, self.starts = parties, starts
         self.catch_up_s, self.watch_poll_s = catch_up_s, watch_poll_s
         # Watch's reads of the store, off the event loop and apart from the unary handlers' threads.
         self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="watch-read")
@@ -214,8 +218,11 @@ class Queries:
         bundles = [self.coordinator.bundle(bundle_id)] if bundle_id else list(self.coordinator.bundles)
         self._caught_up(self.read_models)
         figures = {b.id: self.read_models.view.statistics(b.id) for b in bundles}
+        if self.starts is not None:
+            self._caught_up(self.starts)
         return [BundleStatistics(b.id, figures[b.id]["by_status"], figures[b.id]["durations"], figures[b.id]["steps"],
-                                 b.reductions()) for b in bundles]
+                                 b.reductions(), self.starts.view.figures(b.id) if self.starts is not None else None)
+                for b in bundles]
 
     def what_if(self, application: Application, definition: str) -> WhatIf:
         """The application's recorded form and answers run against another definition of its bundle."""

@@ -1,6 +1,7 @@
 """`python -m services.migrate [department ...]` (run by `lifeevents migrate`): create the register
-schema of each department whose register is in PostgreSQL (services/common/settings.py). A SQLite
-register is a file of the department's own, made when it first opens."""
+schema of each department whose register is in PostgreSQL (services/common/settings.py), and the
+notifier's (its delivered ids) when all are migrated. A SQLite register is a file of the department's
+own, made when it first opens."""
 from __future__ import annotations
 
 import sys
@@ -8,12 +9,13 @@ import sys
 from lifeevents.endpoints import DEPARTMENTS
 from services.common.postgres_register import create_schema
 from services.common.settings import register_url
+from services.notifier.settings import NAME as NOTIFIER
 
 
 def migrate(departments=DEPARTMENTS) -> list[str]:
-    """The departments whose PostgreSQL schema is in place now."""
+    """The departments (and the notifier, with all of them) whose PostgreSQL schema is in place now."""
     done = []
-    for department in departments:
+    for department in (*departments, *((NOTIFIER,) if tuple(departments) == tuple(DEPARTMENTS) else ())):
         url = register_url(department)
         if url:
             create_schema(url, department)

@@ -1,8 +1,10 @@
-"""The web's one port to the suite: the coordinator's Applications API over grpc.aio, with the
-caller's bearer token on every call. gRPC failures become the web's own errors here, at the edge,
-so pages dispatch on types; their details (which may name a person) are never logged."""
+"""The web's ports to the suite: the coordinator's Applications API (here) and Operations API
+(web/operations_api.py) over grpc.aio, with the caller's bearer token on every call. gRPC failures
+become the web's own errors here, at the edge, so pages dispatch on types; their details (which may
+name a person) are never logged."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from typing import AsyncIterator, Mapping, Protocol
@@ -13,6 +15,7 @@ from google.rpc import error_details_pb2, status_pb2
 
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
+from web.metrics import api_answers
 
 log = logging.getLogger(__name__)
 CALL_TIMEOUT_S = 10
@@ -59,6 +62,11 @@ class Unavailable(ApiError):
     pass
 
 
+class TooManyStreams(Unavailable):
+    """RESOURCE_EXHAUSTED: the caller (the token's subject) holds as many Watch streams as the
+    coordinator allows one caller; closing another live page frees one."""
+
+
 class ApiFailed(ApiError):
     pass
 
@@ -74,7 +82,7 @@ _ERRORS: dict[grpc.StatusCode, type[ApiError]] = {
     grpc.StatusCode.ABORTED: Conflict,
     grpc.StatusCode.UNAVAILABLE: Unavailable,
     grpc.StatusCode.DEADLINE_EXCEEDED: Unavailable,
-    grpc.StatusCode.RESOURCE_EXHAUSTED: Unavailable,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: TooManyStreams,
 }
 
 
@@ -95,9 +103,38 @@ def field_violations(trailing_metadata) -> tuple[FieldViolation, ...]:
 
 def api_error(method: str, error: grpc.aio.AioRpcError) -> ApiError:
     code = error.code()
-    log.info("Applications/%s answered %s", method, code.name)
+    log.info("%s answered %s", method, code.name)
+    api_answers.labels(method, code.name).inc()
     kind = _ERRORS.get(code, ApiFailed)
     return kind(error.details() or "", field_violations(error.trailing_metadata()))
+
+
+def bearer(token: str) -> tuple[tuple[str, str], ...]:
+    return (("authorization", f"Bearer {token}"),) if token else ()
+
+
+def channel(address: str, root_certificates: bytes | None) -> grpc.aio.Channel:
+    """The one channel to the coordinator: TLS trusting these certificates when given, plain otherwise."""
+    if root_certificates:
+        return grpc.aio.secure_channel(address, grpc.ssl_channel_credentials(root_certificates))
+    return grpc.aio.insecure_channel(address)
+
+
+class GrpcPort:
+    """What both ports share: a unary call with the caller's token, its failure as the web's error."""
+
+    service = ""
+
+    def __init__(self, stub):
+        self.stub = stub
+
+    async def _unary(self, method: str, request, token: str):
+        try:
+            answer = await getattr(self.stub, method)(request, metadata=bearer(token), timeout=CALL_TIMEOUT_S)
+        except grpc.aio.AioRpcError as err:
+            raise api_error(f"{self.service}/{method}", err) from None
+        api_answers.labels(f"{self.service}/{method}", "OK").inc()
+        return answer
 
 
 class ApplicationsPort(Protocol):
@@ -111,22 +148,24 @@ class ApplicationsPort(Protocol):
 
     def watch(self, application_id: str, token: str) -> AsyncIterator[pb.ApplicationEvent]: ...
 
+    async def list_mine(self, token: str, page_size: int, page_token: str = "") -> pb.ListMineResponse: ...
 
-class GrpcApplications:
+    async def list_data_access(self, token: str, page_size: int, page_token: str = "") -> pb.ListDataAccessResponse: ...
+
+    async def list_delegations(self, token: str) -> list[pb.Delegation]: ...
+
+    async def grant_delegation(self, agent: str, bundle: str, until: dt.datetime, token: str) -> pb.Delegation: ...
+
+    async def revoke_delegation(self, agent: str, bundle: str, token: str) -> pb.Delegation: ...
+
+
+class GrpcApplications(GrpcPort):
     """ApplicationsPort over one grpc.aio channel to the coordinator."""
 
+    service = "Applications"
+
     def __init__(self, channel: grpc.aio.Channel):
-        self.stub = pb_grpc.ApplicationsStub(channel)
-
-    @staticmethod
-    def _metadata(token: str) -> tuple[tuple[str, str], ...]:
-        return (("authorization", f"Bearer {token}"),) if token else ()
-
-    async def _unary(self, method: str, request, token: str):
-        try:
-            return await getattr(self.stub, method)(request, metadata=self._metadata(token), timeout=CALL_TIMEOUT_S)
-        except grpc.aio.AioRpcError as err:
-            raise api_error(method, err) from None
+        super().__init__(pb_grpc.ApplicationsStub(channel))
 
     async def list_bundles(self, token: str) -> list[pb.BundleSummary]:
         return list((await self._unary("ListBundles", pb.ListBundlesRequest(), token)).bundles)
@@ -144,11 +183,29 @@ class GrpcApplications:
         return await self._unary("Get", pb.GetRequest(application_id=application_id), token)
 
     async def watch(self, application_id: str, token: str) -> AsyncIterator[pb.ApplicationEvent]:
-        call = self.stub.Watch(pb.WatchRequest(application_id=application_id), metadata=self._metadata(token))
+        call = self.stub.Watch(pb.WatchRequest(application_id=application_id), metadata=bearer(token))
         try:
             async for event in call:
                 yield event
         except grpc.aio.AioRpcError as err:
-            raise api_error("Watch", err) from None
+            raise api_error("Applications/Watch", err) from None
         finally:
             call.cancel()  # the browser went away: stop the stream on the coordinator too
+
+    async def list_mine(self, token: str, page_size: int, page_token: str = "") -> pb.ListMineResponse:
+        return await self._unary("ListMine", pb.ListMineRequest(page_size=page_size, page_token=page_token), token)
+
+    async def list_data_access(self, token: str, page_size: int, page_token: str = "") -> pb.ListDataAccessResponse:
+        request = pb.ListDataAccessRequest(page_size=page_size, page_token=page_token)
+        return await self._unary("ListDataAccess", request, token)
+
+    async def list_delegations(self, token: str) -> list[pb.Delegation]:
+        return list((await self._unary("ListDelegations", pb.ListDelegationsRequest(), token)).delegations)
+
+    async def grant_delegation(self, agent: str, bundle: str, until: dt.datetime, token: str) -> pb.Delegation:
+        request = pb.GrantDelegationRequest(agent=agent, bundle=bundle)
+        request.until.FromDatetime(until)
+        return await self._unary("GrantDelegation", request, token)
+
+    async def revoke_delegation(self, agent: str, bundle: str, token: str) -> pb.Delegation:
+        return await self._unary("RevokeDelegation", pb.RevokeDelegationRequest(agent=agent, bundle=bundle), token)

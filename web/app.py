@@ -1,5 +1,6 @@
-"""The composition root of the web front door: settings, the API port, sessions, pages, routes,
-middleware, and the mapping of errors to pages a person understands."""
+"""The composition root of the web front door: settings, the API ports over one channel to the
+coordinator (TLS when it serves TLS), sessions, pages, routes, middleware, and the mapping of errors
+to pages a person understands."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Callable
 
-import grpc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -22,9 +22,14 @@ from starlette.types import ASGIApp
 from lifeevents.identity import DevIdentityProvider
 from web import api as api_errors
 from web import session as sessions
-from web.api import ApplicationsPort, GrpcApplications
+from web.api import ApplicationsPort, GrpcApplications, channel
+from web.applicant import ApplicantPages
+from web.cases import CasesPages
+from web.charts import svg
 from web.config import WebSettings
-from web.pages import Pages, Renderer, sign_in_redirect
+from web.operations import OperationsPages
+from web.operations_api import GrpcOperations, OperationsPort
+from web.pages import CommonPages, Renderer, Site, sign_in_redirect
 from web.people import demo_people
 from web.security import AccessLog, SecurityHeaders
 
@@ -38,12 +43,53 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def create_app(settings: WebSettings, api: ApplicationsPort | None = None,
+def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, ops: OperationsPages) -> list:
+    return [
+        Route("/", common.home),
+        Route("/sign-in", common.sign_in_page, methods=["GET"]),
+        Route("/sign-in", common.sign_in, methods=["POST"]),
+        Route("/sign-out", common.sign_out, methods=["POST"]),
+        Route("/language/{language}", common.language),
+        # people who apply: citizens and agents
+        Route("/apply/{bundle}", applicant.apply_page, methods=["GET"]),
+        Route("/apply/{bundle}", applicant.apply, methods=["POST"]),
+        Route("/applications", applicant.my_applications),
+        Route("/applications/{application_id}", applicant.application_page),
+        Route("/applications/{application_id}/events", applicant.application_events),
+        Route("/data-access", applicant.data_access),
+        Route("/delegations", applicant.delegations, methods=["GET"]),
+        Route("/delegations", applicant.grant_delegation, methods=["POST"]),
+        Route("/delegations/revoke", applicant.revoke_delegation, methods=["POST"]),
+        # officers
+        Route("/cases", cases.cases),
+        Route("/cases/{application_id}", cases.case),
+        # operators and admins
+        Route("/operations", ops.dashboard),
+        Route("/operations/applications", ops.applications),
+        Route("/operations/applications/{application_id}", ops.application),
+        Route("/operations/applications/{application_id}/history", ops.history, methods=["POST"]),
+        Route("/operations/applications/{application_id}/replay", ops.replay, methods=["POST"]),
+        Route("/operations/applications/{application_id}/steps/{step}", ops.step_page, methods=["GET"]),
+        Route("/operations/applications/{application_id}/steps/{step}", ops.step_action, methods=["POST"]),
+        Route("/operations/steps", ops.steps),
+        Route("/operations/dead-letters", ops.dead_letters),
+        Route("/operations/dead-letters/requeue", ops.requeue, methods=["POST"]),
+        Route("/operations/statistics", ops.statistics),
+        Route("/operations/admin", ops.admin),
+        Route("/operations/admin/rebuild", ops.rebuild, methods=["POST"]),
+        Route("/operations/admin/verify-access-log", ops.verify, methods=["POST"]),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ]
+
+
+def create_app(settings: WebSettings, api: ApplicationsPort | None = None, operations: OperationsPort | None = None,
                clock: Callable[[], dt.datetime] = _utc_now) -> ASGIApp:
     dev_sign_in = None if settings.production else sessions.DevSignIn(
         DevIdentityProvider(settings.identity_dir, clock=clock))
     renderer = Renderer(settings.production, clock)
-    pages = Pages(renderer, dev_sign_in, demo_people(), clock, api)
+    renderer.env.globals["svg"] = svg
+    site = Site(renderer, clock, api, operations)
+    common = CommonPages(site, dev_sign_in, demo_people())
 
     def error_page(status_code: int, kind: str, headers: dict[str, str] | None = None):
         def handle(request: Request, exc: Exception) -> Response:
@@ -70,31 +116,23 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None,
 
     @asynccontextmanager
     async def lifespan(app):
-        channel = None
-        if pages.api is None:
-            channel = grpc.aio.insecure_channel(settings.grpc_address)
-            pages.api = GrpcApplications(channel)
-        log.info("web front door on %s (coordinator %s; %s sign-in)", settings.url, settings.grpc_address,
-                 "no development" if settings.production else "development")
+        connection = None
+        if site.applications is None or site.operations is None:
+            connection = channel(settings.grpc_address, settings.coordinator_root_certificates())
+            site.applications = site.applications or GrpcApplications(connection)
+            site.operations = site.operations or GrpcOperations(connection)
+        log.info("web front door on %s (coordinator %s over %s; %s sign-in)", settings.url, settings.grpc_address,
+                 "TLS" if settings.coordinator_ca else "plain gRPC", "no development" if settings.production
+                 else "development")
         yield
-        if channel is not None:
-            await channel.close(grace=1)
+        log.info("stopping: closing the channel to the coordinator")
+        if connection is not None:
+            await connection.close(grace=1)
 
-    routes = [
-        Route("/", pages.home),
-        Route("/sign-in", pages.sign_in_page, methods=["GET"]),
-        Route("/sign-in", pages.sign_in, methods=["POST"]),
-        Route("/sign-out", pages.sign_out, methods=["POST"]),
-        Route("/language/{language}", pages.language),
-        Route("/apply/{bundle}", pages.apply_page, methods=["GET"]),
-        Route("/apply/{bundle}", pages.apply, methods=["POST"]),
-        Route("/applications", pages.my_applications),
-        Route("/applications/{application_id}", pages.application_page),
-        Route("/applications/{application_id}/events", pages.application_events),
-        Mount("/static", StaticFiles(directory=STATIC), name="static"),
-    ]
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
-        Middleware(SessionMiddleware, secret_key=settings.session_secret, session_cookie="lifeevents_session",
-                   max_age=SESSION_COOKIE_MAX_AGE, same_site="lax", https_only=settings.https)])
+    app = Starlette(routes=routes(common, ApplicantPages(site), CasesPages(site), OperationsPages(site)),
+                    lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
+                        Middleware(SessionMiddleware, secret_key=settings.session_secret,
+                                   session_cookie="lifeevents_session", max_age=SESSION_COOKIE_MAX_AGE,
+                                   same_site="lax", https_only=settings.https)])
     # Outside Starlette's own error middleware, so that even a 500 page has the headers and a log line.
     return AccessLog(SecurityHeaders(app, https=settings.https))

@@ -24,10 +24,16 @@ class WebSettings:
     tls_cert: str = ""
     tls_key: str = ""
     behind_https: bool = False
+    # The coordinator's TLS: the certificate(s) to trust (LIFEEVENTS_TLS_CA, or the coordinator's own
+    # certificate LIFEEVENTS_TLS_CERT, as the rest of the suite does); unset, plain gRPC on loopback.
+    coordinator_ca: str = ""
 
     @property
     def https(self) -> bool:
         return bool(self.tls_cert) or self.behind_https
+
+    def coordinator_root_certificates(self) -> bytes | None:
+        return Path(self.coordinator_ca).read_bytes() if self.coordinator_ca else None
 
     @property
     def identity_dir(self) -> Path:
@@ -48,7 +54,8 @@ class WebSettings:
                    session_secret=env.get("LIFEEVENTS_WEB_SESSION_SECRET") or session_secret(data_dir),
                    production=(env.get("LIFEEVENTS_ENV") or "").lower() == "production",
                    tls_cert=env.get("LIFEEVENTS_WEB_TLS_CERT", ""), tls_key=env.get("LIFEEVENTS_WEB_TLS_KEY", ""),
-                   behind_https=env.get("LIFEEVENTS_WEB_HTTPS", "") in ("1", "true", "yes"))
+                   behind_https=env.get("LIFEEVENTS_WEB_HTTPS", "") in ("1", "true", "yes"),
+                   coordinator_ca=env.get("LIFEEVENTS_TLS_CA") or env.get("LIFEEVENTS_TLS_CERT") or "")
 
 
 def session_secret(data_dir: Path) -> str:

@@ -15,8 +15,9 @@ FIELD_PREFIX = "form."
 RADIOS_UP_TO = 4  # more options than this make a select
 MAX_VALUE_LENGTH = 1000
 
-# The API's descriptions of bad fields (saga/domain/forms.py), matched to catalogue messages. A
-# violation's `reason`, when the API fills it, is used first; an unknown description is shown as is.
+# The API's descriptions of bad fields (saga/domain/forms.py), matched to catalogue messages; a named
+# group `department` is the department the description names. A violation's `reason`, when the API
+# fills it, is used first (it does not yet); an unknown description is shown as is.
 _DESCRIPTIONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), key) for p, key in (
     (r"^required$", "error.required"),
     (r"^a date is written", "error.date_format"),
@@ -25,9 +26,13 @@ _DESCRIPTIONS: tuple[tuple[re.Pattern, str], ...] = tuple((re.compile(p), key) f
     (r"^not a valid unified social credit code", "error.credit_code"),
     (r"^a mainland mobile number", "error.phone"),
     (r"^a whole number of yuan", "error.amount"),
+    (r"^a number from ", "error.number"),
     (r"^one of ", "error.choice"),
     (r"^at most \d+ characters", "error.too_long"),
-    (r" holds no record for ", "error.lookup_missing"),
+    (r"^(?P<department>\w+) holds no record for ", "error.lookup_missing"),
+    (r"^(?P<department>\w+) holds no record of it, so ", "error.lookup_unconfirmed"),
+    (r"^differs from what (?P<department>\w+) holds", "error.lookup_differs"),
+    (r"^what (?P<department>\w+) holds for it is not valid here", "error.lookup_invalid"),
     (r" could not be asked just now", "error.lookup_unavailable"),
 ))
 _INPUTS = {  # field type -> (input type, inputmode, autocomplete)
@@ -36,10 +41,11 @@ _INPUTS = {  # field type -> (input type, inputmode, autocomplete)
     "resident_id": ("text", "text", "off"),
     "credit_code": ("text", "text", "off"),
     "amount": ("text", "numeric", "off"),
+    "number": ("text", "decimal", "off"),
     "text": ("text", "", "off"),
 }
 _HINTS = {"date": "hint.date", "resident_id": "hint.resident_id", "phone": "hint.phone",
-          "credit_code": "hint.credit_code", "amount": "hint.amount"}
+          "credit_code": "hint.credit_code", "amount": "hint.amount", "number": "hint.number"}
 
 
 @dataclass
@@ -48,7 +54,7 @@ class FieldView:
     type: str
     label: str
     required: bool
-    known_from: str          # the department whose register holds it ("" if it is asked)
+    known_from: str          # the department whose register holds it ("" if it is asked, or only suggested)
     hint: str
     value: str
     error: str
@@ -56,6 +62,7 @@ class FieldView:
     input_type: str = "text"
     inputmode: str = ""
     autocomplete: str = "off"
+    suggested_from: str = ""  # the department whose register suggests a value the person may change
 
     @property
     def id(self) -> str:
@@ -90,21 +97,45 @@ def submitted_values(form: pb.Form, posted: Mapping[str, object]) -> dict[str, s
     return values
 
 
-def error_message(violation: FieldViolation, spec: pb.FormField | None, t: Translator) -> str:
+def error_message(violation: FieldViolation, spec: pb.FormField | None, t: Translator, refusal: bool = False) -> str:
+    """The message at a field: from the violation's reason when the API gives one, else from its
+    description; a refusal (PERMISSION_DENIED naming a principal field) says who may apply."""
     if spec is None:
         return violation.description
     label = t.text(spec.label)
+    if refusal:
+        return t.field_message("error.not_principal", label)
     key = f"error.{violation.reason.lower()}" if violation.reason else ""
+    department = t.department(spec.lookup.department) if spec.HasField("lookup") else ""
     if not key or t.maybe(key, "") == "":
-        key = next((k for pattern, k in _DESCRIPTIONS if pattern.search(violation.description)), "")
+        key = ""
+        for pattern, candidate in _DESCRIPTIONS:
+            match = pattern.search(violation.description)
+            if match:
+                key = candidate
+                if match.groupdict().get("department"):
+                    department = t.department(match.group("department"))
+                break
     if not key:
         return violation.description
     if key == "error.required" and spec.type == "choice":
         key = "error.required_choice"
-    return t.field_message(key, label, t.department(spec.lookup.department) if spec.HasField("lookup") else "")
+    return t.field_message(key, label, department, **limits_of(spec))
 
 
-def field_errors(form: pb.Form, violations: tuple[FieldViolation, ...], t: Translator) -> tuple[dict[str, str], list[ErrorLink]]:
+def shown_number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:g}"
+
+
+def limits_of(spec: pb.FormField) -> dict[str, str]:
+    """What the messages of a field may quote: its length and numeric range."""
+    return {"max_length": str(spec.max_length or 200),
+            "minimum": shown_number(spec.minimum) if spec.HasField("minimum") else "0",
+            "maximum": shown_number(spec.maximum) if spec.HasField("maximum") else ""}
+
+
+def field_errors(form: pb.Form, violations: tuple[FieldViolation, ...], t: Translator,
+                 refusal: bool = False) -> tuple[dict[str, str], list[ErrorLink]]:
     """Messages per field name, and the error summary's links in the order of the form."""
     specs = {spec.name: spec for spec in form.fields}
     at_field: dict[str, str] = {}
@@ -112,7 +143,7 @@ def field_errors(form: pb.Form, violations: tuple[FieldViolation, ...], t: Trans
     for violation in violations:
         name = violation.field.removeprefix(FIELD_PREFIX) if violation.field.startswith(FIELD_PREFIX) else ""
         if name in specs:
-            at_field.setdefault(name, error_message(violation, specs[name], t))
+            at_field.setdefault(name, error_message(violation, specs[name], t, refusal))
         else:
             elsewhere.append(ErrorLink("", violation.description))
     summary = [ErrorLink(f"#field-{spec.name}", at_field[spec.name]) for spec in form.fields if spec.name in at_field]
@@ -122,14 +153,19 @@ def field_errors(form: pb.Form, violations: tuple[FieldViolation, ...], t: Trans
 def field_views(form: pb.Form, values: Mapping[str, str], errors: Mapping[str, str], t: Translator) -> list[FieldView]:
     views = []
     for spec in form.fields:
-        known_from = t.department(spec.lookup.department) if spec.HasField("lookup") else ""
+        department = t.department(spec.lookup.department) if spec.HasField("lookup") else ""
+        # A suggested value is a default the person may change, not something already known.
+        suggested = bool(department) and spec.lookup.suggested
+        known_from = "" if suggested else department
         input_type, inputmode, autocomplete = _INPUTS.get(spec.type, _INPUTS["text"])
-        hint = t("form.known_hint", department=known_from) if known_from else ""
+        hint = (t("form.suggested_hint", department=department) if suggested else
+                t("form.known_hint", department=department) if department else "")
         if spec.type in _HINTS:
-            hint = f"{hint} {t(_HINTS[spec.type])}".strip()
+            hint = f"{hint} {t(_HINTS[spec.type], **limits_of(spec))}".strip()
         views.append(FieldView(
-            name=spec.name, type=spec.type, label=t.text(spec.label), required=spec.required and not known_from,
+            name=spec.name, type=spec.type, label=t.text(spec.label), required=spec.required and not department,
             known_from=known_from, hint=hint, value=values.get(spec.name, ""), error=errors.get(spec.name, ""),
             options=[(option, t.option(option)) for option in spec.options],
-            input_type=input_type, inputmode=inputmode, autocomplete=autocomplete))
+            input_type=input_type, inputmode=inputmode, autocomplete=autocomplete,
+            suggested_from=department if suggested else ""))
     return views

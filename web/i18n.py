@@ -1,4 +1,6 @@
-"""Every text of the pages, in Chinese (the default) and English: one catalogue.
+"""Every text of the pages, in Chinese (the default) and English: one catalogue (the frame, sign-in,
+the form and the application page here; the rest of the applicants' pages in web/texts_people.py,
+the staff's in web/texts_staff.py).
 
 Bundle names, descriptions and field labels come from the API (LocalizedText). The API gives
 departments, actions, results and choice options as ids only, so their names are here, keyed by
@@ -9,6 +11,9 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from web.texts_people import PEOPLE_TEXTS
+from web.texts_staff import STAFF_TEXTS
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +29,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "nav.label": {"zh": "主菜单", "en": "Main menu"},
     "nav.home": {"zh": "首页", "en": "Home"},
     "nav.my_applications": {"zh": "我的申请", "en": "My applications"},
+    "nav.delegations": {"zh": "委托代办", "en": "Delegations"},
+    "nav.data_access": {"zh": "谁查看了我的信息", "en": "Who looked at my data"},
+    "nav.cases": {"zh": "办件", "en": "Cases"},
+    "nav.operations": {"zh": "运维看板", "en": "Operations"},
     "nav.sign_in": {"zh": "登录", "en": "Sign in"},
     "nav.sign_out": {"zh": "退出登录", "en": "Sign out"},
     "nav.language": {"zh": "语言", "en": "Language"},
@@ -33,6 +42,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "role.citizen": {"zh": "居民", "en": "citizen"},
     "role.agent": {"zh": "帮办代办员", "en": "service-centre agent"},
     "role.officer": {"zh": "工作人员（{department}）", "en": "officer ({department})"},
+    "role.officer_plain": {"zh": "工作人员", "en": "officer"},
     "role.operator": {"zh": "运维人员", "en": "operator"},
     "role.admin": {"zh": "管理员", "en": "administrator"},
     "role.hospital": {"zh": "医院", "en": "hospital"},
@@ -45,8 +55,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "home.departments": {"zh": "涉及部门：{departments}", "en": "Departments: {departments}"},
     "home.steps": {"zh": "{count} 个办理环节，承诺 {limit} 内办结", "en": "{count} steps, promised within {limit}"},
     "home.start": {"zh": "申请{bundle}", "en": "Apply: {bundle}"},
-    "home.staff_later": {"zh": "工作人员和运维人员页面将在后续版本提供；现在可以浏览事项。",
-                         "en": "Pages for officers and operators come in a later version; you can browse the life events now."},
+    "home.staff.officer": {"zh": "您以工作人员身份登录：请到“办件”查看本部门的申请。",
+                           "en": "You are signed in as an officer: your department's applications are under Cases."},
+    "home.staff.operator": {"zh": "您以运维人员身份登录：请到“运维看板”。",
+                            "en": "You are signed in as an operator: see Operations."},
+    "home.staff.admin": {"zh": "您以管理员身份登录：请到“运维看板”。",
+                         "en": "You are signed in as an administrator: see Operations."},
     "duration.days": {"zh": "{n} 天", "en": "{n} days"},
     "duration.hours": {"zh": "{n} 小时", "en": "{n} hours"},
     "duration.minutes": {"zh": "{n} 分钟", "en": "{n} minutes"},
@@ -89,7 +103,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "form.required": {"zh": "（必填）", "en": "(required)"},
     "form.optional": {"zh": "（选填）", "en": "(optional)"},
     "form.known": {"zh": "已掌握", "en": "already known"},
-    "form.known_hint": {"zh": "已掌握：来自{department}。可以不填；如果填写，以您填写的为准。",
+    "form.suggested_hint": {"zh": "可以不填：不填时使用{department}登记的信息作为默认值；也可以填写其他内容，以您填写的为准。",
+                            "en": "You may leave it out: what {department} holds is used as the default. You may enter something else instead."},
+    "form.known_hint": {"zh": "已掌握：来自{department}。可以不填；如果填写，须与登记信息一致。",
                         "en": "Already known — from {department}. You may leave it out; what you enter is used instead."},
     "form.choose": {"zh": "请选择", "en": "Choose"},
     "form.submit": {"zh": "提交申请", "en": "Submit application"},
@@ -98,6 +114,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "hint.phone": {"zh": "11 位手机号码，例如 13805320001", "en": "An 11-digit mobile number, for example 13805320001"},
     "hint.credit_code": {"zh": "18 位统一社会信用代码", "en": "The 18-character unified social credit code"},
     "hint.amount": {"zh": "整数，单位：元", "en": "A whole number of yuan"},
+    "hint.number": {"zh": "{minimum} 到 {maximum} 之间的数字，可以有小数，例如 25 或 25.5",
+                    "en": "A number from {minimum} to {maximum}; it may have a decimal point, like 25 or 25.5"},
     # errors at fields (GOV.UK pattern)
     "error.summary": {"zh": "存在问题", "en": "There is a problem"},
     "error.title_prefix": {"zh": "错误：", "en": "Error: "},
@@ -112,11 +130,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.credit_code": {"zh": "{label}不是有效的统一社会信用代码", "en": "{label} is not a valid unified social credit code"},
     "error.phone": {"zh": "{label}应为 11 位手机号码，以 13 至 19 开头",
                     "en": "{label} must be an 11-digit mobile number starting 13 to 19"},
-    "error.amount": {"zh": "{label}应为大于零的整数（元）", "en": "{label} must be a whole number of yuan above zero"},
+    "error.amount": {"zh": "{label}应为 {minimum} 到 {maximum} 之间的整数（元）",
+                     "en": "{label} must be a whole number of yuan from {minimum} to {maximum}"},
+    "error.number": {"zh": "{label}应为 {minimum} 到 {maximum} 之间的数字，只用数字 0-9 和小数点",
+                     "en": "{label} must be a number from {minimum} to {maximum}, written with the digits 0-9 and a decimal point"},
     "error.choice": {"zh": "请从选项中选择{label}", "en": "Select {label} from the options"},
-    "error.too_long": {"zh": "{label}不能超过 200 个字", "en": "{label} must be 200 characters or fewer"},
+    "error.too_long": {"zh": "{label}不能超过 {max_length} 个字", "en": "{label} must be {max_length} characters or fewer"},
     "error.lookup_missing": {"zh": "{department}没有此项的登记，请填写{label}",
                              "en": "{department} holds no record of this; enter {label}"},
+    "error.lookup_differs": {"zh": "{label}与{department}登记的信息不一致。可以不填，以登记信息为准",
+                             "en": "{label} differs from what {department} holds. Leave it out to use the register's"},
+    "error.lookup_unconfirmed": {"zh": "{department}没有相关登记，无法核实{label}",
+                                 "en": "{department} holds no record of it, so {label} cannot be confirmed"},
+    "error.lookup_invalid": {"zh": "{department}登记的{label}在此不适用，请联系{department}",
+                             "en": "What {department} holds as {label} cannot be used here; ask {department}"},
+    "error.not_principal": {"zh": "只有{label}所指的本人，或其委托的代办人，才能提交此申请",
+                            "en": "Only the person given as {label}, or their agent, can submit this application"},
     "error.lookup_unavailable": {"zh": "暂时无法查询{department}，请填写{label}",
                                  "en": "{department} could not be asked just now; enter {label}"},
     # the application page
@@ -144,6 +173,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.application.REJECTED": {"zh": "未获通过", "en": "Rejected"},
     "status.application.COMPENSATING": {"zh": "正在撤回已办事项", "en": "Undoing completed steps"},
     "status.application.FAILED": {"zh": "办理出错", "en": "Failed"},
+    "status.application.OFFERED": {"zh": "待您确认", "en": "Offered: waiting for you to confirm"},
+    "status.application.DECLINED": {"zh": "已谢绝", "en": "Declined"},
+    "status.application.EXPIRED": {"zh": "已过确认期限", "en": "Expired: not confirmed in time"},
     "status.step.PENDING": {"zh": "等待前序环节", "en": "Waiting for earlier steps"},
     "status.step.DISPATCHED": {"zh": "办理中", "en": "In progress"},
     "status.step.COMPLETED": {"zh": "已完成", "en": "Completed"},
@@ -158,8 +190,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.step.RETURNED": {"zh": "退回补正", "en": "Returned for correction"},
     # my applications
     "mine.title": {"zh": "我的申请", "en": "My applications"},
-    "mine.note": {"zh": "这里列出本次登录后提交的申请。", "en": "Listed here: the applications submitted since you signed in."},
-    "mine.empty": {"zh": "本次登录后还没有提交申请。", "en": "You have not submitted an application since you signed in."},
+    "mine.note": {"zh": "共 {total} 件，最新的在前。", "en": "{total} in all, newest first."},
+    "mine.note_agent": {"zh": "您代办的申请：委托有效期内可以查看。", "en": "The applications you made as an agent: you can follow them while the delegation holds."},
+    "mine.empty": {"zh": "还没有申请。", "en": "You have no applications yet."},
+    "mine.role": {"zh": "身份", "en": "Your part"},
+    "mine.role.principal": {"zh": "本人", "en": "Applicant"},
+    "mine.role.agent": {"zh": "代办人", "en": "Agent"},
+    "list.next_page": {"zh": "下一页", "en": "Next page"},
+    "list.first_page": {"zh": "第一页", "en": "First page"},
+    "list.pages": {"zh": "翻页", "en": "Pages"},
     "mine.bundle": {"zh": "事项", "en": "Life event"},
     "mine.status": {"zh": "状态", "en": "Status"},
     "mine.submitted_at": {"zh": "提交时间", "en": "Submitted"},
@@ -267,6 +306,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "option.licence_revoked": {"zh": "营业执照被吊销", "en": "Licence revoked"},
 }
 
+for _part in (PEOPLE_TEXTS, STAFF_TEXTS):
+    assert not set(_part) & set(MESSAGES), f"texts defined twice: {sorted(set(_part) & set(MESSAGES))}"
+    MESSAGES.update(_part)
+
 
 class Translator:
     """The texts of one language; `t("key", name=value)` fills {name} placeholders."""
@@ -313,11 +356,15 @@ class Translator:
             return self("duration.hours", n=round(hours))
         return self("duration.minutes", n=round(hours * 60))
 
-    def field_message(self, key: str, label: str, department: str = "") -> str:
+    def item(self, name: str) -> str:
+        """An item of a person's data (what a register gives, a form field), by its name."""
+        return self.maybe(f"item.{name}", self.maybe(f"result.{name}", name))
+
+    def field_message(self, key: str, label: str, department: str = "", **params: str) -> str:
         """An error message about a field. In English a label inside the sentence starts lower
         case ("Enter mother's name"), one that starts it stays as it is."""
         template = MESSAGES[key][self.language]
         if (self.language == "en" and not template.startswith("{label}") and label[:1].isupper()
                 and not label[1:2].isupper()):
             label = label[0].lower() + label[1:]
-        return template.format(label=label, department=department)
+        return template.format(label=label, department=department, **params)

@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 
 # The suite's one set of masks (lifeevents/privacy.py), as the web shows people where others may look.
+from lifeevents.identity import Role
 from lifeevents.privacy import mask_name, mask_resident_id  # noqa: F401  (used here and by web/session.py)
 
 DEMO_PEOPLE_FILE = Path(__file__).with_name("demo_people.yaml")
@@ -17,6 +18,7 @@ class DemoPerson:
     resident_id: str
     name: str
     note: dict[str, str]
+    role: Role = Role.CITIZEN  # or an agent (帮办代办员), who acts for people who delegated to them
 
     @property
     def masked(self) -> str:
@@ -25,4 +27,5 @@ class DemoPerson:
 
 def demo_people(path: Path = DEMO_PEOPLE_FILE) -> tuple[DemoPerson, ...]:
     entries = yaml.safe_load(path.read_text(encoding="utf-8"))["people"]
-    return tuple(DemoPerson(str(e["resident_id"]), e["name"], dict(e.get("note") or {})) for e in entries)
+    return tuple(DemoPerson(str(e["resident_id"]), e["name"], dict(e.get("note") or {}), Role(e.get("role", "citizen")))
+                 for e in entries)

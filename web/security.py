@@ -1,5 +1,5 @@
 """Safe by default: security headers on every response, and an access log of paths without
-personal data."""
+personal data (which also counts each request in the web's metrics, by route pattern)."""
 from __future__ import annotations
 
 import logging
@@ -7,6 +7,8 @@ import re
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from web import metrics
 
 access_log = logging.getLogger("web.access")
 
@@ -61,6 +63,12 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+def route_of(scope: Scope) -> str:
+    """The pattern of the route that answered ("/applications/{application_id}"), never the path."""
+    route = scope.get("route")
+    return getattr(route, "path", "") or "unmatched"
+
+
 class AccessLog:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -76,10 +84,12 @@ class AccessLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                metrics.request_seconds.labels(route_of(scope)).observe(time.perf_counter() - started)
             await send(message)
 
         try:
             await self.app(scope, receive, recording_send)
         finally:
+            metrics.requests.labels(route_of(scope), scope["method"], str(status)).inc()
             access_log.info("%s %s %s %.0fms", scope["method"], loggable_path(scope["path"]), status,
                             (time.perf_counter() - started) * 1000)

@@ -1,5 +1,4 @@
-"""The browser's session: who signed in (their bearer token), the CSRF token of its forms, and the
-applications it submitted. Kept in a signed, HTTP-only, SameSite=Lax cookie (Starlette's
+"""The browser's session: who signed in (their bearer token) and the CSRF token of its forms. Kept in a signed, HTTP-only, SameSite=Lax cookie (Starlette's
 SessionMiddleware; Secure over https). A session lasts as long as its token: one hour."""
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from lifeevents.identity import DevIdentityProvider, Role, TokenVerifier
 from web.people import mask_name, mask_resident_id
 
 Session = MutableMapping[str, object]
-MAX_REMEMBERED_APPLICATIONS = 20  # a cookie holds about 4 kB
 
 
 class SignInRequired(Exception):
@@ -73,7 +71,7 @@ def start(session: Session, signed_in: SignedIn) -> None:
 def end(session: Session, notice: str = "") -> None:
     session.clear()
     if notice:
-        session["notice"] = notice
+        notify(session, notice)
 
 
 def current(session: Session, now: Callable[[], dt.datetime]) -> SignedIn | None:
@@ -96,6 +94,11 @@ def require(session: Session, now: Callable[[], dt.datetime]) -> SignedIn:
     return signed_in
 
 
+def notify(session: Session, notice: str) -> None:
+    """A notice (a catalogue key) for the next page shown, after a redirect."""
+    session["notice"] = notice
+
+
 def pop_notice(session: Session) -> str:
     return str(session.pop("notice", "") or "")
 
@@ -110,14 +113,3 @@ def check_csrf(session: Session, submitted: object) -> None:
     expected = session.get("csrf")
     if not expected or not isinstance(submitted, str) or not hmac.compare_digest(str(expected), submitted):
         raise CsrfFailed()
-
-
-# TODO(Applications/ListMine): when the identity issue adds ListMine, "my applications" and the
-# visibility check ask the API instead of this list, which lives only as long as the session.
-def remember_application(session: Session, application_id: str) -> None:
-    known = [a for a in submitted_applications(session) if a != application_id]
-    session["applications"] = [application_id, *known][:MAX_REMEMBERED_APPLICATIONS]
-
-
-def submitted_applications(session: Session) -> list[str]:
-    return list(session.get("applications") or [])

@@ -78,6 +78,20 @@ class Parties(Projection):
         if event.agent:
             self.view.party(tx, event.agent, event.originator_id, AGENT, event.bundle, event.submitted_at)
 
+    @process_event.register(Application.Offered)
+    def _offered(self, event, tx) -> None:
+        for principal in event.principals:
+            self.view.party(tx, principal, event.originator_id, PRINCIPAL, event.bundle, event.offered_at)
+
+    @process_event.register(Application.Confirmed)
+    def _confirmed(self, event, tx) -> None:
+        if event.agent:  # an agent confirmed for the principal: they follow it from now on
+            bundle = tx.execute("SELECT bundle, submitted_at FROM parties WHERE application_id=? LIMIT 1",
+                                (str(event.originator_id),)).fetchone()
+            if bundle:
+                self.view.party(tx, event.agent, event.originator_id, AGENT, bundle[0],
+                                dt.datetime.fromisoformat(bundle[1]))
+
     @process_event.register(Delegation.Granted)
     def _granted(self, event, tx) -> None:
         self.view.granted(tx, event.originator_id, event.principal, event.agent, event.bundle, event.until, event.at)

@@ -33,11 +33,17 @@ class ReadModelsView(TrackedView):
     tables = ("applications", "pending_steps", "step_durations", "bundle_durations")
 
     # -- changes, within a batch's transaction ---------------------------------------------------------
-    def submitted(self, tx, application_id, bundle: str, at: dt.datetime, version: int) -> None:
+    def submitted(self, tx, application_id, bundle: str, at: dt.datetime, version: int,
+                  status: ApplicationStatus = ApplicationStatus.IN_PROGRESS) -> None:
         tx.execute("INSERT INTO applications VALUES (?, ?, ?, ?, NULL, ?) ON CONFLICT (application_id) DO UPDATE "
                    "SET bundle=excluded.bundle, status=excluded.status, submitted_at=excluded.submitted_at, "
                    "settled_at=NULL, version=excluded.version",
-                   (str(application_id), bundle, str(ApplicationStatus.IN_PROGRESS), _iso(at), version))
+                   (str(application_id), bundle, str(status), _iso(at), version))
+
+    def confirmed(self, tx, application_id, at: dt.datetime) -> None:
+        """An offer confirmed: running from now (its durations count from the confirmation, as a Submit's)."""
+        tx.execute("UPDATE applications SET status=?, submitted_at=? WHERE application_id=?",
+                   (str(ApplicationStatus.IN_PROGRESS), _iso(at), str(application_id)))
 
     def seen(self, tx, application_id, version: int) -> None:
         tx.execute("UPDATE applications SET version=? WHERE application_id=?", (version, str(application_id)))
@@ -170,6 +176,16 @@ class ReadModels(Projection):
     def _submitted(self, event, tx) -> None:
         self.view.submitted(tx, event.originator_id, event.bundle, event.submitted_at, event.originator_version)
 
+    @process_event.register(Application.Offered)
+    def _offered(self, event, tx) -> None:
+        self.view.submitted(tx, event.originator_id, event.bundle, event.offered_at, event.originator_version,
+                            ApplicationStatus.OFFERED)
+
+    @process_event.register(Application.Confirmed)
+    def _confirmed(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        self.view.confirmed(tx, event.originator_id, event.at)
+
     @process_event.register(Application.StepDispatched)
     @process_event.register(Application.StepRetried)
     def _sent(self, event, tx) -> None:
@@ -208,10 +224,13 @@ class ReadModels(Projection):
     @process_event.register(Application.Completed)
     @process_event.register(Application.Rejected)
     @process_event.register(Application.Failed)
+    @process_event.register(Application.Declined)
+    @process_event.register(Application.Expired)
     def _ended(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.status(tx, event.originator_id, _ENDINGS[type(event)], event.at)
 
 
 _ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Rejected: ApplicationStatus.REJECTED,
-            Application.Failed: ApplicationStatus.FAILED}
+            Application.Failed: ApplicationStatus.FAILED, Application.Declined: ApplicationStatus.DECLINED,
+            Application.Expired: ApplicationStatus.EXPIRED}

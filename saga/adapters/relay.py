@@ -46,14 +46,16 @@ class CommandRelay(threading.Thread):
     each starting from the shared position, so a new instance never publishes history again."""
 
     name_of_position = "commands"
+    event_classes: tuple[type, ...] = COMMAND_EVENTS  # what it publishes; a subclass names its own
+    follower = "relay"  # its name in lifeevents_follower_lag_events
 
     def __init__(self, recorder, mapper, bus: CommandBus, positions: ProjectionStore, batch: int = 200,
                  idle_s: float = 0.5):
-        super().__init__(name="outbox-relay", daemon=True)
+        super().__init__(name=f"outbox-relay-{self.name_of_position}", daemon=True)
         self.log = log_of(recorder)  # its own reader: a gap-aware one remembers the gap it waits on
         self.mapper, self.bus, self.positions = mapper, bus, positions
         self.batch, self.idle_s = batch, idle_s
-        self.commands = EventTypes(COMMAND_EVENTS)
+        self.commands = EventTypes(self.event_classes)
         self._position: int | None = None  # the relay alone moves it: read from the store when it takes over
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -90,7 +92,7 @@ class CommandRelay(threading.Thread):
                     return published
                 events = [self.mapper.to_domain_event(n) for n in notifications
                           if n.topic in self.commands]  # decode only what is sent
-                self.bus.send([dispatch_of(event) for event in events])
+                self.send(events)
                 try:
                     self.positions.advance(Tracking(self.name_of_position, notifications[-1].id))
                 except IntegrityError:
@@ -101,12 +103,19 @@ class CommandRelay(threading.Thread):
                     return published
                 self._position = notifications[-1].id
                 published += len(events)
-                for event in events:
-                    metrics.COMMANDS_PUBLISHED.labels(event.department).inc()
-                    if isinstance(event, RESENT):
-                        metrics.COMMANDS_RESENT.labels(event.department).inc()
+                self.sent(events)
                 if len(notifications) < self.batch:
                     return published
+
+    def send(self, events: list) -> None:
+        """Publish what these events decided (confirmed), or raise."""
+        self.bus.send([dispatch_of(event) for event in events])
+
+    def sent(self, events: list) -> None:
+        for event in events:
+            metrics.COMMANDS_PUBLISHED.labels(event.department).inc()
+            if isinstance(event, RESENT):
+                metrics.COMMANDS_RESENT.labels(event.department).inc()
 
     def lag(self) -> int:
         return max(0, self.log.head() - self.position)
@@ -128,9 +137,9 @@ class CommandRelay(threading.Thread):
                 continue
             try:
                 self.relay_pending()
-                metrics.LAG.labels("relay").set(self.lag())
+                metrics.LAG.labels(self.follower).set(self.lag())
             except Exception:
-                log.exception("relaying commands failed; retrying")
+                log.exception("relaying %s failed; retrying", self.name_of_position)
                 self._stopping.wait(1)
 
     def stop(self) -> None:

@@ -1,5 +1,5 @@
-"""Durable timers: an index of running waits and unanswered steps, kept as a projection of the event
-log (saga/adapters/projections.py), and the scheduler that fires what is due.
+"""Durable timers: an index of running waits, unanswered steps and open offers (a reminder halfway, the
+expiry), kept as a projection of the event log (saga/adapters/projections.py), and the scheduler that fires what is due.
 
 Only pending timers are stored, and only due ones are read, so nothing is held in memory for
 applications that are merely waiting; a lost index is rebuilt from the log.
@@ -22,6 +22,8 @@ from saga.domain.review import OfficerReview
 
 log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
+# An open offer's timers (saga/domain/offers.py): their step column holds the kind, which no step is named.
+REMIND, EXPIRE = "offer-reminder", "offer-expiry"
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -114,9 +116,25 @@ class TimerIndex(Projection):
     def _waits_cancelled(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, kind=WAIT)  # steps in flight are still chased
 
+    @process_event.register(Application.Offered)
+    def _offered(self, event, tx) -> None:
+        self.view.set(tx, event.originator_id, REMIND, REMIND, event.remind_at)
+        self.view.set(tx, event.originator_id, EXPIRE, EXPIRE, event.expires_at)
+
+    @process_event.register(Application.OfferReminded)
+    def _reminded(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, step=REMIND)
+
+    @process_event.register(Application.Confirmed)
+    def _confirmed(self, event, tx) -> None:
+        for timer in (REMIND, EXPIRE):
+            self.view.remove(tx, event.originator_id, step=timer)
+
     @process_event.register(Application.Completed)
     @process_event.register(Application.Rejected)
     @process_event.register(Application.Failed)
+    @process_event.register(Application.Declined)
+    @process_event.register(Application.Expired)
     def _ended(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id)
 
@@ -148,10 +166,12 @@ class Scheduler(threading.Thread):
         return self.index.follow(self.coordinator.recorder, self.coordinator.mapper, batch)
 
     def fire_due(self) -> int:
+        coordinator = self.coordinator
+        acts = {WAIT: coordinator.end_wait, CHASE: coordinator.chase, REMIND: coordinator.remind_offer,
+                EXPIRE: coordinator.expire_offer}
         fired = 0
         for application_id, step, kind in self.index.view.due(self.clock(), self.partitions):
-            act = self.coordinator.end_wait if kind == WAIT else self.coordinator.chase
-            if act(application_id, step):
+            if acts[kind](application_id, step):
                 fired += 1
         return fired
 

@@ -181,6 +181,19 @@ def refusals_of(caller: Principal, principals: Iterable[str], application_id: st
             for subject in dict.fromkeys(principals) if subject != caller.subject]
 
 
+# -- offers ---------------------------------------------------------------------------------------
+def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
+    """Only the people an offer was made to (its trigger's principals), or their agent under a
+    delegation for the bundle, confirm or decline it; returns the agent's subject ("" for a
+    principal). Anyone else, a parent the trigger does not name included: NotVisible."""
+    principals = set(principals)
+    if caller.role is Role.CITIZEN and caller.subject in principals:
+        return ""
+    if caller.role is Role.AGENT and any(delegated(p) for p in principals):
+        return caller.subject
+    raise NotVisible("")
+
+
 # -- objecting ------------------------------------------------------------------------------------
 def check_may_object(caller: Principal, principals: Iterable[str], open_to_objections: bool) -> Sight:
     """Any citizen may object to a public notice (a creditor is a third party); the application's own
@@ -247,16 +260,16 @@ def lookup_reads(bundle: Bundle, made: Mapping[tuple[str, str, str], Mapping[str
         items = tuple(sorted({f.lookup.value for f in fields}))
         if not items:
             continue
-        subjects = [key] if _is_resident_id(key) else [
+        subjects = [key] if is_resident_id(key) else [
             record.get(f.lookup.value, "") for f in fields
-            if f.type == "resident_id" and _is_resident_id(record.get(f.lookup.value, ""))]
+            if f.type == "resident_id" and is_resident_id(record.get(f.lookup.value, ""))]
         reads += [Read(subject, SERVICE_SUBJECT, Role.SERVICE.value, department, items, application_id,
                        f"materials reuse: {query} for the {bundle.id} application", on_behalf_of=caller.subject)
                   for subject in dict.fromkeys(subjects)]
     return reads
 
 
-def _is_resident_id(value: str) -> bool:
+def is_resident_id(value: str) -> bool:
     try:
         parse_resident_id(value)
     except InvalidIdentifier:

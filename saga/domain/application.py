@@ -14,7 +14,7 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.utils import register_topic
 
 from lifeevents.text import quote
-from saga.domain import versions
+from saga.domain import offers, versions
 from saga.domain.bundle import Bundle
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
 from saga.domain.review import OfficerReview
@@ -25,7 +25,7 @@ NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
-class Application(OfficerReview, Aggregate):
+class Application(OfficerReview, offers.Offering, Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
@@ -224,6 +224,11 @@ class Application(OfficerReview, Aggregate):
         self.status, self.reasons = IN_PROGRESS, []
         self.faulted = False  # the failure is a fault (no answer, a dead letter), not a refusal
         self.steps = Steps.from_plan(plan)
+        self.offer: offers.OfferState | None = None  # set when a department's event offered it
+
+    # An application a department's event offered (saga/domain/offers.py): created by Offered instead.
+    Offered, OfferReminded, Confirmed = offers.Offered, offers.OfferReminded, offers.Confirmed
+    Declined, Expired = offers.Declined, offers.Expired
 
     # A command event repeats bundle, department and action, and says who decides it (review): it alone is
     # the command the relay publishes.

@@ -11,11 +11,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterator, Mapping
 
+from typing import TYPE_CHECKING
+
 from lifeevents.identifiers import CREDIT_CODE_PATTERN, RESIDENT_ID_PATTERN
 from saga.domain.approval import Approval
 from saga.domain.catalogue import Text
 from saga.domain.errors import UnknownBundle
 from saga.domain.steps import RetryPolicy
+
+if TYPE_CHECKING:
+    from saga.domain.triggers import Trigger
 
 
 
@@ -164,6 +169,7 @@ class Bundle:
     # The form fields (of type resident_id) naming who may apply: the person, a parent, the legal
     # representative. A field that is looked up names the person the register holds.
     principals: tuple[str, ...] = ()
+    proactive: Trigger | None = None  # the department event that offers it (saga/domain/triggers.py)
 
     @property
     def departments(self) -> list[str]:

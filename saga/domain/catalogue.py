@@ -1,5 +1,6 @@
 """The department catalogue (bundles/departments.yaml) as value objects: each department's actions
-with their inputs and outputs, and the lookups its register answers. No file I/O."""
+with their inputs and outputs, the lookups its register answers, and the events it publishes. No
+file I/O."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -37,11 +38,27 @@ class LookupSpec:
 
 
 @dataclass(frozen=True)
+class EventSpec:
+    """What a department publishes when something happens in its register: its payload's fields."""
+
+    department: str
+    name: str
+    title: Text
+    payload: tuple[str, ...]
+
+    @property
+    def key(self) -> str:
+        """department.event, as bundles name it and as its routing key."""
+        return f"{self.department}.{self.name}"
+
+
+@dataclass(frozen=True)
 class DepartmentSpec:
     name: str
     title: Text
     actions: Mapping[str, ActionSpec]
     lookups: Mapping[str, LookupSpec] = field(default_factory=dict)
+    events: Mapping[str, EventSpec] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -51,6 +68,12 @@ class Catalogue:
     def action(self, department: str, action: str) -> ActionSpec | None:
         spec = self.departments.get(department)
         return spec.actions.get(action) if spec else None
+
+    def event(self, key: str) -> EventSpec | None:
+        """The event named department.event, or None."""
+        department, _, name = key.partition(".")
+        spec = self.departments.get(department)
+        return spec.events.get(name) if spec else None
 
 
 def parse_text(value: Any, where: str, problems: list[str]) -> Text:
@@ -80,7 +103,16 @@ def _department(name: str, spec: Mapping[str, Any], problems: list[str]) -> Depa
             problems.append(f"departments.{name}.lookups.{query}: needs a key and what it gives")
             continue
         lookups[query] = LookupSpec(query, lookup["key"], tuple(lookup["gives"]))
-    return DepartmentSpec(name, parse_text(spec.get("name"), f"departments.{name}", problems), actions, lookups)
+    events: dict[str, EventSpec] = {}
+    for event, body in (spec.get("events") or {}).items():
+        where = f"departments.{name}.events.{event}"
+        payload = (body or {}).get("payload") if isinstance(body, Mapping) else None
+        if not isinstance(payload, list) or not payload or not all(isinstance(f, str) for f in payload):
+            problems.append(f"{where}.payload: a list of the payload's field names")
+            continue
+        events[event] = EventSpec(name, event, parse_text(body.get("name"), where, problems), tuple(payload))
+    return DepartmentSpec(name, parse_text(spec.get("name"), f"departments.{name}", problems), actions, lookups,
+                          events)
 
 
 def _action(where: str, name: str, spec: Mapping[str, Any], problems: list[str]) -> ActionSpec:

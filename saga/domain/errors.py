@@ -95,3 +95,7 @@ class IdempotencyKeyReused(ValueError):
 
 class NoSuchDelegation(LookupError):
     """A revocation of a delegation that was never granted."""
+
+
+class OfferClosed(ValueError):
+    """A confirmation or a refusal of an offer that is no longer open (confirmed, declined, expired)."""

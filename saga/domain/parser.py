@@ -22,6 +22,7 @@ from saga.domain.bundle import (BASELINE_MEASURES, FIELD_TYPES, MAX_TEXT_LENGTH,
 from saga.domain.catalogue import ActionSpec, Catalogue, parse_text
 from saga.domain.errors import BundleDefinitionError
 from saga.domain.steps import RetryPolicy
+from saga.domain.triggers import parse_trigger
 
 _DURATION = re.compile(r"\s*([0-9]{1,9}(?:\.[0-9]{1,6})?)\s*([smhd])\s*", re.ASCII)
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -51,10 +52,11 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     _check_unused(fields, steps, principals, problems)
     order = _order(steps, problems)
     baseline = _baseline(data.get("baseline"), problems)
+    trigger = parse_trigger(data.get("proactive"), fields, principals, catalogue, problems, _duration, _field_lookup)
     if problems:
         raise BundleDefinitionError(source, problems)
     return Bundle(bundle_id, name, description, fields, {sid: steps[sid] for sid in order}, time_limit,
-                  _digest(data), baseline, principals)
+                  _digest(data), baseline, principals, trigger)
 
 
 def _digest(data: Mapping[str, Any]) -> str:

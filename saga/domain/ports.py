@@ -63,6 +63,22 @@ class StepAnswer:
     returned: Mapping[str, str] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class DepartmentEvent:
+    """What a department published about its register (a DepartmentEvent off the events exchange):
+    its payload's fields as text, as the catalogue declares them (proactive service)."""
+
+    event_id: str
+    department: str
+    type: str
+    occurred_at: dt.datetime
+    payload: Mapping[str, str]
+
+    @property
+    def key(self) -> str:
+        return f"{self.department}.{self.type}"
+
+
 class CommandBus(abc.ABC):
     """Delivers step commands to departments."""
 

@@ -23,10 +23,14 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     COMPLETED = "COMPLETED"
     REJECTED = "REJECTED"
     FAILED = "FAILED"
+    OFFERED = "OFFERED"  # proactive service: a department's event offered it; its principal confirms
+    DECLINED = "DECLINED"
+    EXPIRED = "EXPIRED"  # not confirmed within the offer's window
 
     @property
     def is_terminal(self) -> bool:
-        return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED)
+        return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED,
+                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED)
 
 
 class StepStatus(enum.StrEnum):

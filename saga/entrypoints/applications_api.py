@@ -26,6 +26,7 @@ from saga.domain.versions import objection_text
 from saga.entrypoints import requests
 from saga.entrypoints.auth import anonymous, authenticated
 from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
+from saga.entrypoints.offers_api import OfferMethods, offer_message
 from saga.queries import Queries, WatchLimitReached
 
 EVERYTHING = Sight(SightKind.PRINCIPAL)
@@ -68,6 +69,8 @@ def application_message(application: Application, sight: Sight = EVERYTHING,
         for name in ("dispatched_at", "settled_at", "due_at", "fires_at", "overdue_since", "decided_at"):
             _timestamp(getattr(step, name), getattr(state, name))
         _timestamp(step.with_officer_since, state.case.since)
+    if application.offer is not None:
+        message.offer.CopyFrom(offer_message(application, sight))
     return message
 
 
@@ -128,9 +131,12 @@ def _page(context, page_size: int, page_token: str) -> tuple[int, int]:
     return min(size or 50, MAX_PAGE), offset
 
 
-class ApplicationsServicer(pb_grpc.ApplicationsServicer):
+class ApplicationsServicer(OfferMethods, pb_grpc.ApplicationsServicer):  # the offers' methods: offers_api.py
     def __init__(self, coordinator: Coordinator, queries: Queries, verifier: TokenVerifier):
         self.coordinator, self.queries, self.verifier = coordinator, queries, verifier
+
+    def answer(self, application: Application, sight: Sight) -> pb.Application:
+        return application_message(application, sight, self.queries.personal_data(application))
 
     @anonymous
     def ListBundles(self, request, context):
@@ -230,6 +236,8 @@ class ApplicationsServicer(pb_grpc.ApplicationsServicer):
                                                 status=pb.Application.Status.Value(application.status), role=role)
             _timestamp(summary.submitted_at, application.submitted_at)
             _timestamp(summary.settled_at, application.settled_at)
+            if application.is_open_offer:
+                _timestamp(summary.expires_at, application.offer.expires_at)
         return response
 
     @authenticated

@@ -17,7 +17,7 @@ from grpc_status import rpc_status
 
 from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
                                 InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
-                                OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
+                                OfferClosed, OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -157,9 +157,14 @@ def _(err: NoSuchDelegation):
     return grpc.StatusCode.NOT_FOUND, str(err), [("agent", "no delegation to this agent for this bundle")]
 
 
+@status_of.register
+def _(err: OfferClosed):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
+
+
 KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
-                PermissionDenied, UnknownBundle, UnknownStep)
+                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed)
 
 
 def refused(err: Exception) -> Refused:

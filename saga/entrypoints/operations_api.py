@@ -154,6 +154,12 @@ class OperationsServicer(ops_grpc.OperationsServicer):
             for r in bundle.reductions:
                 message.reductions.add(measure=r.measure, separately=r.separately, bundled=r.bundled,
                                        reduction_percent=r.percent)
+            if figures := bundle.proactive:
+                message.proactive_share = figures["proactive_share"]
+                message.typed_fields_median.update(figures["typed_fields_median"])
+                message.event_to_last_result.CopyFrom(ops.Durations(**figures["event_to_last_result"]))
+                message.offers_made, message.offers_expired = figures["offers_made"], figures["offers_expired"]
+                message.offers_declined = figures["offers_declined"]
         return statistics
 
     @operator_call(OperatorAction.WHAT_IF)

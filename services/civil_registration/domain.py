@@ -11,7 +11,7 @@ from services.common.domain import Department, Inputs, Refusal
 class CivilRegistration(Department):
     name = "civil_registration"
     actions = ("register_birth",)
-    lookups = {"person": "person", "household_of": "household_of"}
+    lookups = {"person": "person", "household_of": "household_of", "spouse_of": "spouse_of"}
 
     def register_birth(self, inputs: Inputs, today: dt.date) -> dict:
         certificate_no = inputs.required("birth_certificate_no")
@@ -85,6 +85,18 @@ class CivilRegistration(Department):
     def household_of(self, resident_id: str) -> dict | None:
         household = self.household(member_id=resident_id)
         return None if household is None else {k: v for k, v in household.items() if k != "members"}
+
+    def spouse_of(self, resident_id: str) -> dict | None:
+        """The person's spouse in the same household (the head's spouse, or the head of a spouse)."""
+        person, household = self.person(resident_id), self.household(member_id=resident_id)
+        if person is None or household is None or person.get("relation") not in ("head", "spouse"):
+            return None
+        wanted = "spouse" if person["relation"] == "head" else "head"
+        for member_id in household["members"]:
+            member = self.person(member_id)
+            if member and member.get("relation") == wanted and not member.get("deceased_on"):
+                return {"resident_id": member["resident_id"], "name": member["name"]}
+        return None
 
     def household(self, household_no: str = "", member_id: str = "") -> dict | None:
         if not household_no and member_id:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from lifeevents.identifiers import InvalidIdentifier, ResidentId, parse_resident_id
 from lifeevents.text import ascii_decimal, forbidden_character, quote
+from services.common.outbox import Outbox
 
 # The longest input value a department takes (characters): what the coordinator lets through, and then some.
 MAX_INPUT = 2000
@@ -34,6 +35,14 @@ class UnknownQuery(LookupError):
 
 class DuplicateRecord(Exception):
     """A record that may be written once is there already (a command decided by another instance)."""
+
+
+class InvalidFields(ValueError):
+    """A request to a department's API that does not hold: each (field, what is wrong)."""
+
+    def __init__(self, violations: list[tuple[str, str]]):
+        self.violations = violations
+        super().__init__("; ".join(f"{field}: {description}" for field, description in violations))
 
 
 @dataclass(frozen=True)
@@ -178,6 +187,7 @@ class Department:
     def __init__(self, register: Register, today: Callable[[], dt.date] = dt.date.today):
         self.register = register
         self.today = today
+        self.outbox = Outbox(register, self.name)  # events it publishes (services/common/outbox.py)
 
     def lookup(self, query: str, key: str) -> dict[str, str] | None:
         """What the register holds for `key`, as strings; None when it holds nothing."""

@@ -11,6 +11,12 @@ matches a command by department, optionally action and input values, and fails i
 Counting by delivery number (the broker's count, carried on the message) keeps a rule's effect
 the same across restarts of the process. The file is read again when it changes, so a running
 suite takes new rules without a restart.
+
+A rule with `"relay": "hold"` holds the department's event relay instead (optionally for one event
+`type`): its events stay in the outbox, recorded but unpublished, until the rule goes; the point
+where a crash must lose nothing, made deterministic for the tests:
+
+    [{"department": "health", "relay": "hold", "type": "birth_recorded"}]
 """
 from __future__ import annotations
 
@@ -40,9 +46,16 @@ class FaultRules:
             self._rules, self._stamp = json.loads(self._path.read_text(encoding="utf-8") or "[]"), stamp
         return self._rules
 
+    def holds(self, department: str, event_type: str) -> bool:
+        """Whether a rule holds the department's event relay for events of this type."""
+        return any(rule.get("department") == department and rule.get("relay") == "hold"
+                   and rule.get("type", event_type) == event_type for rule in self._current())
+
     def check(self, department: str, action: str, inputs: Mapping[str, str], delivery: int) -> None:
         """Raise InjectedFault if a rule says this delivery of this command fails."""
         for rule in self._current():
+            if "relay" in rule:
+                continue
             if rule.get("department") != department or rule.get("action", action) != action:
                 continue
             if any(inputs.get(name) != value for name, value in rule.get("inputs", {}).items()):

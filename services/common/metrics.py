@@ -8,3 +8,5 @@ COMMAND_SECONDS = Histogram("lifeevents_department_command_seconds",
 DEAD_LETTERS = Counter("lifeevents_department_dead_letters_total", "Commands a department gave up on", ["department"])
 CASES = Counter("lifeevents_department_cases_total", "What officers did with cases of the worklist",
                 ["department", "event"])
+EVENTS_PUBLISHED = Counter("lifeevents_department_events_published_total",
+                           "Department events published from the outbox (proactive service)", ["department", "type"])

@@ -35,6 +35,7 @@ class DepartmentRegister(DependencyProvider):
     def __init__(self, domain: Callable[[Register], Department]):
         self.domain = domain
         self.department: Department | None = None
+        self.before_close: list[Callable[[], None]] = []  # what must stop using the register first (the event relay)
 
     def setup(self):
         name = self.container.service_name
@@ -45,6 +46,8 @@ class DepartmentRegister(DependencyProvider):
             log.info("%s demo seed: %d record set(s) added", name, added)
 
     def stop(self):
+        for halt in self.before_close:
+            halt()
         if self.department is not None:
             self.department.register.close()
 

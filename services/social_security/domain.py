@@ -4,9 +4,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Mapping
 
+from lifeevents.identifiers import InvalidIdentifier, parse_resident_id
 from services.common.companies import EmployerAccounts
 from services.common.domain import Department, Inputs, Refusal, Register
 from services.social_security.retirement import RetirementRules
+
+# Who the retirement scan tells: people reaching the statutory age within this many days (or past it, unretired).
+RETIREMENT_WINDOW = dt.timedelta(days=90)
 
 
 class SocialSecurity(EmployerAccounts, Department):
@@ -68,6 +72,43 @@ class SocialSecurity(EmployerAccounts, Department):
         record.update(paying_from=first.isoformat(), bank_account=inputs.required("bank_account"))
         self.register.put("contribution_record", person.number, record)
         return {"first_payment_month": first.strftime("%Y-%m"), "monthly_pension_yuan": f"{record['monthly_pension_yuan']:.2f}"}
+
+    def scan_retirements(self, today: dt.date | None = None, window: dt.timedelta = RETIREMENT_WINDOW) -> dict:
+        """For each person in its records who has not retired and reaches the statutory age by the end of
+        the window (or has reached it), the event retirement_age_approaching, recorded in the outbox in
+        one transaction, once per person and retirement date: scanning again (the next day, another
+        instance) records nothing new. `today` is the department's clock unless given."""
+        today = today or self.today()
+        until, now = today + window, dt.datetime.now(dt.timezone.utc)
+        published = already = 0
+        with self.register.transaction():
+            for record in self.register.all("contribution_record"):
+                try:
+                    person = parse_resident_id(record["resident_id"])
+                except (InvalidIdentifier, KeyError):
+                    continue
+                if record.get("retired_on"):
+                    continue
+                post_type = record.get("post_type", "") if person.sex == "female" else ""
+                category = self.rules.category_of(person.sex, post_type)
+                retires_on, _ = self.rules.retirement_date(person.birth_date, category)
+                if retires_on > until:
+                    continue
+                _, new = self.outbox.record("retirement_age_approaching", f"{person.number}/{retires_on.isoformat()}", {
+                    "resident_id": person.number, "retirement_date": retires_on.isoformat(), "category": category,
+                    "post_type": post_type}, now)
+                published, already = published + new, already + (not new)
+        return {"as_of": today.isoformat(), "until": until.isoformat(), "published": published, "already": already}
+
+    def scan_retirements_daily(self) -> dict | None:
+        """The scan, unless one ran today already (by the department's clock); its figures, or None."""
+        today = self.today()
+        with self.register.transaction():
+            if self.register.get("retirement_scan", today.isoformat()) is not None:
+                return None
+            scanned = self.scan_retirements(today)
+            self.register.put("retirement_scan", today.isoformat(), scanned)
+        return scanned
 
     def contribution_record(self, resident_id: str) -> dict | None:
         record = self.register.get("contribution_record", resident_id)

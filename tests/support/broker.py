@@ -9,7 +9,8 @@ import pika
 
 from deploy.local import AMQP_URI, delete_topology, private_topology
 from lifeevents.endpoints import DEPARTMENTS
-from lifeevents.messaging import Topology
+from lifeevents.messaging import CONTENT_TYPE, EVENT_TYPE, Topology
+from lifeevents.v1 import events_pb2
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue
 from saga.adapters.rabbitmq.topology import declare_topology
 
@@ -38,3 +39,17 @@ def queue_depth(queue: str) -> int:
 
 def dead_letter_queue(topology: Topology) -> DeadLetterQueue:
     return DeadLetterQueue(AMQP_URI, topology)
+
+
+def publish_event(topology: Topology, message: events_pb2.DepartmentEvent) -> None:
+    """Publish a department's event as its relay does (a redelivery, to the consumer's eyes)."""
+    connection = pika.BlockingConnection(pika.URLParameters(AMQP_URI))
+    try:
+        channel = connection.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(topology.events_exchange, f"{message.department}.{message.type}",
+                              message.SerializeToString(),
+                              pika.BasicProperties(content_type=CONTENT_TYPE, type=EVENT_TYPE,
+                                                   message_id=message.event_id, delivery_mode=2), mandatory=True)
+    finally:
+        connection.close()

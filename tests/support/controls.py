@@ -8,6 +8,8 @@ import sqlite3
 import uuid
 from pathlib import Path
 
+from services.notifier.delivery import FileDelivery
+
 # The coordinator's rebuildable projections in its data dir (saga/adapters/projections.py): the
 # timer index and the read models with their tables, each with its row in the one tracking table.
 PROJECTIONS_FILE = "projections.sqlite"
@@ -38,6 +40,16 @@ def stored_submissions(data_dir: Path) -> int:
     with sqlite3.connect(f"file:{data_dir}/events.sqlite?mode=ro", uri=True) as db:
         return db.execute("SELECT count(*) FROM stored_events WHERE topic LIKE '%Application.Submitted' "
                           "OR topic LIKE '%AccessLog.%'").fetchone()[0]
+
+
+class Notifications:
+    """What the notifier delivered to each person (its development adapter's files in the data dir)."""
+
+    def __init__(self, data_dir: Path):
+        self.files = FileDelivery(data_dir / "notifications")
+
+    def of(self, resident_id: str) -> list[dict]:
+        return self.files.read(resident_id)
 
 
 class FaultFile:

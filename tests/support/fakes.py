@@ -123,6 +123,11 @@ class SeededRegisters(RegisterLookups):
         market = yaml.safe_load((ROOT / "services" / "market_regulation" / "seed.yaml").read_text(encoding="utf-8"))
         self.records: dict[tuple[str, str, str], dict[str, str]] = {}
         for household in civil["households"]:
+            couple = [m for m in household["members"] if m.get("relation") in ("head", "spouse")]
+            for member in couple if len(couple) == 2 else ():
+                [spouse] = [m for m in couple if m is not member]
+                self.records[("civil_registration", "spouse_of", member["resident_id"])] = {
+                    "resident_id": spouse["resident_id"], "name": spouse["name"]}
             for member in household["members"]:
                 person = parse_resident_id(member["resident_id"])
                 self.records[("civil_registration", "person", person.number)] = {

@@ -11,7 +11,8 @@ import yaml
 
 from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.messaging import Topology
-from saga.adapters.rabbitmq.topology import declare_topology
+from saga.adapters.rabbitmq.topology import declare_events, declare_topology
+from tests.support.fakes import shipped_bundles
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENT = ROOT / "protos" / "asyncapi.yaml"
@@ -34,9 +35,14 @@ class RecordingChannel:
         self.bindings.add((queue, exchange, routing_key or ""))
 
 
+# The events the shipped bundles' triggers name: the coordinator binds its events queue to them.
+EVENT_KEYS = [b.proactive.event.key for b in shipped_bundles() if b.proactive]
+
+
 def declared(topology: Topology) -> RecordingChannel:
     channel = RecordingChannel()
     declare_topology(channel, topology, DEPARTMENTS)
+    declare_events(channel, topology, EVENT_KEYS)
     return channel
 
 

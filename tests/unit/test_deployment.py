@@ -18,7 +18,7 @@ from services.common.settings import register_url_variable
 ROOT = Path(__file__).resolve().parents[2]
 # Where each process reads its settings: one module per process, and the shared kernel.
 SETTINGS_MODULES = ["saga/config.py", "services/common/settings.py", "web/config.py", "lifeevents/observability.py",
-                    "lifeevents/endpoints.py", "lifeevents/identity.py"]
+                    "lifeevents/endpoints.py", "lifeevents/identity.py", "services/notifier/settings.py"]
 COMPOSE = yaml.safe_load((ROOT / "deploy" / "compose.yaml").read_text(encoding="utf-8"))
 MANIFESTS = [doc for path in sorted((ROOT / "deploy" / "k8s").glob("*.yaml"))
              for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
@@ -75,7 +75,9 @@ def test_the_dockerfile_sets_only_variables_the_code_reads():
 
 def test_compose_runs_the_whole_suite_on_a_cluster():
     services = COMPOSE["services"]
-    assert {"postgres", "rabbit1", "rabbit2", "rabbit3", "migrate", "coordinator", "web", *DEPARTMENTS} <= set(services)
+    assert {"postgres", "rabbit1", "rabbit2", "rabbit3", "migrate", "coordinator", "notifier", "web",
+            *DEPARTMENTS} <= set(services)
+    assert services["notifier"]["command"] == ["python", "-m", "services.notifier"]
     assert services["coordinator"]["deploy"]["replicas"] >= 2
     assert all(services[d]["deploy"]["replicas"] == 2 for d in DEPARTMENTS)
     assert services["web"]["command"] == ["python", "-m", "web"]
@@ -106,7 +108,7 @@ def test_the_kubernetes_manifests_hold_together():
         kinds.setdefault(doc["kind"], []).append(doc)
     assert {"Deployment", "Service", "PodDisruptionBudget", "ConfigMap", "Job", "Secret", "RabbitmqCluster"} <= set(kinds)
     deployments = {d["metadata"]["name"]: d for d in kinds["Deployment"]}
-    assert {"coordinator", "web", *(d.replace("_", "-") for d in DEPARTMENTS)} == set(deployments)
+    assert {"coordinator", "notifier", "web", *(d.replace("_", "-") for d in DEPARTMENTS)} == set(deployments)
     for deployment in deployments.values():
         selector = deployment["spec"]["selector"]["matchLabels"]
         assert selector.items() <= deployment["spec"]["template"]["metadata"]["labels"].items()

@@ -38,3 +38,17 @@ def fill_newborn_form(page, child_name: str | None = None, phone: str = "1380532
 def step_statuses(page) -> dict[str, str]:
     return page.eval_on_selector_all("[data-step]", "els => Object.fromEntries(els.map(e => "
                                      "[e.dataset.step, e.dataset.stepStatus]))")
+
+
+def sign_in_as_staff(page, role: str, department: str = "", button: str = "以工作人员身份登录") -> None:
+    """On the sign-in page: a staff role (officer, operator, admin), an officer's department."""
+    page.locator(f'input[name="role"][value="{role}"]').check()
+    if department:
+        page.select_option("#field-department", department)
+    page.get_by_role("button", name=button).click()
+
+
+def sign_in_as_agent(page, resident_id: str) -> None:
+    page.fill("#field-resident_id", resident_id)
+    page.locator('input[name="person_role"][value="agent"]').check()
+    page.get_by_role("button", name="以此身份证号登录").click()

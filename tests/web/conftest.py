@@ -44,9 +44,16 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def web(running_suite):
+def web_metrics_port(running_suite) -> int:
+    """The port of the web's Prometheus metrics (LIFEEVENTS_METRICS_ADDRESS, the web's own)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def web(running_suite, web_metrics_port):
     """The base URL of the web front door, started as a process of the suite."""
     running_suite.env["LIFEEVENTS_WEB_ADDRESS"] = f"127.0.0.1:{free_port()}"
+    running_suite.own_env["web"] = {"LIFEEVENTS_METRICS_ADDRESS": f"127.0.0.1:{web_metrics_port}"}
     running_suite.restart("web")
     return f"http://{running_suite.web_address}"
 
@@ -68,9 +75,9 @@ def new_page(browser, web):
     """new_page(viewport=..., javascript=True) -> a page in a fresh browser (its own cookies)."""
     contexts = []
 
-    def make(viewport=DESKTOP, javascript: bool = True, locale: str = "zh-CN"):
+    def make(viewport=DESKTOP, javascript: bool = True, locale: str = "zh-CN", base_url: str = ""):
         context = browser.new_context(viewport=viewport, java_script_enabled=javascript, locale=locale,
-                                      timezone_id="Asia/Shanghai", base_url=web)
+                                      timezone_id="Asia/Shanghai", base_url=base_url or web)
         context.set_default_timeout(20_000)
         contexts.append(context)
         return context.new_page()
@@ -99,6 +106,7 @@ def accessible(axe):
     """accessible(page, "name"): scan the page with axe-core; no serious or critical violation."""
 
     def check(page, name: str) -> None:
+        page.wait_for_load_state()  # not while a redirect is still arriving
         results = axe.run(page)
         violations = results.response["violations"]
         impacts: dict[str, int] = {}

@@ -33,8 +33,12 @@ def test_a_mother_applies_for_a_newborn_in_chinese_and_sees_every_step_complete_
     assert page.url.endswith("/apply/newborn")
     assert "李*英" in page.locator("[data-signed-in]").inner_text()
     accessible(page, "newborn form (zh)")
-    known = page.locator('[data-field="mailing_address"]')
+    known = page.locator('[data-field="mother_name"]')
     assert "已掌握" in known.inner_text() and "来自公安户籍" in known.inner_text()
+    # The mailing address is only suggested by the register: a default she may change, not "already known".
+    suggested = page.locator('[data-field="mailing_address"]')
+    assert suggested.get_attribute("data-suggested") is not None and "已掌握" not in suggested.inner_text()
+    assert "不填时使用公安户籍登记的信息作为默认值" in suggested.inner_text()
     child_name = fill_newborn_form(page)
     screenshot(page, "newborn-form-zh")
 
@@ -56,8 +60,10 @@ def test_a_mother_applies_for_a_newborn_in_chinese_and_sees_every_step_complete_
     accessible(page, "application page (zh)")
     screenshot(page, "newborn-application-zh")
 
+    application_id = page.locator("[data-application-id]").inner_text()
     page.get_by_role("link", name="我的申请").click()
-    assert page.locator("tbody tr").count() == 1 and "已办结" in page.locator("tbody").inner_text()
+    row = page.locator(f'tr[data-application="{application_id}"]')
+    assert "已办结" in row.inner_text() and "本人" in row.inner_text(), "from Applications/ListMine"
     accessible(page, "my applications (zh)")
     screenshot(page, "my-applications-zh")
 

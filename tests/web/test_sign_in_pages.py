@@ -29,8 +29,8 @@ def test_a_wrong_resident_id_and_a_staff_role_without_department_are_errors_at_t
     page.select_option("#field-department", "health")
     page.get_by_role("button", name="Sign in as staff").click()
     assert "officer (Health Commission)" in page.locator("[data-signed-in]").inner_text()
-    assert "Pages for officers and operators come in a later version" in page.locator("main").inner_text()
-    accessible(page, "home as an officer (en)")
+    assert page.url.endswith("/cases") and page.locator("h1").inner_text() == "Cases", "an officer starts at cases"
+    accessible(page, "cases as an officer (en)")
 
     page.get_by_role("button", name="Sign out").click()
     assert "You have signed out." in page.locator(".notice").inner_text()

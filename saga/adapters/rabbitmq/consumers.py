@@ -90,6 +90,15 @@ class QueueConsumer(threading.Thread):
             except AMQPError:
                 pass
 
+    def returned(self, channel, method, properties, body: bytes, error: BaseException, delivery: int) -> None:
+        """A fault: the message goes back to its queue after a pause, and is dead-lettered with the error
+        after the delivery limit."""
+        if gives_up(delivery):
+            self.dead_letter(channel, method, properties, body, error, delivery)
+        else:
+            time.sleep(retry_pause(delivery))
+            channel.basic_nack(method.delivery_tag, requeue=True)
+
     def dead_letter(self, channel, method, properties, body: bytes, error: BaseException | str,
                     delivery: int) -> None:
         """Give a message up: publish it to the dead-letter exchange with the error, then ack it."""
@@ -259,13 +268,9 @@ class PartitionConsumer(QueueConsumer):
         delivery = delivery_number(properties.headers)
         try:
             self._record([answer])
-        except Exception as err:  # a fault: returned, then dead-lettered after the delivery limit
+        except Exception as err:
             log.exception("result %s for %s/%s failed", answer.command_id, answer.application_id, answer.step)
-            if gives_up(delivery):
-                self.dead_letter(channel, method, properties, body, err, delivery)
-            else:
-                time.sleep(retry_pause(delivery))
-                channel.basic_nack(method.delivery_tag, requeue=True)
+            self.returned(channel, method, properties, body, err, delivery)
             return
         channel.basic_ack(method.delivery_tag)
 

@@ -31,3 +31,18 @@ def declare_topology(channel, topology: Topology, departments: Iterable[str]) ->
         queue = topology.command_queue(department)
         channel.queue_declare(queue, durable=True, arguments=topology.queue_arguments())
         channel.queue_bind(queue, topology.commands_exchange, department)
+    # Proactive service: departments publish their events to a topic exchange; the coordinator's queue
+    # is bound to the events bundles name (declare_events). The notifier's queue takes every
+    # notification, declared here too so that none is lost before the notifier first starts.
+    channel.exchange_declare(topology.events_exchange, "topic", durable=True)
+    channel.queue_declare(topology.coordinator_events_queue, durable=True, arguments=topology.queue_arguments())
+    channel.exchange_declare(topology.notifications_exchange, "topic", durable=True)
+    channel.queue_declare(topology.notifier_queue, durable=True, arguments=topology.queue_arguments())
+    channel.queue_bind(topology.notifier_queue, topology.notifications_exchange, "#")
+
+
+def declare_events(channel, topology: Topology, event_keys: Iterable[str]) -> None:
+    """Bind the coordinator's events queue to each department event a bundle's trigger names
+    (`<department>.<event>`); a department's event nobody offers on is routed nowhere."""
+    for key in sorted(set(event_keys)):
+        channel.queue_bind(topology.coordinator_events_queue, topology.events_exchange, key)

@@ -1,0 +1,62 @@
+"""Officers, a first view: an officer opens an application by its number and sees what the API
+shows them (Applications/Get with their token): a department's officer the steps of their
+department, each with only the inputs it uses; the front desk the whole application. An
+application with no step of their department is the API's NOT_FOUND, the "not found" page. Each
+opening is recorded in the applicant's data-access log by the coordinator.
+
+The worklists (the front desk's queue, a department's cases: claim, approve, reject, return) come
+with the practices issue (lifeevents.v1.FrontDesk, lifeevents.departments.v1.Cases).
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from lifeevents.identity import FRONT_DESK, Role
+from web.applicant import application_id_of
+from web.forms import ErrorLink
+from web.i18n import Translator
+from web.pages import Site, translator
+from web.progress import application_view
+
+
+@dataclass
+class CasesPages:
+    site: Site
+
+    def _department_name(self, department: str, t: Translator) -> str:
+        return t("department.front_desk") if department == FRONT_DESK else t.department(department)
+
+    async def cases(self, request: Request) -> Response:
+        """Open a case by its application number (GET ?application=...: an id, no personal data)."""
+        user = self.site.user(request, Role.OFFICER)
+        t = translator(request)
+        entered = (request.query_params.get("application") or "").strip()[:64]
+        error = ""
+        if entered:
+            try:
+                return RedirectResponse(f"/cases/{uuid.UUID(entered)}", status_code=303)
+            except ValueError:
+                error = t("cases.error.number")
+        return self.site.page(request, "cases.html", status_code=400 if error else 200,
+                              department=self._department_name(user.department, t),
+                              front_desk=user.department == FRONT_DESK, entered=entered, error=error,
+                              error_summary=[ErrorLink("#field-application", error)] if error else [])
+
+    async def case(self, request: Request) -> Response:
+        user = self.site.user(request, Role.OFFICER)
+        application_id = application_id_of(request)
+        t = translator(request)
+        application = await self.site.applications.get(application_id, user.token)
+        view = application_view(application, t)
+        labels = await self.site.field_labels(t)
+        names = await self.site.bundle_names(user.token, t)
+        inputs = {step.id: [(labels.get(name) or t.item(name), t.option(value))
+                            for name, value in sorted(step.inputs.items())] for step in application.steps}
+        return self.site.page(request, "case.html", app=view, inputs=inputs,
+                              bundle_name=names.get(view.bundle, view.bundle),
+                              department=self._department_name(user.department, t),
+                              front_desk=user.department == FRONT_DESK)
