@@ -40,6 +40,7 @@ class OperatorAction(enum.Enum):
     REBUILD = "rebuild the projections"
     WHAT_IF = "run a what-if"
     VERIFY_ACCESS_LOG = "verify the data-access log"
+    FOLLOW_UPS = "list and close follow-ups of bad ratings"
 
     @property
     def admin_only(self) -> bool:
@@ -192,6 +193,26 @@ def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegat
     if caller.role is Role.AGENT and any(delegated(p) for p in principals):
         return caller.subject
     raise NotVisible("")
+
+
+# -- withdrawing and rating (saga/domain/withdrawal.py, saga/domain/rating.py) -------------------------
+def check_may_withdraw(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
+    """A principal, or their agent under a delegation for the bundle, withdraws an application; returns
+    the agent's subject ("" for a principal). Another citizen or agent: NotVisible (as if it did not
+    exist); staff (officers, operators, services): PermissionDenied, the applicant's decision."""
+    if caller.role in (Role.CITIZEN, Role.AGENT):
+        return check_may_answer_offer(caller, principals, delegated)
+    raise PermissionDenied(f"an application is withdrawn by its applicant, not by a {caller.role.value}")
+
+
+def check_may_rate(caller: Principal, principals: Iterable[str]) -> None:
+    """Each principal rates for themselves: another citizen NotVisible; an agent or staff PermissionDenied
+    (a rating is the applicant's own word)."""
+    if caller.role is Role.CITIZEN and caller.subject in set(principals):
+        return
+    if caller.role is Role.CITIZEN:
+        raise NotVisible("")
+    raise PermissionDenied(f"an application is rated by its principals themselves, not by a {caller.role.value}")
 
 
 # -- objecting ------------------------------------------------------------------------------------

@@ -26,11 +26,12 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     OFFERED = "OFFERED"  # proactive service: a department's event offered it; its principal confirms
     DECLINED = "DECLINED"
     EXPIRED = "EXPIRED"  # not confirmed within the offer's window
+    WITHDRAWN = "WITHDRAWN"  # its principal (or their agent) withdrew it; what was done is undone (withdrawal.py)
 
     @property
     def is_terminal(self) -> bool:
         return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED,
-                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED)
+                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.WITHDRAWN)
 
 
 class StepStatus(enum.StrEnum):
@@ -232,6 +233,10 @@ class Steps(dict[str, StepState]):
             if source.get(key):
                 values[name] = source[key]
         return values
+
+    def in_flight(self) -> list[StepState]:
+        """Sent and not yet answered (a department, or its officer, has them)."""
+        return [s for s in self.values() if s.status.is_in_flight]
 
     def waiting(self) -> list[StepState]:
         return [s for s in self.values() if s.status == StepStatus.WAITING]
