@@ -12,6 +12,7 @@ from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus
+from saga.domain.withdrawal import Withdrawal
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -226,6 +227,7 @@ class ReadModels(Projection):
     @process_event.register(Application.Failed)
     @process_event.register(Application.Declined)
     @process_event.register(Application.Expired)
+    @process_event.register(Withdrawal.Withdrawn)
     def _ended(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.status(tx, event.originator_id, _ENDINGS[type(event)], event.at)
@@ -233,4 +235,4 @@ class ReadModels(Projection):
 
 _ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Rejected: ApplicationStatus.REJECTED,
             Application.Failed: ApplicationStatus.FAILED, Application.Declined: ApplicationStatus.DECLINED,
-            Application.Expired: ApplicationStatus.EXPIRED}
+            Application.Expired: ApplicationStatus.EXPIRED, Withdrawal.Withdrawn: ApplicationStatus.WITHDRAWN}

@@ -19,6 +19,7 @@ from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.review import OfficerReview
+from saga.domain.withdrawal import Withdrawal
 
 log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
@@ -135,6 +136,7 @@ class TimerIndex(Projection):
     @process_event.register(Application.Failed)
     @process_event.register(Application.Declined)
     @process_event.register(Application.Expired)
+    @process_event.register(Withdrawal.Withdrawn)
     def _ended(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id)
 

@@ -90,7 +90,7 @@ class Rating(Aggregate):
             raise InvalidRequest("a rated step is not a department step of the application", "steps",
                                  f"no department step {quote(unknown[0])}; one of {', '.join(departments)}")
         bad = level.is_bad or any(RatingLevel(s).is_bad for s in steps.values())
-        self._rated(rater, level.value, comment, {s: RatingLevel(v).value for s, v in steps.items()},
+        self._rated(rater, self.bundle, level.value, comment, {s: RatingLevel(v).value for s, v in steps.items()},
                     {s: departments[s] for s in steps}, follow_up_id if bad else "", now)
         return self.ratings[rater]
 
@@ -107,7 +107,7 @@ class Rating(Aggregate):
 
     # -- events --------------------------------------------------------------------------------------
     @event("Rated")
-    def _rated(self, rater: str, level: str, comment: str, steps: dict[str, str], departments: dict[str, str],
+    def _rated(self, rater: str, bundle: str, level: str, comment: str, steps: dict[str, str], departments: dict[str, str],
                follow_up: str, at: dt.datetime) -> None:
         state = RatingState(RatingLevel(level), comment, {s: RatingLevel(v) for s, v in steps.items()}, at, follow_up)
         self.ratings = {**self.ratings, rater: state}

@@ -85,3 +85,35 @@ def test_rated_and_follow_up_closed_replay_from_the_stream(coordinator, bus):
     assert replayed.follow_ups[rating.follow_up].rectification == "called back"
     assert coordinator.get_application(application_id, version=history[-2].originator_version) \
         .follow_ups[rating.follow_up].closed_at is None
+
+
+def test_follow_ups_and_the_rating_distribution_are_projected_and_overdue_after_15_days(wiring, coordinator, bus,
+                                                                                          tick):
+    queries = wiring.queries
+    first = rejected(coordinator, bus)
+    _, bad = coordinator.rate(first, RatingLevel.VERY_DISSATISFIED, "slow, call 13800138000",
+                              {"business_registration": BAD}, caller=MOTHER)
+    bus.sent.clear()
+    second = rejected(coordinator, bus)
+    coordinator.rate(second, GOOD, "", {"business_registration": GOOD}, caller=MOTHER)
+    tick(days=14)
+    [row], total = queries.follow_ups_listed("open")
+    assert total == 1 and row["application_id"] == str(first) and not row["overdue"]
+    assert row["steps"] == {"business_registration": "DISSATISFIED"}
+    assert "13800138000" not in row["comment"]  # masked for the operators
+    tick(days=1)
+    assert [r["follow_up_id"] for r in queries.follow_ups_listed("overdue")[0]] == [bad.follow_up]
+    [figures] = [b.ratings for b in queries.statistics("startup")]
+    assert figures["ratings"] == {"VERY_DISSATISFIED": 1, "SATISFIED": 1}
+    assert figures["department_ratings"] == {"market_regulation": {"DISSATISFIED": 1, "SATISFIED": 1}}
+    assert (figures["follow_ups_open"], figures["follow_ups_overdue"], figures["rectification_rate"]) == (1, 1, 0.0)
+    coordinator.close_follow_up(first, bad.follow_up, "apologised; the queue was staffed", OPERATOR.subject)
+    tick(seconds=1)
+    assert queries.follow_ups_listed("open") == ([], 0) and queries.follow_ups_listed("overdue") == ([], 0)
+    [closed] = queries.follow_ups_listed("closed")[0]
+    assert (closed["closed_by"], closed["overdue"]) == (OPERATOR.subject, False)
+    [figures] = [b.ratings for b in queries.statistics("startup")]
+    assert (figures["follow_ups_closed"], figures["follow_ups_overdue"], figures["rectification_rate"]) == (1, 0, 1.0)
+    before = queries.follow_ups_listed()
+    list(queries.rebuild())
+    assert queries.follow_ups_listed() == before
