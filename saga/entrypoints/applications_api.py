@@ -26,6 +26,7 @@ from saga.domain.versions import objection_text
 from saga.entrypoints import requests
 from saga.entrypoints.auth import anonymous, authenticated
 from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
+from saga.entrypoints.aftercare_api import AftercareMethods
 from saga.entrypoints.offers_api import OfferMethods, offer_message
 from saga.queries import Queries, WatchLimitReached
 
@@ -131,7 +132,8 @@ def _page(context, page_size: int, page_token: str) -> tuple[int, int]:
     return min(size or 50, MAX_PAGE), offset
 
 
-class ApplicationsServicer(OfferMethods, pb_grpc.ApplicationsServicer):  # the offers' methods: offers_api.py
+# The offers' methods: offers_api.py; withdrawal and rating: aftercare_api.py.
+class ApplicationsServicer(OfferMethods, AftercareMethods, pb_grpc.ApplicationsServicer):
     def __init__(self, coordinator: Coordinator, queries: Queries, verifier: TokenVerifier):
         self.coordinator, self.queries, self.verifier = coordinator, queries, verifier
 

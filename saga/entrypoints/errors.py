@@ -15,9 +15,10 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
-                                InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
-                                OfferClosed, OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
+from saga.domain.errors import (AlreadyRated, ApplicationNotFound, BundleDefinitionError, FollowUpClosed,
+                                FollowUpNotFound, FormInvalid, IdempotencyKeyReused, InvalidRequest, LookupUnavailable,
+                                NoSuchDelegation, NotVisible, ObjectionNotOpen, OfferClosed, OperatorActionRefused,
+                                PermissionDenied, RatingRefused, UnknownBundle, UnknownStep, WithdrawalRefused)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -162,9 +163,36 @@ def _(err: OfferClosed):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
 
 
+# Withdrawal, rating and follow-ups (saga/domain/withdrawal.py, rating.py).
+@status_of.register
+def _(err: WithdrawalRefused):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
+
+
+@status_of.register
+def _(err: RatingRefused):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
+
+
+@status_of.register
+def _(err: AlreadyRated):
+    return grpc.StatusCode.ALREADY_EXISTS, str(err), [("application_id", "rated already by you")]
+
+
+@status_of.register
+def _(err: FollowUpNotFound):
+    return grpc.StatusCode.NOT_FOUND, str(err), [("follow_up_id", "no such follow-up")]
+
+
+@status_of.register
+def _(err: FollowUpClosed):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("follow_up_id", str(err))]
+
+
 KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
-                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed)
+                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed,
+                WithdrawalRefused, RatingRefused, AlreadyRated, FollowUpNotFound, FollowUpClosed)
 
 
 def refused(err: Exception) -> Refused:
