@@ -102,4 +102,5 @@ def opening_in_the_log(applicant, submission, officer, department):
 
 
 # -- withdrawal and rating (withdrawal.feature, rating.feature): their own modules ----------------------
+from features.practices.steps_rating import *  # noqa: E402,F401,F403
 from features.practices.steps_withdrawal import *  # noqa: E402,F401,F403
