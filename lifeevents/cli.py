@@ -13,6 +13,7 @@ imports nothing of the coordinator), and the local suite's token maker.
     lifeevents what-if APPLICATION_ID BUNDLE_FILE                                    (admins)
     lifeevents verify-access-log                                                     (admins)
     lifeevents officer queue|claim|approve|reject|return ... --department D          (officers)
+    lifeevents followups list [--state open|closed|overdue] | close ID --rectification TEXT
     lifeevents migrate
 
 `migrate` is the one command that is not an API call: it creates every table (the event store's,
@@ -40,7 +41,7 @@ import grpc
 from google.protobuf import json_format
 
 from lifeevents.client import channel
-from lifeevents import officer_cli
+from lifeevents import followups_cli, officer_cli
 from lifeevents.identity import BadSubject, DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
@@ -168,6 +169,7 @@ def stats(args, stub, call) -> None:
                          f"fields typed (median): {typed}; event to last result: median "
                          f"{b.event_to_last_result.median_s:.2f}s, p90 {b.event_to_last_result.p90_s:.2f}s "
                          f"over {b.event_to_last_result.count}")
+        lines += followups_cli.rating_lines(b)  # 好差评: the distribution and the follow-ups
     _emit(args, statistics, "\n".join(lines))
 
 
@@ -289,6 +291,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create every table, before instances start").set_defaults(
         func=migrate, local=True)
     officer_cli.add_commands(commands, _local_provider)
+    followups_cli.add_commands(commands, _emit, _table)
     return main_parser
 
 

@@ -16,10 +16,11 @@ Feature: Rating (好差评) — every ended case is rated, and a bad rating is f
     And a citizen listing follow-ups is told PERMISSION_DENIED
     When 16 days pass on the coordinator's clock
     Then the follow-up is listed overdue
-    When the operator closes the follow-up: "增开窗口并电话回访，已致歉"
+    When the operator closes the follow-up with the command line: "增开窗口并电话回访，已致歉"
     Then the follow-up is closed by the operator with that rectification
     And closing it again is refused as FAILED_PRECONDITION
     And the startup statistics count one more DISSATISFIED rating, seals' VERY_DISSATISFIED and a closed follow-up
+    And the command line's statistics show the ratings and the follow-ups
 
   Scenario: A case not yet ended cannot be rated, and only its principal rates it
     Given the startup example form for a company nobody has registered yet

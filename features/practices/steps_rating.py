@@ -6,6 +6,9 @@ import grpc
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from google.protobuf import json_format
+
+from lifeevents import cli
 from lifeevents.client import bad_request_fields
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
@@ -88,10 +91,21 @@ def listed_overdue(operator, submission):
     assert _follow_up(operator, submission.application_id, "overdue").overdue
 
 
-@when(parsers.parse('the operator closes the follow-up: "{rectification}"'), target_fixture="closed")
-def closes(operator, rating, rectification):
-    return operator.CloseFollowUp(ops.CloseFollowUpRequest(follow_up_id=rating.follow_up_id,
-                                                           rectification=rectification))
+def _cli(running_suite, tokens, capsys, *argv: str) -> str:
+    """`lifeevents ...` as an operator of the suite; what it printed."""
+    capsys.readouterr()
+    assert cli.main(["--address", running_suite.coordinator_address, "--token", tokens.operator(), *argv]) == 0
+    return capsys.readouterr().out
+
+
+@when(parsers.parse('the operator closes the follow-up with the command line: "{rectification}"'),
+      target_fixture="closed")
+def closes(running_suite, tokens, capsys, rating, rectification):
+    listed = _cli(running_suite, tokens, capsys, "followups", "list", "--state", "overdue", "--page-size", "500")
+    assert rating.follow_up_id in listed and "OVERDUE" in listed
+    printed = _cli(running_suite, tokens, capsys, "--json", "followups", "close", rating.follow_up_id,
+                   "--rectification", rectification)
+    return json_format.Parse(printed, ops.FollowUp())
 
 
 @then("the follow-up is closed by the operator with that rectification")
@@ -117,6 +131,13 @@ def statistics_count(operator, figures_before):
     assert seals_after["VERY_DISSATISFIED"] == seals_before.get("VERY_DISSATISFIED", 0) + 1
     assert after.follow_ups_closed == figures_before.follow_ups_closed + 1
     assert 0 < after.rectification_rate <= 1
+
+
+@then("the command line's statistics show the ratings and the follow-ups")
+def cli_statistics(running_suite, tokens, capsys):
+    printed = _cli(running_suite, tokens, capsys, "stats", "--bundle", "startup")
+    assert "  ratings: " in printed and "DISSATISFIED" in printed and "    seals: " in printed
+    assert "follow-ups: open" in printed and "rectification rate" in printed
 
 
 def _rating_refusal(client, submission, level="SATISFIED") -> grpc.RpcError:
