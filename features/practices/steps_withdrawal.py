@@ -4,25 +4,13 @@ from __future__ import annotations
 
 import grpc
 import pytest
-from pytest_bdd import given, parsers, then, when
+from pytest_bdd import parsers, then, when
 
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.applications import step, step_reaching
 from lifeevents.client import bad_request_fields
 
 STRANGER = "110105199108210223"  # 刘芳, named on none of the forms here
-
-
-@given(parsers.parse("the {department} department is stopped"))
-def department_stopped(department_outage, department):
-    stop, _ = department_outage
-    stop(department)
-
-
-@when(parsers.parse("the {department} department is started again"))
-def department_started(department_outage, department):
-    _, restore = department_outage
-    restore(department)
 
 
 @when(parsers.parse("step {done} is COMPLETED and step {flying} is in flight"))

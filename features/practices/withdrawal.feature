@@ -6,12 +6,12 @@ Feature: Withdrawal (撤回申请) — the applicant withdraws before the end, a
 
   Scenario: A withdrawal waits for the step in flight, undoes what was done and ends WITHDRAWN
     Given the startup example form for a company nobody has registered yet
-    And the tax department is stopped
+    And the tax department is down
     When the startup bundle is submitted
     And step seals is COMPLETED and step tax_registration is in flight
     And the applicant withdraws it: "我们决定在另一个城市开办公司"
     Then the application is COMPENSATING, waiting for step tax_registration
-    When the tax department is started again
+    When the tax department is back
     Then the application reaches WITHDRAWN
     And the steps end as follows:
       | step                  | department        | status      |

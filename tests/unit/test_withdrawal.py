@@ -10,20 +10,7 @@ from saga.domain.application import Application
 from saga.domain.errors import NotVisible, PermissionDenied, WithdrawalRefused
 from saga.domain.withdrawal import Withdrawal
 from tests.support.fakes import AGENT, MOTHER, OPERATOR, STARTUP_FORM as STARTUP, STRANGER, officer
-
-CODE = "91370202000000019Q"
-
-
-def answer(coordinator, application_id, dispatch, completed=True, **outputs):
-    coordinator.record_result(application_id, dispatch.step, dispatch.command_id, completed, outputs,
-                              "" if completed else "refused")
-
-
-def registered(coordinator, bus):
-    application_id = coordinator.submit("startup", STARTUP, caller=MOTHER)
-    [registration] = bus.sent
-    answer(coordinator, application_id, registration, credit_code=CODE, licence_no="1")
-    return application_id, {d.step: d for d in bus.sent[1:]}
+from tests.unit.test_compensation import CODE, answer, registered
 
 
 def test_a_withdrawal_waits_for_the_steps_in_flight_undoes_what_was_done_and_ends_withdrawn(coordinator, bus):
