@@ -115,9 +115,9 @@ class ApplicantPages:
             return RedirectResponse(f"/operations/applications/{application_id}", status_code=303)
         t = translator(request)
         application = await self.site.applications.get(application_id, user.token)
-        view = application_view(application, t)
         form = await self.site.applications.get_form(application.bundle, user.token)
         labels = {f.name: t.text(f.label) for f in form.fields}
+        view = application_view(application, t, labels)
         return self.site.page(request, "application.html", app=view, bundle_name=t.text(form.name),
                               looked_up=t.join(labels.get(n, n) for n in view.looked_up),
                               now=shown_time(self.site.clock()))
@@ -132,9 +132,10 @@ class ApplicantPages:
         t = translator(request)
         api = self.site.applications
         first = await api.get(application_id, user.token)  # NotFound etc. become pages here
+        labels = await self.site.field_labels(t)
 
         def render(application) -> list[str]:
-            view = application_view(application, t)
+            view = application_view(application, t, labels)
             html = self.site.renderer.fragment("_progress.html", t=t, app=view, now=shown_time(self.site.clock()))
             return [sse("progress", html), sse("status", f"{t('application.status')}: {view.status_label}")]
 

@@ -14,6 +14,7 @@ from lifeevents.v1 import operations_pb2 as ops
 from web import api as errors
 from web.app import create_app
 from tests.unit.test_web_pages import APPLICATION_ID, MOTHER, Clock, FakeApplications, csrf_of, settings
+from tests.unit.test_web_worklist import FakeCases
 
 
 class FakeOperations:
@@ -101,7 +102,7 @@ def operations():
 
 @pytest.fixture
 def client(tmp_path, api, operations):
-    with TestClient(create_app(settings(tmp_path), api=api, operations=operations, clock=Clock()),
+    with TestClient(create_app(settings(tmp_path), api=api, operations=operations, clock=Clock(), cases=FakeCases()),
                     follow_redirects=False) as client:
         yield client
 
