@@ -28,7 +28,7 @@ def restricted_case(applicant, running_suite, tokens):
     def case() -> tuple[str, str]:
         form = new_company_form()
         form["company_name"] = form["company_name"].replace("青岛", "青岛国际", 1)
-        application_id = applicant.submit(form)
+        application_id = applicant.submit(form, "startup")
         step_reaching(applicant.as_principal(application_id), application_id, "business_registration",
                       pb.Step.WITH_OFFICER)
         return application_id, reader.case_of(application_id, "business_registration").case_id
@@ -50,7 +50,7 @@ def test_an_officer_approves_a_case_from_the_worklist_and_the_applicants_page_sh
     screenshot(officer, "worklist-zh")
     row.get_by_role("link").click()
     assert officer.locator("[data-case-state]").get_attribute("data-case-state") == "OPEN"
-    assert "国际" in officer.locator("[data-review-reasons]").inner_text(), "why an officer decides"
+    assert "限制使用的字词" in officer.locator("[data-review-reasons]").inner_text(), "why an officer decides"
     assert officer.locator("[data-inputs]").count() == 0, "nobody's data before the claim"
     accessible(officer, "worklist case before the claim (zh)")
     officer.locator("[data-claim]").click()
