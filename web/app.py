@@ -28,6 +28,7 @@ from web.cases import CasesPages
 from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
+from web.offers import OfferPages
 from web.operations import OperationsPages
 from web.operations_api import GrpcOperations, OperationsPort
 from web.pages import CommonPages, Renderer, Site, sign_in_redirect
@@ -45,8 +46,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, worklist: WorklistPages,
-           ops: OperationsPages) -> list:
+def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, cases: CasesPages,
+           worklist: WorklistPages, ops: OperationsPages) -> list:
     return [
         Route("/", common.home),
         Route("/sign-in", common.sign_in_page, methods=["GET"]),
@@ -59,6 +60,9 @@ def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, wo
         Route("/applications", applicant.my_applications),
         Route("/applications/{application_id}", applicant.application_page),
         Route("/applications/{application_id}/events", applicant.application_events),
+        Route("/offers/{application_id}", offers.offer_page, methods=["GET"]),
+        Route("/offers/{application_id}/confirm", offers.confirm, methods=["POST"]),
+        Route("/offers/{application_id}/decline", offers.decline, methods=["POST"]),
         Route("/data-access", applicant.data_access),
         Route("/delegations", applicant.delegations, methods=["GET"]),
         Route("/delegations", applicant.grant_delegation, methods=["POST"]),
@@ -143,7 +147,7 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
             await worklists.close()
 
     worklist = WorklistPages(site)
-    app = Starlette(routes=routes(common, ApplicantPages(site), CasesPages(site, worklist), worklist,
+    app = Starlette(routes=routes(common, ApplicantPages(site), OfferPages(site), CasesPages(site, worklist), worklist,
                                   OperationsPages(site)),
                     lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
                         Middleware(SessionMiddleware, secret_key=settings.session_secret,
