@@ -5,7 +5,7 @@ what the form must say to accept it.
       no_debts:
         text: {zh: 全体投资人承诺企业无债权债务…, en: All investors commit that the company has no debts…}
         replaces: {zh: 清算报告, en: Liquidation report}    # the proof it stands for (optional)
-        allows: [registration_cancellation]                # the steps that go ahead on its strength
+        allows: [<step>, ...]                              # the steps that go ahead on its strength
         verify:                                            # who checks it, and when
           by: market_regulation.verify_no_debts
           after: 30d                                       # a durable timer; without it, an officer's finding only
