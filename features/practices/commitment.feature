@@ -22,7 +22,8 @@ Feature: A commitment instead of a proof (告知承诺) — verified later; a fa
     And step public_notice is REJECTED with a reason mentioning "broke its commitment no_debts"
 
   Scenario: A kept commitment is verified and the deregistration stays completed
-    Given a deregistration form for the seeded company 91630102900000030K of legal representative 630102198702110354
+    Given a company opened through the startup bundle
+    And a deregistration form for that company giving only its code, its legal representative and a reason
     And the applicant accepts the no_debts commitment
     When the deregistration_simplified bundle is submitted
     And the notice period of twenty days passes
