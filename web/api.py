@@ -158,6 +158,10 @@ class ApplicationsPort(Protocol):
 
     async def revoke_delegation(self, agent: str, bundle: str, token: str) -> pb.Delegation: ...
 
+    async def confirm(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application: ...
+
+    async def decline(self, application_id: str, reason: str, token: str) -> pb.Application: ...
+
 
 class GrpcApplications(GrpcPort):
     """ApplicationsPort over one grpc.aio channel to the coordinator."""
@@ -174,9 +178,7 @@ class GrpcApplications(GrpcPort):
         return await self._unary("GetForm", pb.GetFormRequest(bundle=bundle), token)
 
     async def submit(self, bundle: str, values: Mapping[str, str], idempotency_key: str, token: str) -> str:
-        form = struct_pb2.Struct()
-        form.update(dict(values))
-        request = pb.SubmitRequest(bundle=bundle, form=form, idempotency_key=idempotency_key)
+        request = pb.SubmitRequest(bundle=bundle, form=_struct(values), idempotency_key=idempotency_key)
         return (await self._unary("Submit", request, token)).application_id
 
     async def get(self, application_id: str, token: str) -> pb.Application:
@@ -209,3 +211,16 @@ class GrpcApplications(GrpcPort):
 
     async def revoke_delegation(self, agent: str, bundle: str, token: str) -> pb.Delegation:
         return await self._unary("RevokeDelegation", pb.RevokeDelegationRequest(agent=agent, bundle=bundle), token)
+
+    async def confirm(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application:
+        return await self._unary("Confirm", pb.ConfirmRequest(application_id=application_id, form=_struct(values)),
+                                 token)
+
+    async def decline(self, application_id: str, reason: str, token: str) -> pb.Application:
+        return await self._unary("Decline", pb.DeclineRequest(application_id=application_id, reason=reason), token)
+
+
+def _struct(values: Mapping[str, str]) -> struct_pb2.Struct:
+    form = struct_pb2.Struct()
+    form.update(dict(values))
+    return form

@@ -25,13 +25,16 @@ from web import session as sessions
 from web.api import ApplicationsPort, GrpcApplications, channel
 from web.applicant import ApplicantPages
 from web.cases import CasesPages
+from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
+from web.offers import OfferPages
 from web.operations import OperationsPages
 from web.operations_api import GrpcOperations, OperationsPort
 from web.pages import CommonPages, Renderer, Site, sign_in_redirect
 from web.people import demo_people
 from web.security import AccessLog, SecurityHeaders
+from web.worklist import WorklistPages
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -43,7 +46,8 @@ def _utc_now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, ops: OperationsPages) -> list:
+def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, cases: CasesPages,
+           worklist: WorklistPages, ops: OperationsPages) -> list:
     return [
         Route("/", common.home),
         Route("/sign-in", common.sign_in_page, methods=["GET"]),
@@ -56,6 +60,9 @@ def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, op
         Route("/applications", applicant.my_applications),
         Route("/applications/{application_id}", applicant.application_page),
         Route("/applications/{application_id}/events", applicant.application_events),
+        Route("/offers/{application_id}", offers.offer_page, methods=["GET"]),
+        Route("/offers/{application_id}/confirm", offers.confirm, methods=["POST"]),
+        Route("/offers/{application_id}/decline", offers.decline, methods=["POST"]),
         Route("/data-access", applicant.data_access),
         Route("/delegations", applicant.delegations, methods=["GET"]),
         Route("/delegations", applicant.grant_delegation, methods=["POST"]),
@@ -63,6 +70,11 @@ def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, op
         # officers
         Route("/cases", cases.cases),
         Route("/cases/{application_id}", cases.case),
+        Route("/worklist/{case_id}", worklist.case_page, methods=["GET"]),
+        Route("/worklist/{case_id}/claim", worklist.claim, methods=["POST"]),
+        Route("/worklist/{case_id}/approve", worklist.approve, methods=["POST"]),
+        Route("/worklist/{case_id}/reject", worklist.reject, methods=["POST"]),
+        Route("/worklist/{case_id}/return", worklist.return_for_correction, methods=["POST"]),
         # operators and admins
         Route("/operations", ops.dashboard),
         Route("/operations/applications", ops.applications),
@@ -83,12 +95,12 @@ def routes(common: CommonPages, applicant: ApplicantPages, cases: CasesPages, op
 
 
 def create_app(settings: WebSettings, api: ApplicationsPort | None = None, operations: OperationsPort | None = None,
-               clock: Callable[[], dt.datetime] = _utc_now) -> ASGIApp:
+               clock: Callable[[], dt.datetime] = _utc_now, cases: CasesPort | None = None) -> ASGIApp:
     dev_sign_in = None if settings.production else sessions.DevSignIn(
         DevIdentityProvider(settings.identity_dir, clock=clock))
     renderer = Renderer(settings.production, clock)
     renderer.env.globals["svg"] = svg
-    site = Site(renderer, clock, api, operations)
+    site = Site(renderer, clock, api, operations, cases)
     common = CommonPages(site, dev_sign_in, demo_people())
 
     def error_page(status_code: int, kind: str, headers: dict[str, str] | None = None):
@@ -121,6 +133,9 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
             connection = channel(settings.grpc_address, settings.coordinator_root_certificates())
             site.applications = site.applications or GrpcApplications(connection)
             site.operations = site.operations or GrpcOperations(connection)
+        worklists = None
+        if site.cases is None:
+            site.cases = worklists = GrpcCases(settings.department_addresses)
         log.info("web front door on %s (coordinator %s over %s; %s sign-in)", settings.url, settings.grpc_address,
                  "TLS" if settings.coordinator_ca else "plain gRPC", "no development" if settings.production
                  else "development")
@@ -128,8 +143,12 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
         log.info("stopping: closing the channel to the coordinator")
         if connection is not None:
             await connection.close(grace=1)
+        if worklists is not None:
+            await worklists.close()
 
-    app = Starlette(routes=routes(common, ApplicantPages(site), CasesPages(site), OperationsPages(site)),
+    worklist = WorklistPages(site)
+    app = Starlette(routes=routes(common, ApplicantPages(site), OfferPages(site), CasesPages(site, worklist), worklist,
+                                  OperationsPages(site)),
                     lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
                         Middleware(SessionMiddleware, secret_key=settings.session_secret,
                                    session_cookie="lifeevents_session", max_age=SESSION_COOKIE_MAX_AGE,

@@ -4,9 +4,10 @@ applications (Applications/ListMine), who looked at my data (ListDataAccess) and
 (GrantDelegation, RevokeDelegation, ListDelegations). An application the API does not show the
 caller (someone else's, or one whose delegation was revoked) is its NOT_FOUND: the "not found" page.
 
-Later parts add, on the application page: supplement a missing material and answer a correction
-(Applications/Supplement), withdraw (Applications/Withdraw), rate (Applications/Rate) from the
-practices issue; offers to confirm (Applications/Confirm, Decline) from the proactive issue.
+An OFFERED application (proactive service) is shown on its offer page (web/offers.py: confirm or
+decline). Later parts add, on the application page: supplement a missing material and answer a
+correction (Applications/Supplement), withdraw (Applications/Withdraw), rate (Applications/Rate)
+from the practices issue.
 """
 from __future__ import annotations
 
@@ -115,9 +116,11 @@ class ApplicantPages:
             return RedirectResponse(f"/operations/applications/{application_id}", status_code=303)
         t = translator(request)
         application = await self.site.applications.get(application_id, user.token)
-        view = application_view(application, t)
+        if application.status == pb.Application.OFFERED:
+            return RedirectResponse(f"/offers/{application_id}", status_code=303)
         form = await self.site.applications.get_form(application.bundle, user.token)
         labels = {f.name: t.text(f.label) for f in form.fields}
+        view = application_view(application, t, labels)
         return self.site.page(request, "application.html", app=view, bundle_name=t.text(form.name),
                               looked_up=t.join(labels.get(n, n) for n in view.looked_up),
                               now=shown_time(self.site.clock()))
@@ -132,9 +135,10 @@ class ApplicantPages:
         t = translator(request)
         api = self.site.applications
         first = await api.get(application_id, user.token)  # NotFound etc. become pages here
+        labels = await self.site.field_labels(t)
 
         def render(application) -> list[str]:
-            view = application_view(application, t)
+            view = application_view(application, t, labels)
             html = self.site.renderer.fragment("_progress.html", t=t, app=view, now=shown_time(self.site.clock()))
             return [sse("progress", html), sse("status", f"{t('application.status')}: {view.status_label}")]
 
@@ -175,15 +179,19 @@ class ApplicantPages:
         t = translator(request)
         mine = await self.site.applications.list_mine(user.token, PAGE_SIZE, page_token_of(request))
         names = await self.site.bundle_names(user.token, t)
-        rows = []
+        rows, offers = [], []
         for summary in mine.applications:
             status = pb.Application.Status.Name(summary.status)
+            if summary.status == pb.Application.OFFERED:
+                offers.append({"id": summary.application_id, "bundle": names.get(summary.bundle, summary.bundle),
+                               "expires_at": shown_time(summary.expires_at.ToDatetime(dt.timezone.utc))
+                               if summary.HasField("expires_at") else ""})
             rows.append({"id": summary.application_id, "bundle": names.get(summary.bundle, summary.bundle),
                          "status": t.maybe(f"status.application.{status}", status),
                          "role": t.maybe(f"mine.role.{summary.role}", summary.role),
                          "submitted_at": shown_time(summary.submitted_at.ToDatetime(dt.timezone.utc))
                          if summary.HasField("submitted_at") else ""})
-        return self.site.page(request, "mine.html", rows=rows, total=mine.total, next_page=mine.next_page_token,
+        return self.site.page(request, "mine.html", rows=rows, offers=offers, total=mine.total, next_page=mine.next_page_token,
                               first_page=not page_token_of(request), is_agent=user.role == Role.AGENT.value)
 
     async def data_access(self, request: Request) -> Response:

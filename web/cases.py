@@ -4,8 +4,9 @@ department, each with only the inputs it uses; the front desk the whole applicat
 application with no step of their department is the API's NOT_FOUND, the "not found" page. Each
 opening is recorded in the applicant's data-access log by the coordinator.
 
-The worklists (the front desk's queue, a department's cases: claim, approve, reject, return) come
-with the practices issue (lifeevents.v1.FrontDesk, lifeevents.departments.v1.Cases).
+A department's officer starts at their department's worklist (web/worklist.py: the open cases,
+claim, approve, reject, return), above the same box for an application number. The front desk's
+queue comes with lifeevents.v1.FrontDesk.
 """
 from __future__ import annotations
 
@@ -21,11 +22,13 @@ from web.forms import ErrorLink
 from web.i18n import Translator
 from web.pages import Site, translator
 from web.progress import application_view
+from web.worklist import WorklistPages
 
 
 @dataclass
 class CasesPages:
     site: Site
+    worklist: WorklistPages
 
     def _department_name(self, department: str, t: Translator) -> str:
         return t("department.front_desk") if department == FRONT_DESK else t.department(department)
@@ -41,9 +44,11 @@ class CasesPages:
                 return RedirectResponse(f"/cases/{uuid.UUID(entered)}", status_code=303)
             except ValueError:
                 error = t("cases.error.number")
-        return self.site.page(request, "cases.html", status_code=400 if error else 200,
+        front_desk = user.department == FRONT_DESK
+        listing = {} if front_desk else await self.worklist.listing(request, user)
+        return self.site.page(request, "cases.html", status_code=400 if error else 200, **listing,
                               department=self._department_name(user.department, t),
-                              front_desk=user.department == FRONT_DESK, entered=entered, error=error,
+                              front_desk=front_desk, entered=entered, error=error,
                               error_summary=[ErrorLink("#field-application", error)] if error else [])
 
     async def case(self, request: Request) -> Response:

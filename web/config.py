@@ -4,9 +4,11 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
+
+from lifeevents.endpoints import DEPARTMENTS, grpc_address
 
 DEFAULT_ADDRESS = "127.0.0.1:8080"
 
@@ -27,6 +29,10 @@ class WebSettings:
     # The coordinator's TLS: the certificate(s) to trust (LIFEEVENTS_TLS_CA, or the coordinator's own
     # certificate LIFEEVENTS_TLS_CERT, as the rest of the suite does); unset, plain gRPC on loopback.
     coordinator_ca: str = ""
+    # Each department's gRPC address, for its officers' worklist (lifeevents.departments.v1.Cases): as
+    # every client of the suite finds it (LIFEEVENTS_<DEPARTMENT>_GRPC_ADDRESS or _GRPC_PORT, else the
+    # catalogue's port on 127.0.0.1; lifeevents/endpoints.py).
+    department_addresses: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def https(self) -> bool:
@@ -55,7 +61,8 @@ class WebSettings:
                    production=(env.get("LIFEEVENTS_ENV") or "").lower() == "production",
                    tls_cert=env.get("LIFEEVENTS_WEB_TLS_CERT", ""), tls_key=env.get("LIFEEVENTS_WEB_TLS_KEY", ""),
                    behind_https=env.get("LIFEEVENTS_WEB_HTTPS", "") in ("1", "true", "yes"),
-                   coordinator_ca=env.get("LIFEEVENTS_TLS_CA") or env.get("LIFEEVENTS_TLS_CERT") or "")
+                   coordinator_ca=env.get("LIFEEVENTS_TLS_CA") or env.get("LIFEEVENTS_TLS_CERT") or "",
+                   department_addresses={d: grpc_address(d, env) for d in DEPARTMENTS})
 
 
 def session_secret(data_dir: Path) -> str:

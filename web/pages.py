@@ -23,6 +23,7 @@ from lifeevents.identity import FRONT_DESK, BadSubject, Role
 from lifeevents.v1 import applications_pb2 as pb
 from web import session as sessions
 from web.api import ApplicationsPort, Forbidden
+from web.cases_api import CasesPort
 from web.forms import ErrorLink
 from web.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGE_NAMES, LANGUAGES, Translator
 from web.operations_api import OperationsPort
@@ -105,6 +106,7 @@ class Site:
     clock: Callable[[], dt.datetime]
     applications: ApplicationsPort | None = None
     operations: OperationsPort | None = None
+    cases: CasesPort | None = None  # the departments' officers' worklists
     _forms: tuple[float, list[pb.Form]] | None = field(default=None, repr=False)
 
     def user(self, request: Request, *roles: Role) -> sessions.SignedIn:

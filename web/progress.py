@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from lifeevents.v1 import applications_pb2 as pb
 from web.i18n import Translator
@@ -35,6 +36,11 @@ class StepView:
     settled_at: str = ""
     overdue_since: str = ""
     fires_at: str = ""
+    # Back-office review: in an officer's worklist since when; the officer who decided (their staff id
+    # only); for RETURNED, each input to correct with the officer's reason.
+    with_officer_since: str = ""
+    decided_by: str = ""
+    returned: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -54,7 +60,10 @@ class ApplicationView:
         return self.status in TERMINAL
 
 
-def application_view(application: pb.Application, t: Translator) -> ApplicationView:
+def application_view(application: pb.Application, t: Translator,
+                     labels: Mapping[str, str] | None = None) -> ApplicationView:
+    """`labels`: form fields' labels by name, for the inputs an officer returned."""
+    labels = labels or {}
     status = pb.Application.Status.Name(application.status)
     steps = []
     for step in application.steps:
@@ -65,7 +74,9 @@ def application_view(application: pb.Application, t: Translator) -> ApplicationV
             status=step_status, status_label=t.maybe(f"status.step.{step_status}", step_status),
             results=[(t.result(name), value) for name, value in sorted(step.result.items())],
             reason=step.reason, due_at=_time(step, "due_at"), settled_at=_time(step, "settled_at"),
-            overdue_since=_time(step, "overdue_since"), fires_at=_time(step, "fires_at")))
+            overdue_since=_time(step, "overdue_since"), fires_at=_time(step, "fires_at"),
+            with_officer_since=_time(step, "with_officer_since"), decided_by=step.decided_by,
+            returned=[(labels.get(name) or t.item(name), why) for name, why in sorted(step.returned_inputs.items())]))
     return ApplicationView(
         id=application.application_id, bundle=application.bundle, status=status,
         status_label=t.maybe(f"status.application.{status}", status), steps=steps,

@@ -25,6 +25,7 @@ from lifeevents.privacy import mask_text
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue, Text
+from saga.domain.review import OfficerReview
 from saga.domain.steps import StepStatus
 
 _NAMESPACE = uuid.UUID("6c1d1f0e-2b7a-4a3e-8f51-0c4e9d2a7b36")
@@ -107,8 +108,40 @@ def _rejected(event, application: Application) -> Notice:
     return notice(NoticeKind.REJECTED, event, application, {"reasons": "; ".join(event.reasons)})
 
 
+# -- an officer's decision (后台审批; helper W) ---------------------------------------------------------
+# Dispatch on OfficerReview's event (stored under the mixin's topic: saga/domain/review.py). The
+# result the decision made is recorded in the same save, so the step says what was decided; a step
+# undone later by a compensation was still approved. A return for correction is CASE_RETURNED's.
+OFFICER_OUTCOMES = {"approved": Text("批准", "approved"), "rejected": Text("不予批准", "rejected")}
+
+
+@notice_of.register(OfficerReview.StepDecidedByOfficer)
+def _officer_decision(event, application: Application) -> Notice:
+    step = application.steps[event.step]
+    rejected = step.status == StepStatus.REJECTED
+    return notice(NoticeKind.OFFICER_DECISION, event, application, {
+        "step": event.step, "officer": event.officer, "outcome": "rejected" if rejected else "approved",
+        "reason": step.reason if rejected else ""})
+
+
+def _officer_values(found: Notice, bundle: Bundle | None, catalogue: Catalogue, pick) -> dict[str, str]:
+    """The step's name and the decision in the recipient's language, for OFFICER_DECISION's text."""
+    if found.kind != NoticeKind.OFFICER_DECISION:
+        return {}
+    step = bundle.steps.get(found.details["step"]) if bundle is not None else None
+    action = catalogue.action(step.department, step.action) if step is not None else None
+    reason = found.details.get("reason", "")
+    return {"step": pick(action.title) if action is not None else found.details["step"],
+            "outcome": pick(OFFICER_OUTCOMES[found.details["outcome"]]),
+            "reason": pick(Text(f"理由：{reason}", f" Reason: {reason}")) if reason else ""}
+
+
 # -- writing a notice in a language ------------------------------------------------------------------
 TEXTS: Mapping[NoticeKind, tuple[Text, Text]] = {  # title, body
+    NoticeKind.OFFICER_DECISION: (
+        Text("{bundle}：{step}已{outcome}", "{bundle}: {step} {outcome}"),
+        Text("工作人员 {officer} 对您{bundle}申请中的“{step}”作出决定：{outcome}。{reason}",
+             "Officer {officer} decided the \u201c{step}\u201d step of your {bundle} application: {outcome}.{reason}")),
     NoticeKind.OFFER_MADE: (
         Text("{bundle}：已为您预填，请确认", "{bundle}: prepared for you, please confirm"),
         Text("根据{trigger}，{bundle}申请已为您预填。请于{expires_at}前确认，只需填写：{asked}。",
@@ -158,6 +191,7 @@ def written(found: Notice, bundle: Bundle | None, catalogue: Catalogue, language
     if "trigger" in values and (event := catalogue.event(values["trigger"])) is not None:
         values["trigger"] = pick(event.title)
     values["results"] = _results(found, bundle, catalogue, pick, language)
+    values.update(_officer_values(found, bundle, catalogue, pick))
     if found.kind not in TEXTS:
         return f"{name}: {found.kind}", "; ".join(f"{k}: {v}" for k, v in found.details.items())
     title, body = TEXTS[found.kind]

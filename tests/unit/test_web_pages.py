@@ -108,6 +108,16 @@ class FakeApplications:
         self.calls.append(("revoke_delegation", agent, bundle))
         return pb.Delegation(principal=MOTHER, agent=agent, bundle=bundle)
 
+    async def confirm(self, application_id, values, token):
+        self.calls.append(("confirm", application_id, dict(values)))
+        self._call("confirm", token)
+        return self.application
+
+    async def decline(self, application_id, reason, token):
+        self.calls.append(("decline", application_id, reason))
+        self._call("decline", token)
+        return self.application
+
 
 def settings(tmp_path, **overrides) -> WebSettings:
     values = dict(host="127.0.0.1", port=8080, grpc_address="127.0.0.1:1", data_dir=tmp_path,

@@ -15,6 +15,7 @@ from web import api as errors
 from web.app import create_app
 from tests.unit.test_web_pages import (APPLICATION_ID, MOTHER, Clock, api,  # noqa: F401 (a fixture)
                                       csrf_of, settings)
+from tests.unit.test_web_worklist import FakeCases
 
 
 class FakeOperations:
@@ -97,7 +98,7 @@ def operations():
 
 @pytest.fixture
 def client(tmp_path, api, operations):
-    with TestClient(create_app(settings(tmp_path), api=api, operations=operations, clock=Clock()),
+    with TestClient(create_app(settings(tmp_path), api=api, operations=operations, clock=Clock(), cases=FakeCases()),
                     follow_redirects=False) as client:
         yield client
 
