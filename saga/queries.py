@@ -150,7 +150,8 @@ class Queries:
 
     async def watch(self, application: Application, caller: str) -> AsyncIterator[tuple[Any, ApplicationStatus]]:
         """Every event of the application, then each new one as it is stored, with the application's
-        status after it (replayed from the stream); ends with the event that ends the application.
+        status after it (replayed from the stream); ends with the event that ends the application (the
+        last stored, so that a completed application revoked later (告知承诺) streams to its revocation).
         Reads the stream from the store by version (so it never skips one, whichever process stored
         it), whenever the log follower wakes it, and at the latest every `watch_poll_s`. `caller` is
         whom the stream counts against (the token's subject)."""
@@ -165,8 +166,8 @@ class Queries:
                         continue
                     seen, replayed = event.originator_version, event.mutate(replayed)
                     yield event, replayed.status
-                    if replayed.is_settled:
-                        return
+                if replayed is not None and replayed.is_settled:
+                    return
                 try:
                     await asyncio.wait_for(woken.wait(), self.watch_poll_s)
                 except asyncio.TimeoutError:

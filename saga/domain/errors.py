@@ -99,3 +99,12 @@ class NoSuchDelegation(LookupError):
 
 class OfferClosed(ValueError):
     """A confirmation or a refusal of an offer that is no longer open (confirmed, declined, expired)."""
+
+
+class CommitmentNotOpen(ValueError):
+    """An officer's finding on a commitment the application does not have, one already settled, or an
+    application that has nothing left to verify; `field` names what decides it."""
+
+    def __init__(self, message: str, field: str = "commitment"):
+        self.field = field
+        super().__init__(message)

@@ -26,11 +26,12 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     OFFERED = "OFFERED"  # proactive service: a department's event offered it; its principal confirms
     DECLINED = "DECLINED"
     EXPIRED = "EXPIRED"  # not confirmed within the offer's window
+    REVOKED = "REVOKED"  # a commitment was found false: what it allowed undone (saga/domain/commitments.py)
 
     @property
     def is_terminal(self) -> bool:
         return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED,
-                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED)
+                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.REVOKED)
 
 
 class StepStatus(enum.StrEnum):

@@ -15,7 +15,8 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
+from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen, FormInvalid,
+                                IdempotencyKeyReused,
                                 InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
                                 OfferClosed, OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
 
@@ -162,9 +163,14 @@ def _(err: OfferClosed):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
 
 
+@status_of.register
+def _(err: CommitmentNotOpen):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
+
+
 KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
-                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed)
+                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen)
 
 
 def refused(err: Exception) -> Refused:
