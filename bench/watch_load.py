@@ -48,7 +48,8 @@ def waiting_applications(applicant: ApplicantClient, companies: int) -> list[str
         startup = applicant.settle(application_id)
         credit_code = next(s.result["credit_code"] for s in startup.steps if s.id == "business_registration")
         waiting.append(applicant.submit({"credit_code": credit_code, "legal_rep_id": form["legal_rep_id"],
-                                         "reason": "business_ended"}, bundle="deregistration_simplified"))
+                                         "reason": "business_ended", "commitment.no_debts": "accepted"},
+                                        bundle="deregistration_simplified"))
     deadline = time.monotonic() + 60
     for application_id in waiting:
         while not any(s.status == pb.Step.WAITING for s in applicant.get(application_id).steps):

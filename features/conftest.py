@@ -3,9 +3,11 @@
 `target_fixture`: `form`, `submission` (what Submit did), `application` (as it ended)."""
 from __future__ import annotations
 
+import grpc
 from pytest_bdd import given, parsers, then, when
 
 from deploy.sample_forms import new_company_form, newborn_form
+from lifeevents.client import bad_request_fields
 from lifeevents.v1 import applications_pb2 as pb
 from tests.support.applications import Submission, step, submit
 
@@ -32,6 +34,26 @@ def seeded_deregistration_form(code, legal_rep_id):
     return {"credit_code": code, "legal_rep_id": legal_rep_id, "reason": "business_ended"}
 
 
+@given("a company opened through the startup bundle", target_fixture="company")
+def opened_company(applicant):
+    form = new_company_form("startup")
+    application = applicant.settle(applicant.submit(form, bundle="startup"))
+    assert application.status == pb.Application.COMPLETED, list(application.reasons)
+    return {**form, "credit_code": step(application, "business_registration").result["credit_code"]}
+
+
+@given("a deregistration form for that company giving only its code, its legal representative and a reason",
+       target_fixture="form")
+def deregistration_form(company):
+    return {"credit_code": company["credit_code"], "legal_rep_id": company["legal_rep_id"], "reason": "business_ended"}
+
+
+@given(parsers.parse("the applicant accepts the {name} commitment"), target_fixture="form")
+def accepts_commitment(form, name):
+    """告知承诺: the form value that accepts one of the bundle's commitments."""
+    return {**form, f"commitment.{name}": "accepted"}
+
+
 @given(parsers.parse('the {department} department fails every delivery of {action} for that child with "{error}"'))
 def fails_every_delivery(fault_rules, form, department, action, error):
     fault_rules.add(department=department, action=action, inputs={"child_name": form["child_name"]}, error=error)
@@ -48,6 +70,14 @@ def reaches(applicant, submission, status):
     application = applicant.settle(submission.application_id)
     assert pb.Application.Status.Name(application.status) == status, list(application.reasons)
     return application
+
+
+@then(parsers.parse("the submission is refused as INVALID_ARGUMENT naming {field}"))
+def refused_at_the_door(submission, field):
+    error = submission.refusal
+    assert error is not None, f"accepted as {submission.accepted_as}"
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert field in bad_request_fields(error)
 
 
 @then("the steps end as follows:")

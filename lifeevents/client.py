@@ -14,6 +14,7 @@ from grpc_status import rpc_status
 
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
+from lifeevents.v1 import commitments_pb2, commitments_pb2_grpc
 
 
 def channel(address: str, root_certificates: bytes | None = None) -> grpc.Channel:
@@ -55,6 +56,14 @@ class ApplicantClient:
         """Watch until the application is terminal, then return it."""
         self.watch(application_id, timeout)
         return self.get(application_id)
+
+    def record_finding(self, application_id: str, commitment: str, holds: bool,
+                       finding: str) -> commitments_pb2.Commitment:
+        """An officer's finding on a commitment (lifeevents.v1.Commitments/RecordFinding)."""
+        request = commitments_pb2.RecordFindingRequest(application_id=application_id, commitment=commitment,
+                                                       holds=holds, finding=finding)
+        return commitments_pb2_grpc.CommitmentsStub(self.channel).RecordFinding(request, metadata=self.metadata,
+                                                                                 timeout=self.timeout)
 
     def object(self, application_id: str, reason: str, objector_role: str = "", objector: str = "") -> pb.Application:
         request = pb.ObjectRequest(application_id=application_id, objector=objector, reason=reason,

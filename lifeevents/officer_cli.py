@@ -6,11 +6,13 @@ department's `lifeevents.departments.v1.Cases` (lifeevents/officers.py) with the
     lifeevents officer approve CASE_ID --department D [--as STAFF_ID]
     lifeevents officer reject  CASE_ID --reason TEXT --department D [--as STAFF_ID]
     lifeevents officer return  CASE_ID --input NAME=REASON [--input ...] --department D [--as STAFF_ID]
+    lifeevents officer finding APPLICATION_ID --commitment NAME --holds|--false --finding TEXT --department D
 
 The department's address comes from --department-address, else LIFEEVENTS_<DEPARTMENT>_GRPC_ADDRESS or
 its catalogue port on 127.0.0.1; the credential from --token or LIFEEVENTS_TOKEN, or, for a local suite,
 a token minted from its development key for the officer named by --as (default local-officer) of the
-department. `--json` prints each answer as JSON.
+department. `--json` prints each answer as JSON. `finding` (告知承诺: what an officer of the department that
+verifies a commitment found) goes to the coordinator's lifeevents.v1.Commitments at --address instead.
 """
 from __future__ import annotations
 
@@ -19,8 +21,9 @@ import datetime as dt
 import grpc
 from google.protobuf import json_format
 
-from lifeevents.client import bad_request_fields
+from lifeevents.client import ApplicantClient, bad_request_fields
 from lifeevents.departments.v1 import cases_pb2 as pb
+from lifeevents.v1 import commitments_pb2
 from lifeevents.identity import BadSubject, Role
 from lifeevents.officers import OfficerClient
 
@@ -70,6 +73,8 @@ def run(args, local_provider) -> int:
         token = args.token or local_provider().issue(args.officer, Role.OFFICER, department=args.department)
     except BadSubject as err:
         raise SystemExit(f"lifeevents officer: {err}") from None
+    if args.action == "finding":
+        return _finding(args, token)
     with OfficerClient(args.department, token, args.department_address) as officer:
         try:
             if args.action == "queue":
@@ -90,13 +95,29 @@ def run(args, local_provider) -> int:
     return 0
 
 
+def _finding(args, token: str) -> int:
+    """An officer's finding on a commitment, recorded by the coordinator."""
+    with ApplicantClient(args.address, token) as client:
+        try:
+            answer = client.record_finding(args.application_id, args.commitment, args.holds, args.finding)
+        except grpc.RpcError as err:
+            fields = "".join(f"\n  {field}: {why}" for field, why in bad_request_fields(err).items())
+            print(f"lifeevents officer finding: {err.code().name}: {err.details()}{fields}")
+            return 1
+    text = (f"commitment {answer.name} of {args.application_id}: {commitments_pb2.Commitment.Status.Name(answer.status)}"
+            f"\n  found by {answer.found_by}: {answer.finding}")
+    print(json_format.MessageToJson(answer, ensure_ascii=False) if args.json else text)
+    return 0
+
+
 def add_commands(commands, local_provider) -> None:
     """`officer` and its subcommands, on the main parser's subcommands."""
     officer = commands.add_parser("officer", help="a department officer's worklist (后台审批)")
     actions = officer.add_subparsers(dest="action", required=True)
     for name, text in (("queue", "the open cases, overdue first"), ("claim", "take a case, and see its inputs"),
                        ("approve", "the department's rules decide, recorded as yours"),
-                       ("reject", "refuse, with your reason"), ("return", "back for correction, per input")):
+                       ("reject", "refuse, with your reason"), ("return", "back for correction, per input"),
+                       ("finding", "what you found about a commitment (告知承诺): it holds, or it is false")):
         action = actions.add_parser(name, help=text)
         action.set_defaults(func=lambda args: run(args, local_provider), local=True)
         action.add_argument("--department", required=True, help="your department (bundles/departments.yaml)")
@@ -108,6 +129,14 @@ def add_commands(commands, local_provider) -> None:
         if name == "queue":
             action.add_argument("--page-size", type=int, default=50)
             action.add_argument("--page", default="", help="a page token from an earlier listing")
+            continue
+        if name == "finding":
+            action.add_argument("application_id")
+            action.add_argument("--commitment", required=True, help="the commitment's name (e.g. no_debts)")
+            holds = action.add_mutually_exclusive_group(required=True)
+            holds.add_argument("--holds", dest="holds", action="store_true", help="the commitment is true")
+            holds.add_argument("--false", dest="holds", action="store_false", help="the commitment is false")
+            action.add_argument("--finding", required=True, help="what you found (shown to the applicant)")
             continue
         action.add_argument("case_id")
         if name == "reject":

@@ -41,6 +41,7 @@ from saga.domain.forms import complete_form, principals_of, validate_form
 from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
 from saga.domain.review import openings_read
 from saga.aftercare import AftercareUseCases
+from saga.commitment_cases import CommitmentUseCases
 from saga.proactive import ProactiveUseCases
 
 log = logging.getLogger(__name__)
@@ -58,8 +59,9 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-# Offers and preferences: saga/proactive.py; withdrawal, rating and follow-ups: saga/aftercare.py.
-class Coordinator(AftercareUseCases, ProactiveUseCases, EventSourcedApplication):
+# Offers and preferences: saga/proactive.py; commitments' timers and findings: saga/commitment_cases.py;
+# withdrawal, rating and follow-ups: saga/aftercare.py.
+class Coordinator(AftercareUseCases, ProactiveUseCases, CommitmentUseCases, EventSourcedApplication):
     name = "lifeevents"
     # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
     # cached one is brought up to date from the store before use), so an answer does not replay

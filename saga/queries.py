@@ -153,7 +153,8 @@ class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up
 
     async def watch(self, application: Application, caller: str) -> AsyncIterator[tuple[Any, ApplicationStatus]]:
         """Every event of the application, then each new one as it is stored, with the application's
-        status after it (replayed from the stream); ends with the event that ends the application.
+        status after it (replayed from the stream); ends with the event that ends the application (the
+        last stored, so that a completed application revoked later (告知承诺) streams to its revocation).
         Reads the stream from the store by version (so it never skips one, whichever process stored
         it), whenever the log follower wakes it, and at the latest every `watch_poll_s`. `caller` is
         whom the stream counts against (the token's subject)."""
@@ -168,8 +169,8 @@ class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up
                         continue
                     seen, replayed = event.originator_version, event.mutate(replayed)
                     yield event, replayed.status
-                    if replayed.is_settled:
-                        return
+                if replayed is not None and replayed.is_settled:
+                    return
                 try:
                     await asyncio.wait_for(woken.wait(), self.watch_poll_s)
                 except asyncio.TimeoutError:
@@ -224,10 +225,9 @@ class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up
         for projection in (self.starts, self.follow_ups):
             if projection is not None:
                 self._caught_up(projection)
-        now = self.coordinator.clock()
         return [BundleStatistics(b.id, figures[b.id]["by_status"], figures[b.id]["durations"], figures[b.id]["steps"],
                                  b.reductions(), self.starts.view.figures(b.id) if self.starts is not None else None,
-                                 self.follow_ups.view.figures(b.id, now) if self.follow_ups is not None else None)
+                                 self.follow_ups.view.figures(b.id, self.coordinator.clock()) if self.follow_ups is not None else None)
                 for b in bundles]
 
     def what_if(self, application: Application, definition: str) -> WhatIf:

@@ -9,36 +9,12 @@ import grpc
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from deploy.sample_forms import new_company_form
-from lifeevents.client import bad_request_fields
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
 from tests.support.applications import step, step_reaching
 
 ACCOUNT_STEPS = ("tax_clearance", "social_insurance_closing", "medical_insurance_closing", "housing_fund_closing")
 CREDITOR = "110105199108210223"  # 刘芳, who signs for the creditor company: a third party to the deregistration
-
-
-@given("a company opened through the startup bundle", target_fixture="company")
-def opened_company(applicant):
-    form = new_company_form("startup")
-    application = applicant.settle(applicant.submit(form, bundle="startup"))
-    assert application.status == pb.Application.COMPLETED, list(application.reasons)
-    return {**form, "credit_code": step(application, "business_registration").result["credit_code"]}
-
-
-@given("a deregistration form for that company giving only its code, its legal representative and a reason",
-       target_fixture="form")
-def deregistration_form(company):
-    return {"credit_code": company["credit_code"], "legal_rep_id": company["legal_rep_id"], "reason": "business_ended"}
-
-
-@then(parsers.parse("the submission is refused as INVALID_ARGUMENT naming {field}"))
-def refused_at_the_door(submission, field):
-    error = submission.refusal
-    assert error is not None, f"accepted as {submission.accepted_as}"
-    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT
-    assert field in bad_request_fields(error)
 
 
 @then("registration_cancellation started only after the four account steps, and seal_cancellation after it")

@@ -5,6 +5,7 @@ Feature: Simplified deregistration (简易注销) — a 20-day public notice; an
   Scenario: With no objection in twenty days the company is deregistered
     Given a company opened through the startup bundle
     And a deregistration form for that company giving only its code, its legal representative and a reason
+    And the applicant accepts the no_debts commitment
     When the deregistration_simplified bundle is submitted
     Then step notice_period is WAITING until twenty days after the notice
     And no account is closed during the notice
@@ -15,6 +16,7 @@ Feature: Simplified deregistration (简易注销) — a 20-day public notice; an
   Scenario: An objection during the notice stops the deregistration
     Given a company opened through the startup bundle
     And a deregistration form for that company giving only its code, its legal representative and a reason
+    And the applicant accepts the no_debts commitment
     When the deregistration_simplified bundle is submitted
     And step notice_period is WAITING until twenty days after the notice
     And 青岛某供应商 objects in the role 债权人 that "货款 86,000 元未结清"
@@ -26,6 +28,7 @@ Feature: Simplified deregistration (简易注销) — a 20-day public notice; an
   Scenario: No objection is taken once the notice period is over
     Given a company opened through the startup bundle
     And a deregistration form for that company giving only its code, its legal representative and a reason
+    And the applicant accepts the no_debts commitment
     When the deregistration_simplified bundle is submitted
     And step notice_period is WAITING until twenty days after the notice
     And twenty days pass

@@ -101,6 +101,10 @@ def opening_in_the_log(applicant, submission, officer, department):
     assert "post_type" in entry.items and "resident_id" in entry.items
 
 
+# -- commitments (告知承诺): commitment.feature's steps are in their own module ------------------------
+from features.practices.steps_commitments import *  # noqa: E402,F401,F403
+
+
 # -- withdrawal and rating (withdrawal.feature, rating.feature): their own modules ----------------------
 from features.practices.steps_rating import *  # noqa: E402,F401,F403
 from features.practices.steps_withdrawal import *  # noqa: E402,F401,F403

@@ -10,6 +10,7 @@ from functools import singledispatchmethod
 from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
+from saga.domain.commitments import Commitments
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus
 from saga.domain.withdrawal import Withdrawal
@@ -222,6 +223,7 @@ class ReadModels(Projection):
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.status(tx, event.originator_id, ApplicationStatus.COMPENSATING)
 
+    @process_event.register(Commitments.Revoked)
     @process_event.register(Application.Completed)
     @process_event.register(Application.Rejected)
     @process_event.register(Application.Failed)
@@ -235,4 +237,5 @@ class ReadModels(Projection):
 
 _ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Rejected: ApplicationStatus.REJECTED,
             Application.Failed: ApplicationStatus.FAILED, Application.Declined: ApplicationStatus.DECLINED,
-            Application.Expired: ApplicationStatus.EXPIRED, Withdrawal.Withdrawn: ApplicationStatus.WITHDRAWN}
+            Application.Expired: ApplicationStatus.EXPIRED, Commitments.Revoked: ApplicationStatus.REVOKED,
+            Withdrawal.Withdrawn: ApplicationStatus.WITHDRAWN}

@@ -23,12 +23,14 @@ from saga.adapters import metrics
 from saga.adapters.log import log_of
 from saga.adapters.projections import EventTypes, ProjectionStore
 from saga.domain.application import Application
+from saga.domain.commitments import Commitments
 from saga.domain.ports import CommandBus, Dispatch
 
 log = logging.getLogger(__name__)
 
+# A commitment's verification or register record (saga/domain/commitments.py) is a command like a step's.
 COMMAND_EVENTS = (Application.StepDispatched, Application.CommandResent, Application.CompensationDispatched,
-                  Application.CompensationResent, Application.StepRetried)
+                  Application.CompensationResent, Application.StepRetried, Commitments.CommitmentCommandSent)
 RESENT = (Application.CommandResent, Application.CompensationResent, Application.StepRetried)
 
 

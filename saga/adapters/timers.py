@@ -18,6 +18,7 @@ from lifeevents.messaging import DEFAULT_PARTITIONS
 from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
+from saga.domain.commitments import RECORD, VERIFY, Commitments, command_step
 from saga.domain.review import OfficerReview
 from saga.domain.withdrawal import Withdrawal
 
@@ -25,6 +26,10 @@ log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
 # An open offer's timers (saga/domain/offers.py): their step column holds the kind, which no step is named.
 REMIND, EXPIRE = "offer-reminder", "offer-expiry"
+# A commitment's verification and its register record, each re-sent while unanswered (saga/domain/commitments.py):
+# the step column holds the command's step (commitment.<name>.verify or .record). A verification outlives the
+# application's completion; a record, its revocation.
+COMMITMENT, COMMITMENT_RECORD = "commitment", "commitment-record"
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -55,10 +60,11 @@ class TimerView(TrackedView):
                    "SET kind=excluded.kind, fires_at=excluded.fires_at, partition=excluded.partition",
                    (str(app), step, kind, _utc(fires_at), app.int % self.partitions))
 
-    def remove(self, tx, application_id, step: str | None = None, kind: str | None = None) -> None:
-        """The application's timers: of one step, of one kind, or all."""
-        tx.execute("DELETE FROM timers WHERE application_id=? AND step=coalesce(?, step) AND kind=coalesce(?, kind)",
-                   (str(application_id), step, kind))
+    def remove(self, tx, application_id, step: str | None = None, kind: str | None = None,
+               keep: str = "") -> None:
+        """The application's timers: of one step, of one kind, or all (but those of the kind `keep`)."""
+        tx.execute("DELETE FROM timers WHERE application_id=? AND step=coalesce(?, step) AND kind=coalesce(?, kind) "
+                   "AND kind<>?", (str(application_id), step, kind, keep))
 
     def due(self, now: dt.datetime, partitions: Iterable[int] | None = None,
             limit: int = 100) -> list[tuple[str, str, str]]:
@@ -131,14 +137,38 @@ class TimerIndex(Projection):
         for timer in (REMIND, EXPIRE):
             self.view.remove(tx, event.originator_id, step=timer)
 
+    @process_event.register(Commitments.CommitmentMade)
+    def _commitment_made(self, event, tx) -> None:
+        if event.verify_at is not None:
+            self.view.set(tx, event.originator_id, command_step(event.name, VERIFY), COMMITMENT, event.verify_at)
+
+    @process_event.register(Commitments.CommitmentCommandSent)
+    def _commitment_command(self, event, tx) -> None:
+        kind = COMMITMENT_RECORD if event.step.endswith(f".{RECORD}") else COMMITMENT
+        self.view.set(tx, event.originator_id, event.step, kind, event.check_at)
+
+    @process_event.register(Commitments.CommitmentVerified)
+    @process_event.register(Commitments.CommitmentBroken)
+    @process_event.register(Commitments.VerificationRefused)
+    def _commitment_settled(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, step=command_step(event.name, VERIFY))
+
+    @process_event.register(Commitments.CommitmentRecorded)
+    def _commitment_recorded(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, step=command_step(event.name, RECORD))
+
     @process_event.register(Application.Completed)
+    def _completed(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, keep=COMMITMENT)  # what it committed to is still to be verified
+
+    @process_event.register(Commitments.Revoked)
     @process_event.register(Application.Rejected)
     @process_event.register(Application.Failed)
     @process_event.register(Application.Declined)
     @process_event.register(Application.Expired)
     @process_event.register(Withdrawal.Withdrawn)
     def _ended(self, event, tx) -> None:
-        self.view.remove(tx, event.originator_id)
+        self.view.remove(tx, event.originator_id, keep=COMMITMENT_RECORD)  # a broken commitment's record is still sent
 
 
 class Scheduler(threading.Thread):
@@ -170,7 +200,8 @@ class Scheduler(threading.Thread):
     def fire_due(self) -> int:
         coordinator = self.coordinator
         acts = {WAIT: coordinator.end_wait, CHASE: coordinator.chase, REMIND: coordinator.remind_offer,
-                EXPIRE: coordinator.expire_offer}
+                EXPIRE: coordinator.expire_offer, COMMITMENT: coordinator.commitment_due,
+                COMMITMENT_RECORD: coordinator.commitment_due}
         fired = 0
         for application_id, step, kind in self.index.view.due(self.clock(), self.partitions):
             if acts[kind](application_id, step):

@@ -12,6 +12,7 @@ from lifeevents.text import quote
 from saga.domain.application import Application
 from saga.domain.approval import OFFICER
 from saga.domain.catalogue import Catalogue
+from saga.domain.commitments import SentCommand, parse_command_step
 from saga.domain.steps import StepState
 from saga.domain.errors import MalformedAnswer
 from saga.domain.ports import Outcome, StepAnswer
@@ -24,6 +25,11 @@ _STAFF_ID = re.compile(r"[ -~]{1,64}", re.ASCII)  # as tokens carry a subject: p
 
 def check_answer(application: Application, answer: StepAnswer, catalogue: Catalogue) -> None:
     """Raise MalformedAnswer saying what does not fit; return if the answer may be applied."""
+    if (command := _commitment_command(application, answer)) is not None:
+        if answer.outcome not in (Outcome.COMPLETED, Outcome.REJECTED) or answer.decided_by:
+            raise MalformedAnswer(f"{answer.step} is answered COMPLETED or REJECTED by the department's rules")
+        _check_results(command.department, command.action, answer, catalogue)
+        return
     step = application.steps.get(answer.step)
     if step is None or step.is_wait:
         raise MalformedAnswer(f"application {application.id} has no department step {quote(answer.step)}")
@@ -37,18 +43,37 @@ def check_answer(application: Application, answer: StepAnswer, catalogue: Catalo
         if answer.outcome in (Outcome.WITH_OFFICER, Outcome.RETURNED):
             return
     undo = step.compensation is not None and step.compensation.command_id == answer.command_id
-    action = step.compensation.action if undo else step.action
-    spec = catalogue.action(step.department, action)
+    _check_results(step.department, step.compensation.action if undo else step.action, answer, catalogue)
+
+
+def _commitment_command(application: Application, answer: StepAnswer) -> SentCommand | None:
+    """The commitment's command the answer is for (its department's own), None for a step's answer."""
+    if (parsed := parse_command_step(answer.step)) is None:
+        return None
+    state = application.commitments.get(parsed[0])
+    command = state.command(parsed[1]) if state is not None else None
+    if command is None:
+        raise MalformedAnswer(f"application {application.id} has no commitment command {quote(answer.step)}")
+    if answer.department != command.department:
+        raise MalformedAnswer(f"an answer from {quote(answer.department)} for {answer.step}, which "
+                              f"{command.department} performs")
+    return command
+
+
+def _check_results(department: str, action: str, answer: StepAnswer, catalogue: Catalogue) -> None:
+    """Exactly the results the action declares (none but declared ones in a refusal, with its reason),
+    within the declared sizes."""
+    spec = catalogue.action(department, action)
     declared = set(spec.outputs) if spec is not None else set()
     given = set(answer.outputs)
     if given - declared:
-        raise MalformedAnswer(f"{step.department}.{action} declares no result(s) "
+        raise MalformedAnswer(f"{department}.{action} declares no result(s) "
                               f"{', '.join(quote(n) for n in sorted(given - declared)[:5])}")
     if answer.completed and declared - given:
-        raise MalformedAnswer(f"{step.department}.{action} completed without its declared result(s) "
+        raise MalformedAnswer(f"{department}.{action} completed without its declared result(s) "
                               f"{', '.join(sorted(declared - given))}")
     if not answer.completed and not answer.reason.strip():
-        raise MalformedAnswer(f"a refusal of step {step.id} without a reason")
+        raise MalformedAnswer(f"a refusal of step {answer.step} without a reason")
     if len(answer.reason) > MAX_REASON:
         raise MalformedAnswer(f"the reason has {len(answer.reason)} characters (at most {MAX_REASON})")
     for name, value in answer.outputs.items():

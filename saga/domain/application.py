@@ -16,6 +16,7 @@ from eventsourcing.utils import register_topic
 from lifeevents.text import quote
 from saga.domain import offers, versions
 from saga.domain.bundle import Bundle
+from saga.domain.commitments import Commitments
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
 from saga.domain.rating import Rating
 from saga.domain.review import OfficerReview
@@ -27,17 +28,19 @@ NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
-class Application(OfficerReview, offers.Offering, Withdrawal, Rating, Aggregate):
+class Application(Commitments, OfficerReview, offers.Offering, Withdrawal, Rating, Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
                agent: str = "") -> Application:
         """A new application of the bundle, for its principals (resident IDs), submitted by them or by
         their agent."""
-        return cls(id=application_id, bundle=bundle.id, bundle_version=bundle.version, form=dict(form),
-                   plan=plan_of(bundle), submitted_at=now, time_limit_s=bundle.time_limit.total_seconds(),
-                   idempotency_key=idempotency_key, looked_up=list(looked_up or []),
-                   principals=list(dict.fromkeys(principals or [])), agent=agent)
+        application = cls(id=application_id, bundle=bundle.id, bundle_version=bundle.version, form=dict(form),
+                          plan=plan_of(bundle), submitted_at=now, time_limit_s=bundle.time_limit.total_seconds(),
+                          idempotency_key=idempotency_key, looked_up=list(looked_up or []),
+                          principals=list(dict.fromkeys(principals or [])), agent=agent)
+        application.make_commitments([c.as_plan() for c in bundle.commitments], now)  # accepted on the form
+        return application
 
     @staticmethod
     def keyed_id(secret: bytes, caller: str, bundle: str, idempotency_key: str) -> uuid.UUID:
@@ -199,12 +202,10 @@ class Application(OfficerReview, offers.Offering, Withdrawal, Rating, Aggregate)
                                       self.bundle, step.department, undo.action, now + step.retry.interval(undo.sends))
 
     def _end(self, reasons: list[str], now: dt.datetime) -> None:
-        """End unsuccessfully: WITHDRAWN after a withdrawal, FAILED after a fault, REJECTED after a refusal
-        or an objection."""
-        if self.withdrawal is not None:
-            self._end_withdrawn(reasons, now)
-        else:
-            (self._fail if self.faulted else self._reject)(reasons, now)
+        """End unsuccessfully: REVOKED after a commitment found false, WITHDRAWN after a withdrawal, FAILED
+        after a fault, REJECTED after a refusal or an objection."""
+        (self._revoke if self.revoking else self._end_withdrawn if self.withdrawal is not None
+         else self._fail if self.faulted else self._reject)(reasons, now)
 
     def _inputs(self, refs: Mapping[str, str]) -> dict[str, str]:
         return self.steps.resolve(self.form, refs)

@@ -20,6 +20,7 @@ from saga.domain.errors import UnknownBundle
 from saga.domain.steps import RetryPolicy
 
 if TYPE_CHECKING:
+    from saga.domain.commitment_specs import CommitmentSpec
     from saga.domain.triggers import Trigger
 
 
@@ -170,6 +171,8 @@ class Bundle:
     # representative. A field that is looked up names the person the register holds.
     principals: tuple[str, ...] = ()
     proactive: Trigger | None = None  # the department event that offers it (saga/domain/triggers.py)
+    # 告知承诺: what the applicant commits to instead of proving it (saga/domain/commitment_specs.py)
+    commitments: tuple[CommitmentSpec, ...] = ()
 
     @property
     def departments(self) -> list[str]:

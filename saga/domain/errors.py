@@ -101,6 +101,15 @@ class OfferClosed(ValueError):
     """A confirmation or a refusal of an offer that is no longer open (confirmed, declined, expired)."""
 
 
+class CommitmentNotOpen(ValueError):
+    """An officer's finding on a commitment the application does not have, one already settled, or an
+    application that has nothing left to verify; `field` names what decides it."""
+
+    def __init__(self, message: str, field: str = "commitment"):
+        self.field = field
+        super().__init__(message)
+
+
 class WithdrawalRefused(ValueError):
     """A withdrawal of an application that can no longer be withdrawn (ended, being undone, an offer)."""
 

@@ -20,6 +20,7 @@ from typing import Any, Callable, Mapping
 from lifeevents.identifiers import InvalidIdentifier, parse_credit_code, parse_resident_id
 from lifeevents.text import ascii_decimal, ascii_whole_number, canonical_decimal, check_text, quote, summarise
 from saga.domain.bundle import Bundle, FieldSpec
+from saga.domain.commitment_specs import acceptance_errors, is_commitment_key
 from saga.domain.errors import FieldError, FormInvalid, LookupUnavailable
 
 # Unknown fields are named one by one up to this many (when their names are short identifiers);
@@ -47,7 +48,7 @@ def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find:
     that cannot be looked up because its key is missing or bad is not reported twice: the key's own
     error says what to fix.
     """
-    errors = _unknown_fields(bundle, form)
+    errors = _unknown_fields(bundle, form) + acceptance_errors(bundle, form)
     values: dict[str, str] = {}
     blank: set[str] = set()
     for name, spec in bundle.fields.items():
@@ -140,7 +141,7 @@ def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date,
 
 def _unknown_fields(bundle: Bundle, form: Mapping[str, Any]) -> list[FieldError]:
     """Each unknown field named, or, when there are many (or odd names), one violation counting them."""
-    unknown = [name for name in form if name not in bundle.fields]
+    unknown = [name for name in form if name not in bundle.fields and not is_commitment_key(bundle, name)]
     if not unknown:
         return []
     if len(unknown) <= NAMED_UNKNOWN_FIELDS and all(_PLAIN_NAME.fullmatch(str(n)) for n in unknown):

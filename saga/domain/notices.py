@@ -25,6 +25,7 @@ from lifeevents.privacy import mask_text
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue, Text
+from saga.domain.commitments import Commitments
 from saga.domain.review import OfficerReview
 from saga.domain.steps import StepStatus
 from saga.domain.withdrawal import Withdrawal
@@ -125,6 +126,7 @@ def invitation_of(event: Any, application: Application) -> Notice | None:
 @invitation_of.register(Application.Rejected)
 @invitation_of.register(Application.Failed)
 @invitation_of.register(Withdrawal.Withdrawn)
+@invitation_of.register(Commitments.Revoked)
 def _rating_invitation(event, application: Application) -> Notice:
     return notice(NoticeKind.RATING_INVITATION, event, application, {})
 

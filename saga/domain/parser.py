@@ -20,6 +20,7 @@ from saga.domain.approval import parse_approval
 from saga.domain.bundle import (BASELINE_MEASURES, FIELD_TYPES, MAX_TEXT_LENGTH, Bundle, CompensationSpec,
                                 FieldLookup, FieldSpec, Source, StepSpec)
 from saga.domain.catalogue import ActionSpec, Catalogue, parse_text
+from saga.domain.commitment_specs import parse_commitments
 from saga.domain.errors import BundleDefinitionError
 from saga.domain.steps import RetryPolicy
 from saga.domain.triggers import parse_trigger
@@ -53,10 +54,12 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     order = _order(steps, problems)
     baseline = _baseline(data.get("baseline"), problems)
     trigger = parse_trigger(data.get("proactive"), fields, principals, catalogue, problems, _duration, _field_lookup)
+    commitments = parse_commitments(data.get("commitments"), fields, steps, catalogue, problems, _duration,
+                                    _sources, time_limit)
     if problems:
         raise BundleDefinitionError(source, problems)
     return Bundle(bundle_id, name, description, fields, {sid: steps[sid] for sid in order}, time_limit,
-                  _digest(data), baseline, principals, trigger)
+                  _digest(data), baseline, principals, trigger, commitments)
 
 
 def _digest(data: Mapping[str, Any]) -> str:

@@ -26,12 +26,14 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     OFFERED = "OFFERED"  # proactive service: a department's event offered it; its principal confirms
     DECLINED = "DECLINED"
     EXPIRED = "EXPIRED"  # not confirmed within the offer's window
+    REVOKED = "REVOKED"  # a commitment was found false: what it allowed undone (saga/domain/commitments.py)
     WITHDRAWN = "WITHDRAWN"  # its principal (or their agent) withdrew it; what was done is undone (withdrawal.py)
 
     @property
     def is_terminal(self) -> bool:
         return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED,
-                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.WITHDRAWN)
+                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.REVOKED,
+                        ApplicationStatus.WITHDRAWN)
 
 
 class StepStatus(enum.StrEnum):

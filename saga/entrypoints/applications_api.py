@@ -17,6 +17,7 @@ from saga.coordinator import Coordinator
 from saga.domain.access import Purpose, Sight, SightKind
 from saga.domain.application import Application
 from saga.domain.bundle import FieldSpec
+from saga.domain.commitments import RECORD, VERIFY, Commitments, command_step
 from saga.domain.catalogue import Text
 from saga.domain.delegation import Delegation
 from saga.domain.errors import PermissionDenied
@@ -25,6 +26,7 @@ from saga.domain.review import OfficerReview, returned_text
 from saga.domain.versions import objection_text
 from saga.entrypoints import requests
 from saga.entrypoints.auth import anonymous, authenticated
+from saga.entrypoints.commitments_api import commitment_message, terms_messages
 from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
 from saga.entrypoints.aftercare_api import AftercareMethods
 from saga.entrypoints.offers_api import OfferMethods, offer_message
@@ -72,6 +74,7 @@ def application_message(application: Application, sight: Sight = EVERYTHING,
         _timestamp(step.with_officer_since, state.case.since)
     if application.offer is not None:
         message.offer.CopyFrom(offer_message(application, sight))
+    message.commitments.extend(commitment_message(c) for c in application.commitments.values())
     return message
 
 
@@ -90,9 +93,16 @@ def event_message(event: Any, status: str, departments: dict[str, str]) -> pb.Ap
         result = {"decided_by": event.officer}
     elif isinstance(event, OfficerReview.StepReturned):
         result, reason = dict(event.returned_inputs), returned_text(event.officer, event.returned_inputs)
+    elif isinstance(event, (Commitments.CommitmentVerified, Commitments.CommitmentBroken)):
+        step = command_step(event.name, VERIFY)
+        result = {"finding": event.finding, **({"found_by": event.officer} if event.officer else {})}
+    elif isinstance(event, (Commitments.CommitmentMade, Commitments.VerificationRefused)):
+        step = command_step(event.name, VERIFY)
+    elif isinstance(event, Commitments.CommitmentRecorded):
+        step = command_step(event.name, RECORD)
     message = pb.ApplicationEvent(
         application_id=str(event.originator_id), version=event.originator_version, type=type(event).__name__,
-        step=step, department=departments.get(step, ""), result=result, reason=reason,
+        step=step, department=departments.get(step) or getattr(event, "department", ""), result=result, reason=reason,
         status=pb.Application.Status.Value(status))
     message.occurred_at.FromDatetime(event.timestamp)
     return message
@@ -157,7 +167,7 @@ class ApplicationsServicer(OfferMethods, AftercareMethods, pb_grpc.ApplicationsS
         return pb.Form(bundle=bundle.id, name=_text(bundle.name),
                        fields=[form_field(f, bundle.steps_using(f.name)) for f in bundle.fields.values()],
                        asked_count=len(bundle.asked_fields), looked_up_count=len(bundle.looked_up_fields),
-                       principals=bundle.principals)
+                       principals=bundle.principals, commitments=terms_messages(bundle))
 
     @authenticated
     def Submit(self, request, context, caller: Principal):

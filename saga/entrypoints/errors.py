@@ -15,10 +15,11 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (AlreadyRated, ApplicationNotFound, BundleDefinitionError, FollowUpClosed,
-                                FollowUpNotFound, FormInvalid, IdempotencyKeyReused, InvalidRequest, LookupUnavailable,
-                                NoSuchDelegation, NotVisible, ObjectionNotOpen, OfferClosed, OperatorActionRefused,
-                                PermissionDenied, RatingRefused, UnknownBundle, UnknownStep, WithdrawalRefused)
+from saga.domain.errors import (AlreadyRated, ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen,
+                                FollowUpClosed, FollowUpNotFound, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+                                LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OfferClosed,
+                                OperatorActionRefused, PermissionDenied, RatingRefused, UnknownBundle, UnknownStep,
+                                WithdrawalRefused)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -163,6 +164,11 @@ def _(err: OfferClosed):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
 
 
+@status_of.register
+def _(err: CommitmentNotOpen):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
+
+
 # Withdrawal, rating and follow-ups (saga/domain/withdrawal.py, rating.py).
 @status_of.register
 def _(err: WithdrawalRefused):
@@ -191,7 +197,7 @@ def _(err: FollowUpClosed):
 
 KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
-                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed,
+                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen,
                 WithdrawalRefused, RatingRefused, AlreadyRated, FollowUpNotFound, FollowUpClosed)
 
 

@@ -27,8 +27,10 @@ from grpc_reflection.v1alpha import reflection_pb2 as reflection_v1alpha_pb2
 
 from lifeevents.reflection.v1 import reflection_pb2 as reflection_v1_pb2
 from lifeevents.reflection.v1 import reflection_pb2_grpc as reflection_v1_pb2_grpc
-from lifeevents.v1 import applications_pb2, applications_pb2_grpc, operations_pb2, operations_pb2_grpc
+from lifeevents.v1 import (applications_pb2, applications_pb2_grpc, commitments_pb2, commitments_pb2_grpc,
+                           operations_pb2, operations_pb2_grpc)
 from saga.entrypoints.applications_api import ApplicationsServicer
+from saga.entrypoints.commitments_api import CommitmentsServicer
 from saga.entrypoints.auth import check_every_method
 from saga.entrypoints.errors import status
 from saga.entrypoints.operations_api import OperationsServicer
@@ -125,6 +127,9 @@ class CoordinatorServer:
         check_every_method(applications, applications_pb2.DESCRIPTOR.services_by_name["Applications"])
         check_every_method(operations, operations_pb2.DESCRIPTOR.services_by_name["Operations"])
         self.applications, self.operations, self.address, self.tls = applications, operations, address, tls
+        # Officers' findings on commitments (告知承诺): the same coordinator and tokens as the applicant API.
+        self.commitments = CommitmentsServicer(applications.coordinator, applications.verifier)
+        check_every_method(self.commitments, commitments_pb2.DESCRIPTOR.services_by_name["Commitments"])
         self.readiness, self.on_loop = readiness, on_loop
         self.workers, self.readiness_every_s = workers, readiness_every_s
         self.port = 0
@@ -163,10 +168,12 @@ class CoordinatorServer:
                                  options=[("grpc.max_receive_message_length", MAX_MESSAGE_BYTES)])
         applications_pb2_grpc.add_ApplicationsServicer_to_server(self.applications, server)
         operations_pb2_grpc.add_OperationsServicer_to_server(self.operations, server)
+        commitments_pb2_grpc.add_CommitmentsServicer_to_server(self.commitments, server)
         health = health_async.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         names = (applications_pb2.DESCRIPTOR.services_by_name["Applications"].full_name,
                  operations_pb2.DESCRIPTOR.services_by_name["Operations"].full_name,
+                 commitments_pb2.DESCRIPTOR.services_by_name["Commitments"].full_name,
                  health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME,
                  reflection_v1_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name)
         reflection.enable_server_reflection(names, server)

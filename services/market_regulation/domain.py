@@ -1,5 +1,8 @@
 """Market regulation (市场监管): business registration with a unified social credit code, public
-notices of simplified deregistration, and cancellation of registrations."""
+notices of simplified deregistration, and cancellation of registrations (restored when a revoked
+deregistration is undone). It verifies an investors' commitment that a company has no debts against
+the claims creditors registered, and keeps the commitments found false (告知承诺): a company with
+one may not use simplified deregistration again."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,6 +10,7 @@ import re
 from typing import Any, Mapping
 
 from lifeevents.identifiers import make_credit_code, parse_credit_code
+from services.common.companies import credit_code as credit_code_of
 from services.common.domain import Department, Inputs, Refusal
 
 COMPANY_TYPES = {"limited_company": "有限责任公司", "sole_proprietorship": "个人独资企业", "partnership": "合伙企业"}
@@ -28,7 +32,8 @@ def _organisation_code(sequence: int) -> str:
 
 class MarketRegulation(Department):
     name = "market_regulation"
-    actions = ("register_business", "publish_deregistration_notice", "cancel_registration", "withdraw_registration")
+    actions = ("register_business", "publish_deregistration_notice", "cancel_registration", "withdraw_registration",
+               "restore_registration", "verify_no_debts", "record_broken_commitment")
     lookups = {"company": "company"}
 
     def register_business(self, inputs: Inputs, today: dt.date) -> dict:
@@ -64,6 +69,10 @@ class MarketRegulation(Department):
 
     def publish_deregistration_notice(self, inputs: Inputs, today: dt.date) -> dict:
         company = self.check_active_company(inputs.required("credit_code"))
+        if broken := self.register.get("broken_commitment", company["credit_code"]):
+            raise Refusal(f"{company['credit_code']} broke its commitment {broken['commitment']} on "
+                          f"{broken['recorded_on']} ({broken['finding']}): simplified deregistration is not open "
+                          f"to it; apply for ordinary deregistration")
         if company["name"] != inputs.required("company_name"):
             raise Refusal(f"{company['credit_code']} is registered as {company['name']}")
         if self.register.get("notice", company["credit_code"]):
@@ -98,6 +107,39 @@ class MarketRegulation(Department):
         self.register.put("company", company["credit_code"], company)
         return {"withdrawn_credit_code": company["credit_code"]}
 
+    def restore_registration(self, inputs: Inputs, today: dt.date) -> dict:
+        """Undo a cancellation whose deregistration was revoked (saga compensation): the company is active again."""
+        code = credit_code_of(inputs)
+        company = self.register.get("company", code)
+        if company is None or company["status"] != "cancelled":
+            raise Refusal(f"company {code} is not cancelled")
+        if inputs.resident_id("legal_rep_id", today).number != company["legal_rep_id"]:
+            raise Refusal("only the company's legal representative's cancellation may be undone")
+        company.update(status="active", restored_on=today.isoformat())
+        self.register.put("company", code, company)
+        return {"restored_credit_code": code}
+
+    def verify_no_debts(self, inputs: Inputs, today: dt.date) -> dict:
+        """Whether the commitment that the company has no debts holds: no claim registered against it."""
+        code = credit_code_of(inputs)
+        if self.register.get("company", code) is None:
+            raise Refusal(f"no company {code} in the market register")
+        claims = self.register.find("debt", credit_code=code)
+        if not claims:
+            return {"commitment_holds": "true", "finding": "no claim of a creditor is registered"}
+        total = sum(int(c["amount_yuan"]) for c in claims)
+        return {"commitment_holds": "false",
+                "finding": f"{len(claims)} unpaid claim(s) of creditors registered, {total} yuan in all"}
+
+    def record_broken_commitment(self, inputs: Inputs, today: dt.date) -> dict:
+        """Keep a commitment found false against the company (the coordinator sends it on CommitmentBroken)."""
+        code = credit_code_of(inputs)
+        number = f"BC{today:%Y}{self.register.next_number('broken_commitment'):06d}"
+        self.register.put("broken_commitment", code, {
+            "record_no": number, "credit_code": code, "commitment": inputs.required("commitment"),
+            "finding": inputs.required("finding")[:500], "recorded_on": today.isoformat()})
+        return {"record_no": number}
+
     def check_active_company(self, credit_code: str) -> dict:
         try:
             code = parse_credit_code(credit_code)
@@ -121,6 +163,9 @@ class MarketRegulation(Department):
                     added += 1
             for person in seed.get("disqualified", []):
                 self.register.put("disqualified", person["resident_id"], person)
+            for claim in seed.get("debts", []):
+                code = parse_credit_code(claim["credit_code"])
+                self.register.put("debt", f"{code}:{claim['creditor']}", {**claim, "credit_code": code})
         return added
 
     def company(self, credit_code: str) -> dict | None:

@@ -339,8 +339,8 @@ def test_no_full_resident_id_appears_in_the_suites_log_after_all_four_bundles(ru
            applicant.submit({"resident_id": FEW_YEARS, "bank_account": "6228480402564890058"}, bundle="retirement"),
            applicant.submit({"credit_code": codes[0], "reason": "business_ended", "legal_rep_id": MOTHER},
                             bundle="deregistration"),
-           applicant.submit({"credit_code": codes[1], "reason": "business_ended", "legal_rep_id": MOTHER},
-                            bundle="deregistration_simplified"),
+           applicant.submit({"credit_code": codes[1], "reason": "business_ended", "legal_rep_id": MOTHER,
+                             "commitment.no_debts": "accepted"}, bundle="deregistration_simplified"),
            applicant.submit(newborn_form(mother_id="11010519920315002X", mother_name="陈静", father_id=None,
                                          father_name=None, mailing_address="北京"), bundle="newborn")]  # refused
     assert [pb.Application.Status.Name(settled(i).status) for i in ids] == [

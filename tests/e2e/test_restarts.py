@@ -43,7 +43,7 @@ def test_a_notice_period_survives_a_coordinator_kill_and_the_loss_of_its_timer_i
     """The wait is in the event stream; the timer index is a projection rebuilt from it."""
     with PrivateSuite(tmp_path) as suite, suite.form_applicant() as applicant:
         form = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354",
-                "reason": "shareholders_resolution"}
+                "reason": "shareholders_resolution", "commitment.no_debts": "accepted"}
         application_id = applicant.submit(form, bundle="deregistration_simplified")
         step_reaching(applicant, application_id, "notice_period", pb.Step.WAITING, timeout=30)
 

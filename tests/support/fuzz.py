@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from deploy.local import LocalTokens
 from deploy.sample_forms import MOTHER, example_form, newborn_form
 from lifeevents.client import bad_request_fields
-from lifeevents.v1 import applications_pb2, operations_pb2
+from lifeevents.v1 import applications_pb2, commitments_pb2, operations_pb2
 from saga.domain.delegation import Delegation
 
 SERVICES = (applications_pb2.DESCRIPTOR.services_by_name["Applications"],
-            operations_pb2.DESCRIPTOR.services_by_name["Operations"])
+            operations_pb2.DESCRIPTOR.services_by_name["Operations"],
+            commitments_pb2.DESCRIPTOR.services_by_name["Commitments"])
 TRANSPORT_LIMIT = 4 * 1024 * 1024
 NEVER = (grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL, grpc.StatusCode.DEADLINE_EXCEEDED)
 BUNDLES = ("newborn", "startup", "retirement", "deregistration", "deregistration_simplified")
@@ -33,7 +34,7 @@ STEPS = ("birth_certificate", "household_registration", "notice_period", "busine
 
 
 def rpcs() -> list[descriptor_types.MethodDescriptor]:
-    """Every RPC of the Applications and Operations APIs, from their descriptors."""
+    """Every RPC of the Applications, Operations and Commitments APIs, from their descriptors."""
     return [method for service in SERVICES for method in service.methods]
 
 

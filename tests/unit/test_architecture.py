@@ -62,8 +62,10 @@ def test_the_domain_imports_only_the_domain(path):
 
 
 def test_the_use_cases_import_no_adapter_and_no_entrypoint():
-    assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive", "saga.aftercare"}
+    assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive",
+                                                                      "saga.commitment_cases", "saga.aftercare"}
     assert saga_layers_imported(ROOT / "saga" / "proactive.py") <= {"saga.domain"}
+    assert saga_layers_imported(ROOT / "saga" / "commitment_cases.py") <= {"saga.domain"}
     assert saga_layers_imported(ROOT / "saga" / "aftercare.py") <= {"saga.domain"}
 
 

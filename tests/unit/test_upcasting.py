@@ -13,7 +13,8 @@ from saga.domain.application import Application
 from tests.support.fakes import STRANGER, XINING_LEGAL_REP, RecordingBus
 
 # The company's name, legal representative's name and address are looked up in the (seeded) market register.
-FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended"}
+FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
+        "commitment.no_debts": "accepted"}
 OLD_MODULE, NEW_MODULE = "saga.domain.model:", "saga.domain.application:"
 
 
@@ -48,6 +49,8 @@ def as_version_1(topic: str, fields: dict) -> str:
 def under_the_old_module(topic: str, fields: dict) -> str:
     if "originator_topic" in fields:
         fields["originator_topic"] = fields["originator_topic"].replace(NEW_MODULE, OLD_MODULE)
+    if topic.startswith("saga.domain.commitments:"):
+        return topic  # a base's events (告知承诺) were never stored under the old module
     assert topic.startswith(NEW_MODULE)
     return topic.replace(NEW_MODULE, OLD_MODULE)
 
@@ -77,7 +80,8 @@ def test_a_v1_objector_without_a_role_keeps_its_name():
 def test_a_stream_stored_under_the_old_module_loads_and_is_followed(coordinator, bus, wiring, clock):
     original = coordinator.get_application(noticed(coordinator, bus))
     copy_id = copied(coordinator, original.id, under_the_old_module)
-    assert all(e.topic.startswith(OLD_MODULE) for e in coordinator.recorder.select_events(copy_id))
+    assert all(e.topic.startswith((OLD_MODULE, "saga.domain.commitments:"))
+               for e in coordinator.recorder.select_events(copy_id))
 
     loaded = coordinator.get_application(copy_id)
     assert (loaded.status, loaded.steps["notice_period"].status) == ("IN_PROGRESS", "WAITING")

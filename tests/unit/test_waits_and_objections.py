@@ -11,7 +11,8 @@ from saga.domain.parser import parse_bundle
 from tests.support.fakes import MOTHER, ROOT, START, STARTUP_FORM, STRANGER, XINING_LEGAL_REP, shipped_catalogue
 
 # The company's name, legal representative's name and address are looked up in the (seeded) market register.
-FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended"}
+FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
+        "commitment.no_debts": "accepted"}
 
 
 def noticed(coordinator, bus):
