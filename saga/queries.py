@@ -221,13 +221,13 @@ class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up
     def statistics(self, bundle_id: str = "") -> list[BundleStatistics]:
         bundles = [self.coordinator.bundle(bundle_id)] if bundle_id else list(self.coordinator.bundles)
         self._caught_up(self.read_models)
-        figures = {b.id: self.read_models.view.statistics(b.id) for b in bundles}
+        now, figures = self.coordinator.clock(), {b.id: self.read_models.view.statistics(b.id) for b in bundles}
         for projection in (self.starts, self.follow_ups):
             if projection is not None:
                 self._caught_up(projection)
         return [BundleStatistics(b.id, figures[b.id]["by_status"], figures[b.id]["durations"], figures[b.id]["steps"],
                                  b.reductions(), self.starts.view.figures(b.id) if self.starts is not None else None,
-                                 self.follow_ups.view.figures(b.id, self.coordinator.clock()) if self.follow_ups is not None else None)
+                                 self.follow_ups.view.figures(b.id, now) if self.follow_ups is not None else None)
                 for b in bundles]
 
     def what_if(self, application: Application, definition: str) -> WhatIf:
