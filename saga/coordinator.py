@@ -40,6 +40,7 @@ from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKey
 from saga.domain.forms import complete_form, principals_of, validate_form
 from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
 from saga.domain.review import openings_read
+from saga.practices import PracticeUseCases
 from saga.proactive import ProactiveUseCases
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-class Coordinator(ProactiveUseCases, EventSourcedApplication):  # offers and preferences: saga/proactive.py
+class Coordinator(PracticeUseCases, ProactiveUseCases, EventSourcedApplication):  # saga/practices.py, proactive.py
     name = "lifeevents"
     # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
     # cached one is brought up to date from the store before use), so an answer does not replay

@@ -1,5 +1,5 @@
-"""Durable timers: an index of running waits, unanswered steps and open offers (a reminder halfway, the
-expiry), kept as a projection of the event log (saga/adapters/projections.py), and the scheduler that fires what is due.
+"""Durable timers: an index of running waits, unanswered steps, open offers (a reminder halfway, the
+expiry) and promised materials (a reminder halfway, the deadline), kept as a projection of the event log (saga/adapters/projections.py), and the scheduler that fires what is due.
 
 Only pending timers are stored, and only due ones are read, so nothing is held in memory for
 applications that are merely waiting; a lost index is rebuilt from the log.
@@ -18,12 +18,15 @@ from lifeevents.messaging import DEFAULT_PARTITIONS
 from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
+from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
 
 log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
 # An open offer's timers (saga/domain/offers.py): their step column holds the kind, which no step is named.
 REMIND, EXPIRE = "offer-reminder", "offer-expiry"
+# A promised material's timers (saga/domain/materials.py): the reminder halfway, the deadline.
+MATERIAL_REMIND, MATERIAL_DUE = "material-reminder", "material-due"
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -130,6 +133,22 @@ class TimerIndex(Projection):
         for timer in (REMIND, EXPIRE):
             self.view.remove(tx, event.originator_id, step=timer)
 
+    @process_event.register(Materials.MaterialsCommitted)
+    def _committed(self, event, tx) -> None:
+        self.view.set(tx, event.originator_id, MATERIAL_REMIND, MATERIAL_REMIND, event.remind_at)
+        self.view.set(tx, event.originator_id, MATERIAL_DUE, MATERIAL_DUE, event.due_at)
+
+    @process_event.register(Materials.MaterialReminded)
+    def _material_reminded(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, step=MATERIAL_REMIND)
+
+    @process_event.register(Materials.MaterialsSupplied)
+    @process_event.register(Materials.MaterialNotSupplied)
+    def _materials_settled(self, event, tx) -> None:
+        if not getattr(event, "outstanding", None):  # all supplied, or the deadline passed
+            for timer in (MATERIAL_REMIND, MATERIAL_DUE):
+                self.view.remove(tx, event.originator_id, step=timer)
+
     @process_event.register(Application.Completed)
     @process_event.register(Application.Rejected)
     @process_event.register(Application.Failed)
@@ -168,7 +187,8 @@ class Scheduler(threading.Thread):
     def fire_due(self) -> int:
         coordinator = self.coordinator
         acts = {WAIT: coordinator.end_wait, CHASE: coordinator.chase, REMIND: coordinator.remind_offer,
-                EXPIRE: coordinator.expire_offer}
+                EXPIRE: coordinator.expire_offer, MATERIAL_REMIND: coordinator.remind_materials,
+                MATERIAL_DUE: coordinator.materials_overdue}
         fired = 0
         for application_id, step, kind in self.index.view.due(self.clock(), self.partitions):
             if acts[kind](application_id, step):

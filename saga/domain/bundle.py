@@ -89,6 +89,8 @@ class FieldSpec:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     personal: bool = False  # declared: a name, an address, a bank account
+    # 容缺受理 (saga/domain/materials.py): the applicant may leave it out, committing to supply it within this.
+    deferrable: dt.timedelta | None = None
 
     @property
     def is_personal(self) -> bool:
@@ -170,6 +172,11 @@ class Bundle:
     # representative. A field that is looked up names the person the register holds.
     principals: tuple[str, ...] = ()
     proactive: Trigger | None = None  # the department event that offers it (saga/domain/triggers.py)
+    front_desk: bool = False  # 前台受理 (saga/domain/front_desk.py): accepted at the front desk before any step
+
+    @property
+    def deferrable_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.deferrable is not None]
 
     @property
     def departments(self) -> list[str]:

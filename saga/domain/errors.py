@@ -99,3 +99,12 @@ class NoSuchDelegation(LookupError):
 
 class OfferClosed(ValueError):
     """A confirmation or a refusal of an offer that is no longer open (confirmed, declined, expired)."""
+
+
+class NotAwaited(ValueError):
+    """A Supplement, Accept or Return the application's state does not allow now (nothing awaited from
+    the applicant, not in the front desk's queue); names the request field that decides it."""
+
+    def __init__(self, message: str, field: str = "application_id"):
+        self.field = field
+        super().__init__(message)

@@ -25,6 +25,9 @@ from lifeevents.privacy import mask_text
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue, Text
+from saga.domain.front_desk import FrontDesk
+from saga.domain.materials import Materials
+from saga.domain.review import OfficerReview
 from saga.domain.steps import StepStatus
 
 _NAMESPACE = uuid.UUID("6c1d1f0e-2b7a-4a3e-8f51-0c4e9d2a7b36")
@@ -107,6 +110,30 @@ def _rejected(event, application: Application) -> Notice:
     return notice(NoticeKind.REJECTED, event, application, {"reasons": "; ".join(event.reasons)})
 
 
+# -- 容缺受理 and 前台受理 (issue 13, P1): a promised material due, a case returned for correction ------
+@notice_of.register(Materials.MaterialReminded)
+def _material_due(event, application: Application) -> Notice:
+    return notice(NoticeKind.MATERIAL_DUE, event, application,
+                  {"due_at": _deadline(event.due_at), "asked": ",".join(event.fields)})
+
+
+@notice_of.register(FrontDesk.ReturnedForCorrection)
+def _returned_by_front_desk(event, application: Application) -> Notice:
+    return notice(NoticeKind.CASE_RETURNED, event, application,
+                  {"asked": ",".join(sorted(event.reasons)),
+                   "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(event.reasons.items()))})
+
+
+@notice_of.register(OfficerReview.StepReturned)
+def _returned_by_officer(event, application: Application) -> Notice:
+    step = application.steps[event.step]
+    fields = sorted(step.inputs[name].partition(".")[2] for name in event.returned_inputs
+                    if step.inputs.get(name, "").startswith("form."))
+    return notice(NoticeKind.CASE_RETURNED, event, application,
+                  {"asked": ",".join(fields),
+                   "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(event.returned_inputs.items()))})
+
+
 # -- writing a notice in a language ------------------------------------------------------------------
 TEXTS: Mapping[NoticeKind, tuple[Text, Text]] = {  # title, body
     NoticeKind.OFFER_MADE: (
@@ -129,6 +156,17 @@ TEXTS: Mapping[NoticeKind, tuple[Text, Text]] = {  # title, body
     NoticeKind.REJECTED: (
         Text("{bundle}：未能办结", "{bundle}: could not be completed"),
         Text("您的{bundle}申请未能办结：{reasons}", "Your {bundle} application could not be completed: {reasons}")),
+    # 容缺受理 and 前台受理 (P1)
+    NoticeKind.MATERIAL_DUE: (
+        Text("{bundle}：请按承诺补交材料", "{bundle}: please supply the promised material"),
+        Text("您承诺补交的材料（{asked}）须于{due_at}前提交，逾期未交的，申请将不予办理。",
+             "The material you committed to supply ({asked}) is due by {due_at}; if it is not supplied by then, "
+             "the application is refused.")),
+    NoticeKind.CASE_RETURNED: (
+        Text("{bundle}：请补正材料", "{bundle}: please correct your application"),
+        Text("您的{bundle}申请需要补正：{asked}。原因：{reasons}。补正期间不计入办理时限。",
+             "Your {bundle} application needs a correction: {asked}. Why: {reasons}. The time limit stops "
+             "while it is with you.")),
 }
 
 
