@@ -62,8 +62,9 @@ def test_the_domain_imports_only_the_domain(path):
 
 
 def test_the_use_cases_import_no_adapter_and_no_entrypoint():
-    assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive"}
+    assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive", "saga.practices"}
     assert saga_layers_imported(ROOT / "saga" / "proactive.py") <= {"saga.domain"}
+    assert saga_layers_imported(ROOT / "saga" / "practices.py") <= {"saga.domain"}
 
 
 @pytest.mark.parametrize("path", sorted(ROOT.glob("saga/adapters/**/*.py")), ids=relative)
