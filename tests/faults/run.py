@@ -80,7 +80,7 @@ def plan(newborns: int, startups: int, deregistrations: int, poisoned: int, tran
     for i in range(startups):
         form = {"company_name": f"青岛故障注入{uuid.uuid4().int % 10**8:08d}科技有限公司", "company_type": "limited_company",
                 "area_code": "370202", "registered_address": "山东省青岛市市南区太平路31号", "registered_capital": "100000",
-                "business_scope": "软件开发", "legal_rep_id": OWES_TAX_REP if i < refused else "370202199205140022"}
+                "business_scope": "软件开发", "lease_contract_no": "QD-ZL-2026-000001", "legal_rep_id": OWES_TAX_REP if i < refused else "370202199205140022"}
         applications.append(Planned("startup", form, "REJECTED" if i < refused else "COMPLETED",
                                     "refused" if i < refused else "normal"))
     for _ in range(deregistrations):

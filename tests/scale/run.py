@@ -98,7 +98,7 @@ def plan(count: int, names: set[str], retiring: bool) -> list[Planned]:
             planned.append(Planned("startup", {
                 "company_name": f"青岛规模测试{uuid.uuid4().int % 10**10:010d}科技有限公司", "company_type": "limited_company",
                 "area_code": "370202", "registered_address": "山东省青岛市市南区太平路31号",
-                "registered_capital": "100000", "business_scope": "软件开发", "legal_rep_id": "370202199205140022"},
+                "registered_capital": "100000", "business_scope": "软件开发", "lease_contract_no": "QD-ZL-2026-000001", "legal_rep_id": "370202199205140022"},
                 "COMPLETED"))
         elif kind == 8:
             resident = RETIRING if retiring and not any(p.form.get("resident_id") == RETIRING for p in planned) \
