@@ -99,3 +99,7 @@ def opening_in_the_log(applicant, submission, officer, department):
     [entry] = eventually(logged, timeout=10)
     assert (entry.accessor_role, entry.department, entry.allowed) == ("officer", department, True)
     assert "post_type" in entry.items and "resident_id" in entry.items
+
+
+# -- 容缺受理 and 前台受理 (deferred_material.feature, front_desk.feature) ---------------------------------
+from features.practices.steps_materials import *  # noqa: E402,F401,F403
