@@ -32,3 +32,9 @@ class FrontDeskClient:
 
     def close(self) -> None:
         self.channel.close()
+
+    def __enter__(self) -> "FrontDeskClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
