@@ -44,6 +44,7 @@ from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import application_message
 from services.common.sqlite_register import SqliteRegister
+from tests.support.registers import duplicated_effects
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
 OWES_TAX_REP = "11010519881102011X"  # seeded: owes tax, so tax refuses what needs clearance
@@ -153,18 +154,8 @@ def duplicated_and_missing(data_dir: Path, applications: list[Planned], outcomes
         finally:
             register.close()
 
-    def count_by(rows, *fields):
-        return collections.Counter(tuple(row.get(f) for f in fields) for row in rows)
-
-    certificates = count_by(records("health", "birth_certificate"), "child_name")
-    vaccinations = count_by(records("health", "vaccination_record"), "child_name")
-    children = count_by([p for p in records("civil_registration", "person") if p.get("relation") == "child"], "name")
-    enrolments = count_by(records("medical_insurance", "enrolment"), "name")
-    cards = count_by(records("social_security", "card"), "name")
-    companies = count_by(records("market_regulation", "company"), "name")
     members = [m for household in records("civil_registration", "household") for m in household["members"]]
-    duplicates = sum(n - 1 for counter in (certificates, vaccinations, children, enrolments, cards, companies)
-                     for n in counter.values() if n > 1)
+    duplicates = duplicated_effects(records)
     duplicates += len(members) - len(set(members))
     missing = []
     for planned in applications:

@@ -53,6 +53,7 @@ from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.domain.application import Application
 from services.common.postgres_register import PostgresRegister
+from tests.support.registers import duplicated_effects
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
@@ -303,17 +304,7 @@ def register_checks(database: str, applications: list[Planned], outcomes: dict[s
         finally:
             register.close()
 
-    def count_by(rows, field):
-        return collections.Counter(row.get(field) for row in rows)
-
-    certificates = count_by(records("health", "birth_certificate"), "child_name")
-    vaccinations = count_by(records("health", "vaccination_record"), "child_name")
-    children = count_by([p for p in records("civil_registration", "person") if p.get("relation") == "child"], "name")
-    enrolments = count_by(records("medical_insurance", "enrolment"), "name")
-    cards = count_by(records("social_security", "card"), "name")
-    companies = count_by(records("market_regulation", "company"), "name")
-    duplicates = sum(n - 1 for counter in (certificates, vaccinations, children, enrolments, cards, companies)
-                     for n in counter.values() if n > 1)
+    duplicates = duplicated_effects(records)
     owners = collections.defaultdict(set)
     for planned in applications:
         for step in outcomes[planned.key].steps:

@@ -35,16 +35,22 @@ def rounds(*instances: Instance, times: int = 3) -> None:
             instance.tick()
 
 
+def two_settled_instances() -> tuple[Instance, Instance]:
+    """Two instances on one lease server after the rounds that share the work between them."""
+    server = LeaseServer()
+    first, second = Instance(server), Instance(server)
+    first.tick()
+    rounds(second, first, second)
+    return first, second
+
+
 def test_a_lone_instance_does_everything():
     alone = Instance(LeaseServer())
     assert alone.tick() == Roles(True, True, frozenset(range(PARTITIONS)))
 
 
 def test_two_instances_split_the_partitions_and_one_of_them_relays():
-    server = LeaseServer()
-    first, second = Instance(server), Instance(server)
-    first.tick()
-    rounds(second, first, second)
+    first, second = two_settled_instances()
     assert len(first.partitions) == len(second.partitions) == PARTITIONS // 2
     assert first.partitions | second.partitions == frozenset(range(PARTITIONS))
     assert (first.ownership.roles.relay, second.ownership.roles.relay) == (True, False)
@@ -62,10 +68,7 @@ def test_three_instances_hold_every_partition_once():
 
 
 def test_a_dead_instances_work_is_taken_over_on_the_next_round():
-    server = LeaseServer()
-    first, second = Instance(server), Instance(server)
-    first.tick()
-    rounds(second, first, second)
+    first, second = two_settled_instances()
     first.leases.die()
     second.tick()
     assert second.ownership.roles == Roles(True, True, frozenset(range(PARTITIONS)))
@@ -81,10 +84,7 @@ def test_an_instance_that_loses_its_session_stops_everything():
 
 
 def test_a_graceful_stop_stops_the_work_then_frees_the_leases_for_the_others():
-    server = LeaseServer()
-    first, second = Instance(server), Instance(server)
-    first.tick()
-    rounds(second, first, second)
+    first, second = two_settled_instances()
     first.ownership.stop()
     assert first.applied[-1] == Roles() and not first.leases.held()
     second.tick()

@@ -18,6 +18,7 @@ from web import api as errors
 from web.app import create_app
 from web.config import WebSettings, session_secret
 from web.security import loggable_path
+from tests.support.fakes import SteppingClock
 
 MOTHER = "370202199205140022"
 APPLICATION_ID = "6f1c1b8e-8a53-4f51-9a43-0e0c3b1f2d11"
@@ -28,15 +29,8 @@ FORM = pb.Form(bundle="newborn", name=pb.LocalizedText(zh="出生一件事", en=
 ])
 
 
-class Clock:
-    def __init__(self):
-        self.now = dt.datetime.now(dt.timezone.utc)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += dt.timedelta(**delta)
+def Clock() -> SteppingClock:  # noqa: N802 - the web tests' clock: now, stepped by the test
+    return SteppingClock(dt.datetime.now(dt.timezone.utc))
 
 
 class FakeApplications:

@@ -13,7 +13,8 @@ from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
 from web import api as errors
 from web.app import create_app
-from tests.unit.test_web_pages import APPLICATION_ID, MOTHER, Clock, FakeApplications, csrf_of, settings
+from tests.unit.test_web_pages import (APPLICATION_ID, MOTHER, Clock, api,  # noqa: F401 (a fixture)
+                                      csrf_of, settings)
 
 
 class FakeOperations:
@@ -87,11 +88,6 @@ class FakeOperations:
     async def verify_access_log(self, token):
         self._call("verify_access_log")
         return ops.AccessLogVerification(chains=3, entries=40, intact=True)
-
-
-@pytest.fixture
-def api():
-    return FakeApplications()
 
 
 @pytest.fixture
