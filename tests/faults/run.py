@@ -44,6 +44,7 @@ from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import application_message
 from services.common.sqlite_register import SqliteRegister
+from tests.support.front_desk import FRONT_DESK_BUNDLES, accept
 from tests.support.registers import duplicated_effects
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
@@ -226,6 +227,10 @@ def main(argv=None) -> int:
             for future in pending:
                 future.result()
         log_line(f"{len(applications)} applications submitted")
+        desk_token = LocalTokens(data_dir).officer("front_desk", "fd-faults")
+        for planned in applications:
+            if planned.bundle in FRONT_DESK_BUNDLES:  # 前台受理: accepted before any step starts
+                accept(lambda: suite.coordinator_address, desk_token, planned.application_id)
         for department in DEPARTMENTS:
             if department not in (HELD_BACK, "health"):
                 faults.crash(department)

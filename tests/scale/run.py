@@ -37,6 +37,7 @@ import pika
 import psycopg
 
 from deploy.local import Applicants, LocalTokens
+from tests.support.front_desk import FRONT_DESK_BUNDLES, accept
 from deploy.rabbit_cluster import RabbitCluster
 from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, free_port
@@ -157,6 +158,9 @@ def submit(coordinators: Coordinators, planned: Planned, timeout: float = 120) -
         try:
             _, client = coordinators.client(planned)
             planned.application_id = client.submit(planned.form, planned.bundle, idempotency_key=planned.key)
+            if planned.bundle in FRONT_DESK_BUNDLES:  # 前台受理: accepted before any step starts
+                accept(lambda: coordinators.addresses[coordinators.client(planned)[0]],
+                       coordinators.tokens.officer("front_desk", "fd-scale"), planned.application_id)
         except grpc.RpcError as err:
             if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                                   grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL) or time.monotonic() > deadline:
