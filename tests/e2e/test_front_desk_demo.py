@@ -2,6 +2,7 @@
 for the front desk (AWAITING_ACCEPTANCE), an officer of the front desk accepts it with the command line
 (`lifeevents frontdesk queue`, then `accept`), and it reaches COMPLETED; `lifeevents frontdesk return`
 names a field and its reason, and refuses a field that is not the form's."""
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from deploy.sample_forms import EXAMPLES
+from deploy.sample_forms import EXAMPLES, new_company_form
+from tests.support.applications import step
 from lifeevents.endpoints import port_variable
 
 pytestmark = pytest.mark.e2e
@@ -27,8 +29,16 @@ def frontdesk(running_suite, env, *argv) -> subprocess.CompletedProcess:
                            "frontdesk", *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
 
-def test_make_demo_deregistration_shows_the_front_desk_accepting_with_the_command_line(running_suite, env):
-    done = subprocess.run([sys.executable, "-m", "deploy.demo", str(EXAMPLES / "deregistration.json"),
+def test_make_demo_deregistration_shows_the_front_desk_accepting_with_the_command_line(running_suite, env, applicant,
+                                                                                    tmp_path):
+    # The example's company is closed once per register (tests/e2e/test_examples.py): a company of its own.
+    company = new_company_form("startup")
+    opened = applicant.settle(applicant.submit(company, bundle="startup"))
+    form = {**json.loads((EXAMPLES / "deregistration.json").read_text(encoding="utf-8")),
+            "credit_code": step(opened, "business_registration").result["credit_code"],
+            "legal_rep_id": company["legal_rep_id"]}
+    (tmp_path / "deregistration.json").write_text(json.dumps(form, ensure_ascii=False), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "deploy.demo", str(tmp_path / "deregistration.json"),
                            "--bundle", "deregistration", "--address", running_suite.coordinator_address],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stdout + done.stderr
