@@ -194,6 +194,22 @@ def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegat
     raise NotVisible("")
 
 
+def check_may_supplement(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
+    """Only the applicant sends what an application awaits (容缺, a correction): its principals, or
+    their agent under a delegation; returns the agent's subject. Staff: PermissionDenied; any other
+    citizen or agent: NotVisible."""
+    if caller.role not in (Role.CITIZEN, Role.AGENT):
+        raise PermissionDenied(f"only the applicant supplies materials and corrections, not a {caller.role.value}")
+    return check_may_answer_offer(caller, principals, delegated)
+
+
+def check_front_desk(caller: Principal) -> None:
+    """The front desk's queue, acceptances and returns: its officers only."""
+    if caller.role is not Role.OFFICER or caller.department != FRONT_DESK:
+        raise PermissionDenied(f"the front desk is for officers of the front desk, not a {caller.role.value}"
+                               + (f" of {caller.department}" if caller.department else ""))
+
+
 # -- objecting ------------------------------------------------------------------------------------
 def check_may_object(caller: Principal, principals: Iterable[str], open_to_objections: bool) -> Sight:
     """Any citizen may object to a public notice (a creditor is a third party); the application's own

@@ -108,3 +108,12 @@ class CommitmentNotOpen(ValueError):
     def __init__(self, message: str, field: str = "commitment"):
         self.field = field
         super().__init__(message)
+
+
+class NotAwaited(ValueError):
+    """A Supplement, Accept or Return the application's state does not allow now (nothing awaited from
+    the applicant, not in the front desk's queue); names the request field that decides it."""
+
+    def __init__(self, message: str, field: str = "application_id"):
+        self.field = field
+        super().__init__(message)

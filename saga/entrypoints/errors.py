@@ -16,8 +16,8 @@ from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
 from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen, FormInvalid,
-                                IdempotencyKeyReused,
-                                InvalidRequest, LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen,
+                                IdempotencyKeyReused, InvalidRequest, LookupUnavailable, NoSuchDelegation, NotAwaited,
+                                NotVisible, ObjectionNotOpen,
                                 OfferClosed, OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
 
 Violations = Sequence[tuple[str, str]]
@@ -168,7 +168,12 @@ def _(err: CommitmentNotOpen):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
 
 
-KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+@status_of.register
+def _(err: NotAwaited):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
+
+
+KNOWN_ERRORS = (NotAwaited, ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
                 PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen)
 
