@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from deploy.local import Applicants, FormApplicant, PrivateSuite
+from lifeevents.front_desk import FrontDeskClient
 from tests.support.broker import dead_letter_queue
 from tests.support.clients import Operator, Registers
 from tests.support.controls import CoordinatorClock, FaultFile
@@ -61,6 +62,14 @@ def admin(running_suite, tokens):
     admin = Operator(running_suite.coordinator_address, tokens.admin())
     yield admin
     admin.close()
+
+
+@pytest.fixture(scope="session")
+def front_desk(running_suite, tokens):
+    """An officer of the front desk (前台受理), fd-0001, on the coordinator's FrontDesk API."""
+    client = FrontDeskClient(running_suite.coordinator_address, tokens.officer("front_desk", "fd-0001"))
+    yield client
+    client.close()
 
 
 @pytest.fixture(scope="session")

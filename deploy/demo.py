@@ -70,6 +70,8 @@ def main() -> int:
               f"{person[:6]}********{person[-4:]}; timeline:")
         for event in stub.Watch(pb.WatchRequest(application_id=submitted.application_id), timeout=120, **call):
             print("  " + describe(event), flush=True)
+            if event.type == "AcceptanceAwaited":  # 前台受理: a front-desk officer accepts it first
+                accept_at_the_front_desk(submitted.application_id, args.bundle, args.address)
             if args.officer and event.type == "StepWithOfficer" and "officer" not in event.result:
                 approve_as_an_officer(provider, submitted.application_id, event.step, event.department)
             if event.type == "WaitStarted":
@@ -103,6 +105,21 @@ def approve_as_an_officer(provider: DevIdentityProvider, application_id: str, st
         print("\n".join("    " + line for line in (done.stdout + done.stderr).splitlines()) + "\n", flush=True)
         if done.returncode:
             raise SystemExit(f"lifeevents officer {command[0]} failed")
+
+
+FRONT_DESK_OFFICER = "demo-front-desk-01"
+
+
+def accept_at_the_front_desk(application_id: str, bundle: str, address: str) -> None:
+    """An officer of the front desk looks at the queue and accepts the application, with the command line."""
+    for command in (["queue", "--bundle", bundle], ["accept", application_id]):
+        argv = [sys.executable, "-m", "lifeevents.cli", "--address", address, "frontdesk", *command,
+                "--as", FRONT_DESK_OFFICER]
+        print(f"\n  $ lifeevents frontdesk {' '.join(command)} --as {FRONT_DESK_OFFICER}", flush=True)
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=60)
+        print("\n".join("    " + line for line in (done.stdout + done.stderr).splitlines()) + "\n", flush=True)
+        if done.returncode:
+            raise SystemExit(f"lifeevents frontdesk {command[0]} failed")
 
 
 if __name__ == "__main__":

@@ -65,6 +65,13 @@ def the_bundle_is_submitted(applicant, form, bundle) -> Submission:
     return submit(applicant, form, bundle)
 
 
+@when("the front desk accepts it")
+def the_front_desk_accepts(front_desk, submission):
+    """前台受理: the bundle waits for the front desk before any step starts."""
+    accepted = front_desk.accept(submission.application_id)
+    assert accepted.status == pb.Application.IN_PROGRESS and accepted.accepted_by == "fd-0001"
+
+
 @then(parsers.parse("the application reaches {status}"), target_fixture="application")
 def reaches(applicant, submission, status):
     application = applicant.settle(submission.application_id)

@@ -13,6 +13,7 @@ imports nothing of the coordinator), and the local suite's token maker.
     lifeevents what-if APPLICATION_ID BUNDLE_FILE                                    (admins)
     lifeevents verify-access-log                                                     (admins)
     lifeevents officer queue|claim|approve|reject|return ... --department D          (officers)
+    lifeevents frontdesk queue|accept|return ...                                     (front desk officers)
     lifeevents followups list [--state open|closed|overdue] | close ID --rectification TEXT
     lifeevents migrate
 
@@ -20,7 +21,8 @@ imports nothing of the coordinator), and the local suite's token maker.
 the coordinator's projections, the departments' registers in PostgreSQL) by running
 `python -m saga migrate` and `python -m services.migrate` with the same environment, before any
 instance starts. `officer` is an officer's worklist in their department (lifeevents/officer_cli.py): a
-client of the department's Cases API, not of the coordinator, with the officer's own token.
+client of the department's Cases API, not of the coordinator, with the officer's own token;
+`frontdesk` is the front desk's (lifeevents/front_desk_cli.py), a client of the coordinator's FrontDesk API.
 
 `--json` prints machine-readable output. The address comes from --address or
 LIFEEVENTS_GRPC_ADDRESS (LIFEEVENTS_TLS_CA: the certificate to trust, for a coordinator serving
@@ -41,7 +43,7 @@ import grpc
 from google.protobuf import json_format
 
 from lifeevents.client import channel
-from lifeevents import followups_cli, officer_cli
+from lifeevents import followups_cli, front_desk_cli, officer_cli
 from lifeevents.identity import BadSubject, DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
@@ -291,6 +293,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("migrate", help="create every table, before instances start").set_defaults(
         func=migrate, local=True)
     officer_cli.add_commands(commands, _local_provider)
+    front_desk_cli.add_commands(commands, _local_provider)
     followups_cli.add_commands(commands, _emit, _table)
     return main_parser
 

@@ -90,6 +90,12 @@ class ApplicantClient:
         struct.update(form)
         return self._call("Confirm", pb.ConfirmRequest(application_id=application_id, form=struct))
 
+    def supplement(self, application_id: str, form: dict) -> pb.Application:
+        """Send what the application awaits: a promised material, a correction."""
+        struct = struct_pb2.Struct()
+        struct.update(form)
+        return self._call("Supplement", pb.SupplementRequest(application_id=application_id, form=struct))
+
     def decline(self, application_id: str, reason: str = "") -> pb.Application:
         return self._call("Decline", pb.DeclineRequest(application_id=application_id, reason=reason))
 

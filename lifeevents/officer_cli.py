@@ -62,7 +62,7 @@ def _reasons(pairs: list[str]) -> dict[str, str]:
     for pair in pairs:
         name, sep, why = pair.partition("=")
         if not sep:
-            raise SystemExit(f"lifeevents officer return: --input takes NAME=REASON, not {pair!r}")
+            raise SystemExit(f"lifeevents: takes NAME=REASON, not {pair!r}")
         reasons[name.strip()] = why.strip()
     return reasons
 

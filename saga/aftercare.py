@@ -10,7 +10,7 @@ import uuid
 from typing import Mapping
 
 from lifeevents.callers import Principal
-from saga.domain.access import Sight, SightKind, check_may_rate, check_may_withdraw
+from saga.domain.access import Sight, SightKind, check_may_rate, check_may_supplement
 from saga.domain.application import Application
 from saga.domain.errors import NotVisible
 from saga.domain.rating import RatingLevel, RatingState
@@ -29,8 +29,8 @@ class AftercareUseCases:
         with self._changing(application_id) as application:
             now = self.clock()
             try:
-                agent = check_may_withdraw(caller, self.principals_of(application),
-                                           self._delegated(caller.subject, application.bundle, now))
+                agent = check_may_supplement(caller, self.principals_of(application),
+                                             self._delegated(caller.subject, application.bundle, now), "withdraws it")
             except NotVisible:
                 raise NotVisible(str(application_id)) from None
             application.withdraw(caller.subject, agent, reason, now)

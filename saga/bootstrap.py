@@ -47,6 +47,7 @@ from saga.domain.application import NewId
 from saga.domain.bundle import BundleSet
 from saga.domain.ports import CommandBus, RegisterLookups
 from saga.entrypoints.applications_api import ApplicationsServicer
+from saga.entrypoints.front_desk_api import FrontDeskServicer
 from saga.entrypoints.operations_api import OperationsServicer
 from saga.entrypoints.server import CoordinatorServer
 from saga.queries import Queries, Watchers
@@ -262,7 +263,7 @@ def bootstrap(config: Config | None = None, *, bus: CommandBus | None = None, lo
     server = CoordinatorServer(ApplicationsServicer(coordinator, wiring.queries, verifier), operations,
                                config.grpc_address,
                                readiness(lambda: consumer.connected and dead_letters.connected and events.connected, ping),
-                               tls=tls)
+                               tls=tls, front_desk=FrontDeskServicer(coordinator, wiring.queries, verifier))
     port = server.start()
     log.info("coordinator %s serving lifeevents.v1.Applications on %s (port %d, %s); bundles: %s; event store: %s%s",
              config.instance, config.grpc_address, port, "TLS" if tls else "plain gRPC, no TLS",

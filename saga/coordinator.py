@@ -42,6 +42,7 @@ from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLoo
 from saga.domain.review import openings_read
 from saga.aftercare import AftercareUseCases
 from saga.commitment_cases import CommitmentUseCases
+from saga.practices import PracticeUseCases
 from saga.proactive import ProactiveUseCases
 
 log = logging.getLogger(__name__)
@@ -60,8 +61,9 @@ def utcnow() -> dt.datetime:
 
 
 # Offers and preferences: saga/proactive.py; commitments' timers and findings: saga/commitment_cases.py;
-# withdrawal, rating and follow-ups: saga/aftercare.py.
-class Coordinator(AftercareUseCases, ProactiveUseCases, CommitmentUseCases, EventSourcedApplication):
+# a promised material and the front desk: saga/practices.py; withdrawal, rating and follow-ups: saga/aftercare.py.
+class Coordinator(AftercareUseCases, PracticeUseCases, ProactiveUseCases, CommitmentUseCases,
+                  EventSourcedApplication):
     name = "lifeevents"
     # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
     # cached one is brought up to date from the store before use), so an answer does not replay

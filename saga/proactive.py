@@ -94,6 +94,7 @@ class ProactiveUseCases:
         def confirmed() -> Application:
             current = self.get_application(application.id)
             current.confirm(completed.values, completed.looked_up, typed, caller.subject, agent, now)
+            current.commit_missing(bundle, now)  # a deferrable material left out, as at Submit
             current.advance(now, self.new_id)  # recorded with the confirmation; the relay sends them
             return current
 

@@ -208,9 +208,10 @@ class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up
         return self.coordinator.get_application(application.id, version=version or application.version)
 
     def applications(self, bundle: str = "", status: str = "", department: str = "", overdue_only: bool = False,
-                     limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
+                     limit: int = 50, offset: int = 0, oldest_first: bool = False) -> tuple[list[dict], int]:
         self._caught_up(self.read_models)
-        return self.read_models.view.applications(bundle, status, department, overdue_only, limit, offset)
+        return self.read_models.view.applications(bundle, status, department, overdue_only, limit, offset,
+                                                  oldest_first)
 
     def pending_steps(self, department: str = "", overdue_only: bool = False,
                       limit: int = 500) -> tuple[list[dict], dict[str, int]]:

@@ -180,6 +180,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.application.DECLINED": {"zh": "已谢绝", "en": "Declined"},
     "status.application.EXPIRED": {"zh": "已过确认期限", "en": "Expired: not confirmed in time"},
     "status.application.REVOKED": {"zh": "已撤销（承诺不实）", "en": "Revoked: a commitment was found false"},
+    "status.application.AWAITING_ACCEPTANCE": {"zh": "待窗口受理", "en": "Waiting for the front desk"},
+    "status.application.RETURNED": {"zh": "退回补正（时限暂停）", "en": "Returned for correction (time limit paused)"},
     "status.application.WITHDRAWN": {"zh": "已撤回", "en": "Withdrawn"},
     # Rating (好差评): the five levels of lifeevents.v1.RatingLevel.
     "rating.VERY_SATISFIED": {"zh": "非常满意", "en": "Very satisfied"},
@@ -199,6 +201,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.step.SKIPPED": {"zh": "已跳过", "en": "Skipped"},
     "status.step.WITH_OFFICER": {"zh": "人工审核中", "en": "With an officer"},
     "status.step.RETURNED": {"zh": "退回补正", "en": "Returned for correction"},
+    "status.step.AWAITING_MATERIALS": {"zh": "待补交材料（容缺受理）", "en": "Waiting for a promised material"},
     # my applications
     "mine.title": {"zh": "我的申请", "en": "My applications"},
     "mine.note": {"zh": "共 {total} 件，最新的在前。", "en": "{total} in all, newest first."},

@@ -7,6 +7,7 @@ Feature: Business deregistration (企业注销) — accounts closed in parallel,
     Given a company opened through the startup bundle
     And a deregistration form for that company giving only its code, its legal representative and a reason
     When the deregistration bundle is submitted
+    And the front desk accepts it
     Then the application reaches COMPLETED
     And registration_cancellation started only after the four account steps, and seal_cancellation after it
     And the market register shows the company cancelled
@@ -14,6 +15,7 @@ Feature: Business deregistration (企业注销) — accounts closed in parallel,
   Scenario: Deregistration is refused while tax is unpaid
     Given a deregistration form for the seeded company 91110105900000022A of legal representative 11010519881102011X
     When the deregistration bundle is submitted
+    And the front desk accepts it
     Then the application reaches REJECTED
     And step tax_clearance is REJECTED with a reason mentioning "tax is unpaid"
     And the steps end as follows:

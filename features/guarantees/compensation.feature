@@ -21,6 +21,7 @@ Feature: Compensation — a refusal undoes what was already done, latest first, 
   Scenario: A deregistration refused for unpaid tax reopens the accounts it closed
     Given a deregistration form for the seeded company 91110105900000022A of legal representative 11010519881102011X
     When the deregistration bundle is submitted
+    And the front desk accepts it
     Then the application reaches REJECTED
     And the steps end as follows:
       | step                      | department        | status      |

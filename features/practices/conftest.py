@@ -103,6 +103,8 @@ def opening_in_the_log(applicant, submission, officer, department):
 
 # -- commitments (告知承诺): commitment.feature's steps are in their own module ------------------------
 from features.practices.steps_commitments import *  # noqa: E402,F401,F403
+# -- 容缺受理 and 前台受理 (deferred_material.feature, front_desk.feature) ---------------------------------
+from features.practices.steps_materials import *  # noqa: E402,F401,F403
 
 
 # -- withdrawal and rating (withdrawal.feature, rating.feature): their own modules ----------------------

@@ -11,6 +11,7 @@ from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.commitments import Commitments
+from saga.domain.front_desk import FrontDesk
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus
 from saga.domain.withdrawal import Withdrawal
@@ -92,8 +93,8 @@ class ReadModelsView(TrackedView):
 
     # -- queries -------------------------------------------------------------------------------------
     def applications(self, bundle: str = "", status: str = "", department: str = "", overdue_only: bool = False,
-                     limit: int = 50, offset: int = 0) -> tuple[list[dict], int]:
-        """Applications, newest first, and how many match in all."""
+                     limit: int = 50, offset: int = 0, oldest_first: bool = False) -> tuple[list[dict], int]:
+        """Applications, newest first (or oldest: a queue), and how many match in all."""
         where, args = ["1=1"], []
         for column, value in (("a.bundle", bundle), ("a.status", status)):
             if value:
@@ -110,7 +111,7 @@ class ReadModelsView(TrackedView):
         rows = self.rows(
             f"SELECT a.application_id, a.bundle, a.status, a.submitted_at, a.settled_at, a.version, "
             f"{pending.format('p.overdue_since IS NOT NULL')} FROM applications a WHERE {condition} "
-            f"ORDER BY a.submitted_at DESC, a.application_id LIMIT ? OFFSET ?", [*args, limit, offset])
+            f"ORDER BY a.submitted_at {'ASC' if oldest_first else 'DESC'}, a.application_id LIMIT ? OFFSET ?", [*args, limit, offset])
         steps: dict[str, list[str]] = {}
         if rows:
             ids = [row[0] for row in rows]
@@ -218,6 +219,18 @@ class ReadModels(Projection):
         if isinstance(event, Application.StepSkipped):
             self.view.resumed(tx, event.originator_id)
 
+    @process_event.register(FrontDesk.AcceptanceAwaited)
+    @process_event.register(FrontDesk.AcceptedAtFrontDesk)
+    @process_event.register(FrontDesk.ReturnedForCorrection)
+    @process_event.register(FrontDesk.CorrectionReceived)
+    def _front_desk(self, event, tx) -> None:
+        self.view.seen(tx, event.originator_id, event.originator_version)
+        status = _FRONT_DESK.get(type(event))
+        if isinstance(event, FrontDesk.CorrectionReceived):
+            status = ApplicationStatus.AWAITING_ACCEPTANCE if event.requeued else None
+        if status is not None:
+            self.view.status(tx, event.originator_id, status)
+
     @process_event.register(Application.CompensationStarted)
     def _compensating(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
@@ -239,3 +252,6 @@ _ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Reje
             Application.Failed: ApplicationStatus.FAILED, Application.Declined: ApplicationStatus.DECLINED,
             Application.Expired: ApplicationStatus.EXPIRED, Commitments.Revoked: ApplicationStatus.REVOKED,
             Withdrawal.Withdrawn: ApplicationStatus.WITHDRAWN}
+_FRONT_DESK = {FrontDesk.AcceptanceAwaited: ApplicationStatus.AWAITING_ACCEPTANCE,
+               FrontDesk.AcceptedAtFrontDesk: ApplicationStatus.IN_PROGRESS,
+               FrontDesk.ReturnedForCorrection: ApplicationStatus.RETURNED}

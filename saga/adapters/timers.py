@@ -1,5 +1,5 @@
-"""Durable timers: an index of running waits, unanswered steps and open offers (a reminder halfway, the
-expiry), kept as a projection of the event log (saga/adapters/projections.py), and the scheduler that fires what is due.
+"""Durable timers: an index of running waits, unanswered steps, open offers (a reminder halfway, the
+expiry) and promised materials (a reminder halfway, the deadline), kept as a projection of the event log (saga/adapters/projections.py), and the scheduler that fires what is due.
 
 Only pending timers are stored, and only due ones are read, so nothing is held in memory for
 applications that are merely waiting; a lost index is rebuilt from the log.
@@ -19,6 +19,7 @@ from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.commitments import RECORD, VERIFY, Commitments, command_step
+from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
 from saga.domain.withdrawal import Withdrawal
 
@@ -30,6 +31,8 @@ REMIND, EXPIRE = "offer-reminder", "offer-expiry"
 # the step column holds the command's step (commitment.<name>.verify or .record). A verification outlives the
 # application's completion; a record, its revocation.
 COMMITMENT, COMMITMENT_RECORD = "commitment", "commitment-record"
+# A promised material's timers (saga/domain/materials.py): the reminder halfway, the deadline.
+MATERIAL_REMIND, MATERIAL_DUE = "material-reminder", "material-due"
 
 
 def _utc(moment: dt.datetime) -> str:
@@ -156,6 +159,21 @@ class TimerIndex(Projection):
     @process_event.register(Commitments.CommitmentRecorded)
     def _commitment_recorded(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, step=command_step(event.name, RECORD))
+    @process_event.register(Materials.MaterialsCommitted)
+    def _committed(self, event, tx) -> None:
+        self.view.set(tx, event.originator_id, MATERIAL_REMIND, MATERIAL_REMIND, event.remind_at)
+        self.view.set(tx, event.originator_id, MATERIAL_DUE, MATERIAL_DUE, event.due_at)
+
+    @process_event.register(Materials.MaterialReminded)
+    def _material_reminded(self, event, tx) -> None:
+        self.view.remove(tx, event.originator_id, step=MATERIAL_REMIND)
+
+    @process_event.register(Materials.MaterialsSupplied)
+    @process_event.register(Materials.MaterialNotSupplied)
+    def _materials_settled(self, event, tx) -> None:
+        if not getattr(event, "outstanding", None):  # all supplied, or the deadline passed
+            for timer in (MATERIAL_REMIND, MATERIAL_DUE):
+                self.view.remove(tx, event.originator_id, step=timer)
 
     @process_event.register(Application.Completed)
     def _completed(self, event, tx) -> None:
@@ -201,7 +219,8 @@ class Scheduler(threading.Thread):
         coordinator = self.coordinator
         acts = {WAIT: coordinator.end_wait, CHASE: coordinator.chase, REMIND: coordinator.remind_offer,
                 EXPIRE: coordinator.expire_offer, COMMITMENT: coordinator.commitment_due,
-                COMMITMENT_RECORD: coordinator.commitment_due}
+                COMMITMENT_RECORD: coordinator.commitment_due, MATERIAL_REMIND: coordinator.remind_materials,
+                MATERIAL_DUE: coordinator.materials_overdue}
         fired = 0
         for application_id, step, kind in self.index.view.due(self.clock(), self.partitions):
             if acts[kind](application_id, step):

@@ -195,19 +195,25 @@ def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegat
     raise NotVisible("")
 
 
-# -- withdrawing and rating (saga/domain/withdrawal.py, saga/domain/rating.py) -------------------------
-def check_may_withdraw(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
-    """A principal, or their agent under a delegation for the bundle, withdraws an application; returns
-    the agent's subject ("" for a principal). Another citizen or agent: NotVisible (as if it did not
-    exist); staff (officers, operators, services): PermissionDenied, the applicant's decision."""
-    if caller.role in (Role.CITIZEN, Role.AGENT):
-        return check_may_answer_offer(caller, principals, delegated)
-    raise PermissionDenied(f"an application is withdrawn by its applicant, not by a {caller.role.value}")
+def check_may_supplement(caller: Principal, principals: Iterable[str], delegated: Delegated,
+                         acts: str = "supplies materials and corrections") -> str:
+    """Only the applicant sends what an application awaits (容缺, a correction), or withdraws it: its
+    principals, or their agent under a delegation; returns the agent's subject. Staff: PermissionDenied;
+    any other citizen or agent: NotVisible."""
+    if caller.role not in (Role.CITIZEN, Role.AGENT):
+        raise PermissionDenied(f"only the applicant {acts}, not a {caller.role.value}")
+    return check_may_answer_offer(caller, principals, delegated)
+
+
+def check_front_desk(caller: Principal) -> None:
+    """The front desk's queue, acceptances and returns: its officers only."""
+    if caller.role is not Role.OFFICER or caller.department != FRONT_DESK:
+        raise PermissionDenied(f"the front desk is for officers of the front desk, not a {caller.role.value}"
+                               + (f" of {caller.department}" if caller.department else ""))
 
 
 def check_may_rate(caller: Principal, principals: Iterable[str]) -> None:
-    """Each principal rates for themselves: another citizen NotVisible; an agent or staff PermissionDenied
-    (a rating is the applicant's own word)."""
+    """Each principal rates for themselves: another citizen NotVisible; an agent or staff PermissionDenied."""
     if caller.role is Role.CITIZEN and caller.subject in set(principals):
         return
     if caller.role is Role.CITIZEN:

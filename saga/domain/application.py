@@ -18,6 +18,8 @@ from saga.domain import offers, versions
 from saga.domain.bundle import Bundle
 from saga.domain.commitments import Commitments
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
+from saga.domain.front_desk import FrontDesk
+from saga.domain.materials import Materials
 from saga.domain.rating import Rating
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
@@ -28,18 +30,22 @@ NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
-class Application(Commitments, OfficerReview, offers.Offering, Withdrawal, Rating, Aggregate):
+class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offering, Withdrawal, Rating,
+                  Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
                agent: str = "") -> Application:
         """A new application of the bundle, for its principals (resident IDs), submitted by them or by
-        their agent."""
+        their agent; with its commitments (commitments.py, accepted on the form), with the applicant's commitment to supply the deferrable materials left out
+        (materials.py), and in the front desk's queue if the bundle is accepted there (front_desk.py)."""
         application = cls(id=application_id, bundle=bundle.id, bundle_version=bundle.version, form=dict(form),
                           plan=plan_of(bundle), submitted_at=now, time_limit_s=bundle.time_limit.total_seconds(),
                           idempotency_key=idempotency_key, looked_up=list(looked_up or []),
                           principals=list(dict.fromkeys(principals or [])), agent=agent)
         application.make_commitments([c.as_plan() for c in bundle.commitments], now)  # accepted on the form
+        application.commit_missing(bundle, now)
+        application.await_acceptance(bundle, now)
         return application
 
     @staticmethod
@@ -79,7 +85,9 @@ class Application(Commitments, OfficerReview, offers.Offering, Withdrawal, Ratin
             if step.is_wait:
                 self._start_wait(step.id, now, now + step.wait)
                 continue
-            due_at, inputs = now + step.time_limit, self._inputs(step.inputs)
+            # A step sent again after a return keeps what was left of its limit (the correction's time does not count).
+            due_at = now + (step.remaining if step.remaining is not None else step.time_limit)
+            inputs = self._inputs(step.inputs)
             review = step.approval.review(inputs)  # who decides it: the department's rules, or an officer
             self._dispatch_step(step.id, str(new_id()), inputs, now, due_at, self.bundle, step.department,
                                 step.action, min(now + step.retry.after, due_at), review.wire, list(review.reasons))

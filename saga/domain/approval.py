@@ -98,6 +98,7 @@ class CaseReview:
     officer: str = ""  # who claimed the case
     decided_by: str = ""  # the officer who decided
     returned_inputs: dict[str, str] = field(default_factory=dict)  # input -> what to correct
+    returned_at: dt.datetime | None = None  # since when it is with the applicant (its time limit paused)
 
 
 @dataclass(frozen=True)

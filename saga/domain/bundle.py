@@ -90,6 +90,8 @@ class FieldSpec:
     minimum: Decimal | None = None
     maximum: Decimal | None = None
     personal: bool = False  # declared: a name, an address, a bank account
+    # 容缺受理 (saga/domain/materials.py): the applicant may leave it out, committing to supply it within this.
+    deferrable: dt.timedelta | None = None
 
     @property
     def is_personal(self) -> bool:
@@ -173,6 +175,11 @@ class Bundle:
     proactive: Trigger | None = None  # the department event that offers it (saga/domain/triggers.py)
     # 告知承诺: what the applicant commits to instead of proving it (saga/domain/commitment_specs.py)
     commitments: tuple[CommitmentSpec, ...] = ()
+    front_desk: bool = False  # 前台受理 (saga/domain/front_desk.py): accepted at the front desk before any step
+
+    @property
+    def deferrable_fields(self) -> list[str]:
+        return [f.name for f in self.fields.values() if f.deferrable is not None]
 
     @property
     def departments(self) -> list[str]:

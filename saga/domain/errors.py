@@ -110,6 +110,15 @@ class CommitmentNotOpen(ValueError):
         super().__init__(message)
 
 
+class NotAwaited(ValueError):
+    """A Supplement, Accept or Return the application's state does not allow now (nothing awaited from
+    the applicant, not in the front desk's queue); names the request field that decides it."""
+
+    def __init__(self, message: str, field: str = "application_id"):
+        self.field = field
+        super().__init__(message)
+
+
 class WithdrawalRefused(ValueError):
     """A withdrawal of an application that can no longer be withdrawn (ended, being undone, an offer)."""
 

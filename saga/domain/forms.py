@@ -38,7 +38,8 @@ class CompletedForm:
     looked_up: list[str]
 
 
-def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find: Finder) -> CompletedForm:
+def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find: Finder,
+                  deferring: bool = True) -> CompletedForm:
     """Fill what the registers hold, check everything; raise FormInvalid naming every problem, or
     LookupUnavailable (naming the departments) when a register that must be asked cannot be.
 
@@ -61,6 +62,8 @@ def complete_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find:
         except ValueError as err:
             errors.append(FieldError(f"form.{name}", str(err)))
     looked_up, excused, unavailable = _look_up(bundle, values, blank, find, errors)
+    if deferring:
+        excused |= set(bundle.deferrable_fields)
     for name in sorted(blank - excused - set(looked_up), key=list(bundle.fields).index):
         if bundle.fields[name].required:
             errors.append(FieldError(f"form.{name}", "required"))
@@ -137,6 +140,32 @@ def validate_form(bundle: Bundle, form: Mapping[str, Any], today: dt.date,
     if errors:
         raise FormInvalid(bundle.id, errors)
     return clean
+
+
+def supplied_values(bundle: Bundle, form: Mapping[str, Any], today: dt.date, awaited: Mapping[str, str]) -> dict[str, str]:
+    """What an applicant sends later (Applications/Supplement): each value checked exactly as at Submit,
+    only items awaited from them (a promised material, a returned field), every bad one named; at
+    least one. FormInvalid otherwise."""
+    errors = _unknown_fields(bundle, form)
+    values: dict[str, str] = {}
+    for name, value in form.items():
+        if name not in bundle.fields:
+            continue
+        if name not in awaited:
+            errors.append(FieldError(f"form.{name}", f"not awaited; the application awaits "
+                                                     f"{', '.join(sorted(awaited)) or 'nothing'}"))
+        elif _blank(value):
+            errors.append(FieldError(f"form.{name}", "required"))
+        else:
+            try:
+                values[name] = check_value(bundle.fields[name], value, today)
+            except ValueError as err:
+                errors.append(FieldError(f"form.{name}", str(err)))
+    if not form:
+        errors.append(FieldError("form", f"no value; the application awaits {', '.join(sorted(awaited))}"))
+    if errors:
+        raise FormInvalid(bundle.id, errors)
+    return values
 
 
 def _unknown_fields(bundle: Bundle, form: Mapping[str, Any]) -> list[FieldError]:
@@ -267,7 +296,7 @@ def principals_of(bundle: Bundle, form: Mapping[str, Any], today: dt.date, find:
     company's legal representative) is the register's: an entered value that differs from it is
     refused naming the field."""
     looked_up = {f.name for f in bundle.fields.values() if f.lookup is not None}
-    values = validate_form(bundle, form, today, excused=looked_up)
+    values = validate_form(bundle, form, today, excused=looked_up | set(bundle.deferrable_fields))
     principals: dict[str, str] = {}
     for name in bundle.principals:
         spec = bundle.fields[name]

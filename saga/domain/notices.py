@@ -26,6 +26,8 @@ from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue, Text
 from saga.domain.commitments import Commitments
+from saga.domain.front_desk import FrontDesk
+from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
 from saga.domain.steps import StepStatus
 from saga.domain.withdrawal import Withdrawal
@@ -157,6 +159,28 @@ def _officer_values(found: Notice, bundle: Bundle | None, catalogue: Catalogue, 
     return {"step": pick(action.title) if action is not None else found.details["step"],
             "outcome": pick(OFFICER_OUTCOMES[found.details["outcome"]]),
             "reason": pick(Text(f"理由：{reason}", f" Reason: {reason}")) if reason else ""}
+# -- 容缺受理 and 前台受理 (issue 13, P1): a promised material due, a case returned for correction ------
+@notice_of.register(Materials.MaterialReminded)
+def _material_due(event, application: Application) -> Notice:
+    return notice(NoticeKind.MATERIAL_DUE, event, application,
+                  {"due_at": _deadline(event.due_at), "asked": ",".join(event.fields)})
+
+
+@notice_of.register(FrontDesk.ReturnedForCorrection)
+def _returned_by_front_desk(event, application: Application) -> Notice:
+    return notice(NoticeKind.CASE_RETURNED, event, application,
+                  {"asked": ",".join(sorted(event.reasons)),
+                   "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(event.reasons.items()))})
+
+
+@notice_of.register(OfficerReview.StepReturned)
+def _returned_by_officer(event, application: Application) -> Notice:
+    step = application.steps[event.step]
+    fields = sorted(step.inputs[name].partition(".")[2] for name in event.returned_inputs
+                    if step.inputs.get(name, "").startswith("form."))
+    return notice(NoticeKind.CASE_RETURNED, event, application,
+                  {"asked": ",".join(fields),
+                   "reasons": "; ".join(f"{k}: {v}" for k, v in sorted(event.returned_inputs.items()))})
 
 
 # -- writing a notice in a language ------------------------------------------------------------------
@@ -185,6 +209,17 @@ TEXTS: Mapping[NoticeKind, tuple[Text, Text]] = {  # title, body
     NoticeKind.REJECTED: (
         Text("{bundle}：未能办结", "{bundle}: could not be completed"),
         Text("您的{bundle}申请未能办结：{reasons}", "Your {bundle} application could not be completed: {reasons}")),
+    # 容缺受理 and 前台受理 (P1)
+    NoticeKind.MATERIAL_DUE: (
+        Text("{bundle}：请按承诺补交材料", "{bundle}: please supply the promised material"),
+        Text("您承诺补交的材料（{asked}）须于{due_at}前提交，逾期未交的，申请将不予办理。",
+             "The material you committed to supply ({asked}) is due by {due_at}; if it is not supplied by then, "
+             "the application is refused.")),
+    NoticeKind.CASE_RETURNED: (
+        Text("{bundle}：请补正材料", "{bundle}: please correct your application"),
+        Text("您的{bundle}申请需要补正：{asked}。原因：{reasons}。补正期间不计入办理时限。",
+             "Your {bundle} application needs a correction: {asked}. Why: {reasons}. The time limit stops "
+             "while it is with you.")),
     NoticeKind.RATING_INVITATION: (
         Text("{bundle}：请评价本次服务", "{bundle}: please rate the service"),
         Text("您的{bundle}申请已结束。请对本次服务作出评价：非常满意、满意、基本满意、不满意或非常不满意；"

@@ -22,6 +22,7 @@ from saga.domain.bundle import (BASELINE_MEASURES, FIELD_TYPES, MAX_TEXT_LENGTH,
 from saga.domain.catalogue import ActionSpec, Catalogue, parse_text
 from saga.domain.commitment_specs import parse_commitments
 from saga.domain.errors import BundleDefinitionError
+from saga.domain.materials import check_deferrals, parse_deferrable
 from saga.domain.steps import RetryPolicy
 from saga.domain.triggers import parse_trigger
 
@@ -56,10 +57,20 @@ def parse_bundle(data: Any, source: str, catalogue: Catalogue) -> Bundle:
     trigger = parse_trigger(data.get("proactive"), fields, principals, catalogue, problems, _duration, _field_lookup)
     commitments = parse_commitments(data.get("commitments"), fields, steps, catalogue, problems, _duration,
                                     _sources, time_limit)
+    check_deferrals(fields, steps, principals, problems)
+    front_desk = _acceptance(data.get("acceptance"), problems)
     if problems:
         raise BundleDefinitionError(source, problems)
     return Bundle(bundle_id, name, description, fields, {sid: steps[sid] for sid in order}, time_limit,
-                  _digest(data), baseline, principals, trigger, commitments)
+                  _digest(data), baseline, principals, trigger, commitments, front_desk)
+
+
+def _acceptance(value: Any, problems: list[str]) -> bool:
+    """`acceptance: front_desk` (前台受理: a front-desk officer accepts before any step starts) or
+    `immediate` (the default: the steps start at Submit)."""
+    if value not in (None, "immediate", "front_desk"):
+        problems.append(f"acceptance: {quote(value)} is not immediate or front_desk")
+    return value == "front_desk"
 
 
 def _digest(data: Mapping[str, Any]) -> str:
@@ -162,7 +173,8 @@ def _fields(specs: Mapping[str, Any], catalogue: Catalogue, problems: list[str])
                                  _flag(spec.get("not_after_today"), f"{where}.not_after_today", problems),
                                  _field_lookup(spec.get("lookup"), where, catalogue, problems),
                                  max_length, kind.pattern, minimum, maximum,
-                                 _flag(spec.get("personal"), f"{where}.personal", problems))
+                                 _flag(spec.get("personal"), f"{where}.personal", problems),
+                                 parse_deferrable(spec.get("deferrable"), where, problems, _duration))
     for field in fields.values():
         if field.lookup is not None:
             key = fields.get(field.lookup.key_field)

@@ -96,12 +96,16 @@ class OfficerReview(Aggregate):
                      at: dt.datetime) -> None:
         state = self.steps[step]
         state.status, state.case.returned_inputs = StepStatus.RETURNED, dict(returned_inputs)
+        state.case.returned_at = at  # with the applicant from now: its time limit stops (front_desk.py)
         state.reason = returned_text(officer, returned_inputs)
 
     @event("ReturnedStepReopened")
     def _reopen_returned(self, step: str, at: dt.datetime) -> None:
         state = self.steps[step]
+        returned_at = state.case.returned_at
         state.status, state.reason, state.case = StepStatus.PENDING, "", CaseReview()
+        if returned_at is not None and state.due_at is not None:  # sent again with what was left of its limit
+            state.remaining = max(state.due_at - returned_at, dt.timedelta(0))
 
 
 def returned_text(officer: str, returned_inputs: dict[str, str]) -> str:

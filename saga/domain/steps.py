@@ -27,6 +27,8 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     DECLINED = "DECLINED"
     EXPIRED = "EXPIRED"  # not confirmed within the offer's window
     REVOKED = "REVOKED"  # a commitment was found false: what it allowed undone (saga/domain/commitments.py)
+    AWAITING_ACCEPTANCE = "AWAITING_ACCEPTANCE"  # front desk (前台受理): in its queue, no step started
+    RETURNED = "RETURNED"  # the front desk returned it for correction: with the applicant, its clock paused
     WITHDRAWN = "WITHDRAWN"  # its principal (or their agent) withdrew it; what was done is undone (withdrawal.py)
 
     @property
@@ -49,6 +51,7 @@ class StepStatus(enum.StrEnum):
     COMPENSATED = "COMPENSATED"  # a completed step undone by its compensation
     WITH_OFFICER = "WITH_OFFICER"  # sent, and in its department's worklist: an officer decides (review.py)
     RETURNED = "RETURNED"  # an officer returned it for correction: it waits for the applicant's
+    AWAITING_MATERIALS = "AWAITING_MATERIALS"  # 容缺: it needs a material the applicant committed to supply
 
     @property
     def is_done(self) -> bool:
@@ -136,6 +139,7 @@ class StepState:
     decided_at: dt.datetime | None = None  # when the department decided, by its own clock
     settled_at: dt.datetime | None = None
     case: CaseReview = field(default_factory=CaseReview)  # who decides the command sent, and how that goes
+    remaining: dt.timedelta | None = None  # reopened after a return: what was left of its time limit
 
     @classmethod
     def from_plan(cls, entry: Mapping[str, Any]) -> StepState:
@@ -183,6 +187,7 @@ class StepState:
         self.reason = ""
         self.case = CaseReview(review, list(review_reasons))
         self.dispatched_at, self.due_at, self.settled_at, self.overdue_since = at, due_at, None, None
+        self.remaining = None
         self.sends, self.next_resend_at = 1, at + self.retry.after
 
     def completed(self, result: Mapping[str, str], at: dt.datetime, delivery: int = 1,
@@ -252,7 +257,8 @@ class Steps(dict[str, StepState]):
     def cancel_the_rest(self) -> None:
         """What has not started will not: pending, waiting and returned steps are cancelled."""
         for step in self.values():
-            if step.status in (StepStatus.PENDING, StepStatus.WAITING, StepStatus.RETURNED):
+            if step.status in (StepStatus.PENDING, StepStatus.WAITING, StepStatus.RETURNED,
+                               StepStatus.AWAITING_MATERIALS):
                 step.status = StepStatus.CANCELLED
 
     def uncancel(self) -> None:

@@ -30,6 +30,7 @@ from saga.entrypoints.commitments_api import commitment_message, terms_messages
 from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
 from saga.entrypoints.aftercare_api import AftercareMethods
 from saga.entrypoints.offers_api import OfferMethods, offer_message
+from saga.entrypoints.practices_api import SupplementMethods, practice_fields
 from saga.queries import Queries, WatchLimitReached
 
 EVERYTHING = Sight(SightKind.PRINCIPAL)
@@ -75,6 +76,7 @@ def application_message(application: Application, sight: Sight = EVERYTHING,
     if application.offer is not None:
         message.offer.CopyFrom(offer_message(application, sight))
     message.commitments.extend(commitment_message(c) for c in application.commitments.values())
+    practice_fields(message, application, text)
     return message
 
 
@@ -117,6 +119,7 @@ def form_field(field: FieldSpec, used_by: list[str]) -> pb.FormField:
                                           suggested=field.lookup.suggested)
         if field.lookup else None,
         max_length=field.max_length, pattern=field.pattern, not_after_today=field.not_after_today,
+        deferrable_within_hours=field.deferrable.total_seconds() / 3600 if field.deferrable else 0,
         minimum=float(field.minimum) if field.minimum is not None else None,
         maximum=float(field.maximum) if field.maximum is not None else None)
 
@@ -142,8 +145,8 @@ def _page(context, page_size: int, page_token: str) -> tuple[int, int]:
     return min(size or 50, MAX_PAGE), offset
 
 
-# The offers' methods: offers_api.py; withdrawal and rating: aftercare_api.py.
-class ApplicationsServicer(OfferMethods, AftercareMethods, pb_grpc.ApplicationsServicer):
+# The offers' methods: offers_api.py; a supplement: practices_api.py; withdrawal and rating: aftercare_api.py.
+class ApplicationsServicer(OfferMethods, SupplementMethods, AftercareMethods, pb_grpc.ApplicationsServicer):
     def __init__(self, coordinator: Coordinator, queries: Queries, verifier: TokenVerifier):
         self.coordinator, self.queries, self.verifier = coordinator, queries, verifier
 

@@ -17,9 +17,9 @@ from grpc_status import rpc_status
 
 from saga.domain.errors import (AlreadyRated, ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen,
                                 FollowUpClosed, FollowUpNotFound, FormInvalid, IdempotencyKeyReused, InvalidRequest,
-                                LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OfferClosed,
-                                OperatorActionRefused, PermissionDenied, RatingRefused, UnknownBundle, UnknownStep,
-                                WithdrawalRefused)
+                                LookupUnavailable, NoSuchDelegation, NotAwaited, NotVisible, ObjectionNotOpen,
+                                OfferClosed, OperatorActionRefused, PermissionDenied, RatingRefused, UnknownBundle,
+                                UnknownStep, WithdrawalRefused)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -169,6 +169,11 @@ def _(err: CommitmentNotOpen):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
 
 
+@status_of.register
+def _(err: NotAwaited):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
+
+
 # Withdrawal, rating and follow-ups (saga/domain/withdrawal.py, rating.py).
 @status_of.register
 def _(err: WithdrawalRefused):
@@ -195,7 +200,8 @@ def _(err: FollowUpClosed):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("follow_up_id", str(err))]
 
 
-KNOWN_ERRORS = (ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+KNOWN_ERRORS = (NotAwaited, ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
+                InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
                 PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen,
                 WithdrawalRefused, RatingRefused, AlreadyRated, FollowUpNotFound, FollowUpClosed)

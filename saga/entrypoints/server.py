@@ -28,11 +28,12 @@ from grpc_reflection.v1alpha import reflection_pb2 as reflection_v1alpha_pb2
 from lifeevents.reflection.v1 import reflection_pb2 as reflection_v1_pb2
 from lifeevents.reflection.v1 import reflection_pb2_grpc as reflection_v1_pb2_grpc
 from lifeevents.v1 import (applications_pb2, applications_pb2_grpc, commitments_pb2, commitments_pb2_grpc,
-                           operations_pb2, operations_pb2_grpc)
+                           front_desk_pb2, front_desk_pb2_grpc, operations_pb2, operations_pb2_grpc)
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.commitments_api import CommitmentsServicer
 from saga.entrypoints.auth import check_every_method
 from saga.entrypoints.errors import status
+from saga.entrypoints.front_desk_api import FrontDeskServicer
 from saga.entrypoints.operations_api import OperationsServicer
 
 log = logging.getLogger(__name__)
@@ -123,8 +124,12 @@ class CoordinatorServer:
 
     def __init__(self, applications: ApplicationsServicer, operations: OperationsServicer, address: str,
                  readiness: Readiness = lambda: (), on_loop: Callable[[asyncio.AbstractEventLoop], None] = lambda _: None,
-                 workers: int = 32, readiness_every_s: float = 1.0, tls: tuple[bytes, bytes] | None = None):
+                 workers: int = 32, readiness_every_s: float = 1.0, tls: tuple[bytes, bytes] | None = None,
+                 front_desk: FrontDeskServicer | None = None):
         check_every_method(applications, applications_pb2.DESCRIPTOR.services_by_name["Applications"])
+        if front_desk is not None:
+            check_every_method(front_desk, front_desk_pb2.DESCRIPTOR.services_by_name["FrontDesk"])
+        self.front_desk = front_desk
         check_every_method(operations, operations_pb2.DESCRIPTOR.services_by_name["Operations"])
         self.applications, self.operations, self.address, self.tls = applications, operations, address, tls
         # Officers' findings on commitments (告知承诺): the same coordinator and tokens as the applicant API.
@@ -169,6 +174,8 @@ class CoordinatorServer:
         applications_pb2_grpc.add_ApplicationsServicer_to_server(self.applications, server)
         operations_pb2_grpc.add_OperationsServicer_to_server(self.operations, server)
         commitments_pb2_grpc.add_CommitmentsServicer_to_server(self.commitments, server)
+        if self.front_desk is not None:
+            front_desk_pb2_grpc.add_FrontDeskServicer_to_server(self.front_desk, server)
         health = health_async.HealthServicer()
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         names = (applications_pb2.DESCRIPTOR.services_by_name["Applications"].full_name,
@@ -176,6 +183,8 @@ class CoordinatorServer:
                  commitments_pb2.DESCRIPTOR.services_by_name["Commitments"].full_name,
                  health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME,
                  reflection_v1_pb2.DESCRIPTOR.services_by_name["ServerReflection"].full_name)
+        if self.front_desk is not None:
+            names += (front_desk_pb2.DESCRIPTOR.services_by_name["FrontDesk"].full_name,)
         reflection.enable_server_reflection(names, server)
         reflection_v1_pb2_grpc.add_ServerReflectionServicer_to_server(ReflectionV1(names), server)
         if self.tls is not None:

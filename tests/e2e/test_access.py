@@ -106,7 +106,8 @@ def test_the_person_retiring_applies_themselves(applicants):
     assert application_id in {a.application_id for a in retiree.mine().applications}
 
 
-def test_a_company_is_deregistered_by_its_legal_representative_as_the_register_holds_them(applicants, applicant):
+def test_a_company_is_deregistered_by_its_legal_representative_as_the_register_holds_them(applicants, applicant,
+                                                                                        front_desk):
     company = new_company_form("startup")  # the demo mother is its legal representative
     started = applicant.settle(applicant.submit(company, bundle="startup"))
     code = next(s for s in started.steps if s.id == "business_registration").result["credit_code"]
@@ -114,7 +115,9 @@ def test_a_company_is_deregistered_by_its_legal_representative_as_the_register_h
     error = refusal(lambda: applicants.citizen(FATHER).submit(form, bundle="deregistration"))
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED and set(bad_request_fields(error)) == {"form.legal_rep_id"}
     mother = applicants.citizen(MOTHER)
-    assert mother.settle(mother.submit(form, bundle="deregistration")).status == pb.Application.COMPLETED
+    application_id = mother.submit(form, bundle="deregistration")
+    front_desk.accept(application_id)  # 前台受理
+    assert mother.settle(application_id).status == pb.Application.COMPLETED
 
 
 # -- who may read --------------------------------------------------------------------------------
@@ -324,7 +327,7 @@ def full_resident_ids(text: str) -> set[str]:
 
 
 def test_no_full_resident_id_appears_in_the_suites_log_after_all_four_bundles(running_suite, applicant, registers,
-                                                                              coordinator_clock):
+                                                                              coordinator_clock, front_desk):
     def settled(application_id: str) -> pb.Application:
         def ended() -> pb.Application | None:
             application = applicant.get(application_id)
@@ -337,8 +340,8 @@ def test_no_full_resident_id_appears_in_the_suites_log_after_all_four_bundles(ru
     codes = [next(s for s in c.steps if s.id == "business_registration").result["credit_code"] for c in companies]
     ids = [applicant.submit(newborn_form(mailing_address=None), bundle="newborn"),
            applicant.submit({"resident_id": FEW_YEARS, "bank_account": "6228480402564890058"}, bundle="retirement"),
-           applicant.submit({"credit_code": codes[0], "reason": "business_ended", "legal_rep_id": MOTHER},
-                            bundle="deregistration"),
+           front_desk.accept(applicant.submit({"credit_code": codes[0], "reason": "business_ended",
+                                               "legal_rep_id": MOTHER}, bundle="deregistration")).application_id,
            applicant.submit({"credit_code": codes[1], "reason": "business_ended", "legal_rep_id": MOTHER,
                              "commitment.no_debts": "accepted"}, bundle="deregistration_simplified"),
            applicant.submit(newborn_form(mother_id="11010519920315002X", mother_name="陈静", father_id=None,

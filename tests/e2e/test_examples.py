@@ -11,8 +11,10 @@ BUNDLES = sorted(path.stem for path in EXAMPLES.glob("*.json"))
 
 
 @pytest.mark.parametrize("bundle", BUNDLES)
-def test_the_example_reaches_completed(bundle, applicant, coordinator_clock):
+def test_the_example_reaches_completed(bundle, applicant, coordinator_clock, front_desk):
     application_id = applicant.submit(example_form(bundle), bundle=bundle)
+    if applicant.get(application_id).status == pb.Application.AWAITING_ACCEPTANCE:
+        front_desk.accept(application_id)  # a bundle accepted at the front desk (前台受理)
 
     def settled() -> pb.Application | None:
         application = applicant.get(application_id)

@@ -44,6 +44,7 @@ from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import application_message
 from services.common.sqlite_register import SqliteRegister
+from tests.support.front_desk import FRONT_DESK_BUNDLES, accept
 from tests.support.registers import duplicated_effects
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
@@ -81,7 +82,7 @@ def plan(newborns: int, startups: int, deregistrations: int, poisoned: int, tran
     for i in range(startups):
         form = {"company_name": f"青岛故障注入{uuid.uuid4().int % 10**8:08d}科技有限公司", "company_type": "limited_company",
                 "area_code": "370202", "registered_address": "山东省青岛市市南区太平路31号", "registered_capital": "100000",
-                "business_scope": "软件开发", "legal_rep_id": OWES_TAX_REP if i < refused else "370202199205140022"}
+                "business_scope": "软件开发", "lease_contract_no": "QD-ZL-2026-000001", "legal_rep_id": OWES_TAX_REP if i < refused else "370202199205140022"}
         applications.append(Planned("startup", form, "REJECTED" if i < refused else "COMPLETED",
                                     "refused" if i < refused else "normal"))
     for _ in range(deregistrations):
@@ -226,6 +227,10 @@ def main(argv=None) -> int:
             for future in pending:
                 future.result()
         log_line(f"{len(applications)} applications submitted")
+        desk_token = LocalTokens(data_dir).officer("front_desk", "fd-faults")
+        for planned in applications:
+            if planned.bundle in FRONT_DESK_BUNDLES:  # 前台受理: accepted before any step starts
+                accept(lambda: suite.coordinator_address, desk_token, planned.application_id)
         for department in DEPARTMENTS:
             if department not in (HELD_BACK, "health"):
                 faults.crash(department)

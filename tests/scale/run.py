@@ -37,6 +37,7 @@ import pika
 import psycopg
 
 from deploy.local import Applicants, LocalTokens
+from tests.support.front_desk import FRONT_DESK_BUNDLES, accept
 from deploy.rabbit_cluster import RabbitCluster
 from deploy.sample_forms import newborn_form, unique_child_name
 from deploy.suite import Suite, free_port
@@ -99,7 +100,7 @@ def plan(count: int, names: set[str], retiring: bool) -> list[Planned]:
             planned.append(Planned("startup", {
                 "company_name": f"青岛规模测试{uuid.uuid4().int % 10**10:010d}科技有限公司", "company_type": "limited_company",
                 "area_code": "370202", "registered_address": "山东省青岛市市南区太平路31号",
-                "registered_capital": "100000", "business_scope": "软件开发", "legal_rep_id": "370202199205140022"},
+                "registered_capital": "100000", "business_scope": "软件开发", "lease_contract_no": "QD-ZL-2026-000001", "legal_rep_id": "370202199205140022"},
                 "COMPLETED"))
         elif kind == 8:
             resident = RETIRING if retiring and not any(p.form.get("resident_id") == RETIRING for p in planned) \
@@ -157,6 +158,9 @@ def submit(coordinators: Coordinators, planned: Planned, timeout: float = 120) -
         try:
             _, client = coordinators.client(planned)
             planned.application_id = client.submit(planned.form, planned.bundle, idempotency_key=planned.key)
+            if planned.bundle in FRONT_DESK_BUNDLES:  # 前台受理: accepted before any step starts
+                accept(lambda: coordinators.addresses[coordinators.client(planned)[0]],
+                       coordinators.tokens.officer("front_desk", "fd-scale"), planned.application_id)
         except grpc.RpcError as err:
             if err.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                                   grpc.StatusCode.UNKNOWN, grpc.StatusCode.INTERNAL) or time.monotonic() > deadline:

@@ -18,7 +18,7 @@ START = dt.datetime(2026, 11, 22, 9, 0, tzinfo=dt.timezone.utc)
 # A startup form the shipped bundle accepts (the legal representative's name entered, not looked up).
 STARTUP_FORM = {"company_name": "青岛栈桥文化传媒有限公司", "company_type": "limited_company", "area_code": "370202",
                 "registered_address": "青岛", "registered_capital": "300000", "legal_rep_id": "370202199205140022",
-                "legal_rep_name": "李秀英"}
+                "legal_rep_name": "李秀英", "lease_contract_no": "QD-ZL-2026-001873"}
 
 
 def shipped_catalogue():
