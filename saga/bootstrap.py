@@ -50,7 +50,8 @@ from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.front_desk_api import FrontDeskServicer
 from saga.entrypoints.operations_api import OperationsServicer
 from saga.entrypoints.server import CoordinatorServer
-from saga.queries import Queries, Watchers
+from saga.queries import Queries
+from saga.watchers import Watchers
 
 log = logging.getLogger(__name__)
 

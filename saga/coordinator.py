@@ -27,8 +27,8 @@ from eventsourcing.persistence import IntegrityError, Recording
 
 from lifeevents.callers import Principal
 from lifeevents.text import quote
-from saga.domain.access import (Delegated, Purpose, Read, Sight, check_may_delegate, check_may_object,
-                                check_may_submit, check_reason, lookup_reads, reads_of, refusals_of, sight_of)
+from saga.domain.access import (Delegated, Purpose, Sight, check_may_delegate, check_may_object, check_may_submit,
+                                check_reason, sight_of)
 from saga.domain.access_log import AccessLog
 from saga.domain.answers import check_answer
 from saga.domain.application import Application, NewId
@@ -39,6 +39,7 @@ from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKey
                                 NoSuchDelegation, NotVisible, UnknownBundle, UnknownStep)
 from saga.domain.forms import complete_form, principals_of, validate_form
 from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
+from saga.domain.reads import Read, lookup_reads, reads_of, refusals_of
 from saga.domain.review import openings_read
 from saga.aftercare import AftercareUseCases
 from saga.commitment_cases import CommitmentUseCases

@@ -13,7 +13,7 @@ from saga.domain.application import Application
 from saga.domain.commitments import Commitments
 from saga.domain.front_desk import FrontDesk
 from saga.domain.review import OfficerReview
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 from saga.domain.withdrawal import Withdrawal
 
 

@@ -22,7 +22,8 @@ from saga.domain.front_desk import FrontDesk
 from saga.domain.materials import Materials
 from saga.domain.rating import Rating
 from saga.domain.review import OfficerReview
-from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
+from saga.domain.statuses import ApplicationStatus, StepStatus
+from saga.domain.steps import StepState, Steps, plan_of
 from saga.domain.versions import objection_text
 from saga.domain.withdrawal import Withdrawal
 

@@ -14,7 +14,7 @@ from saga.adapters.projections import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.domain.errors import FormInvalid
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 from tests.support.fakes import MOTHER, RecordingBus
 
 pytestmark = pytest.mark.integration
