@@ -21,7 +21,8 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from saga.adapters import metrics
 from saga.adapters.log import log_of
-from saga.adapters.projections import EventTypes, ProjectionStore
+from saga.adapters.projection_store import ProjectionStore
+from saga.adapters.projections import EventTypes
 from saga.domain.application import Application
 from saga.domain.commitments import Commitments
 from saga.domain.ports import CommandBus, Dispatch

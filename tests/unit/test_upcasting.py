@@ -6,7 +6,7 @@ import dataclasses
 import uuid
 
 
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT
 from saga.domain.application import Application

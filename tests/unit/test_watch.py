@@ -7,7 +7,7 @@ import grpc
 import pytest
 
 from lifeevents.v1 import applications_pb2 as pb
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.coordinator import Coordinator
