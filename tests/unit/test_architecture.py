@@ -64,8 +64,10 @@ def test_the_domain_imports_only_the_domain(path):
 def test_the_use_cases_import_no_adapter_and_no_entrypoint():
     assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive",
                                                                       "saga.commitment_cases", "saga.practices",
-                                                                      "saga.aftercare"}
-    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py", "aftercare.py"):
+                                                                      "saga.aftercare", "saga.results",
+                                                                      "saga.access_cases"}
+    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py", "aftercare.py", "results.py",
+                      "access_cases.py"):
         assert saga_layers_imported(ROOT / "saga" / use_cases) <= {"saga.domain"}
 
 
