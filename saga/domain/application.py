@@ -1,7 +1,8 @@
 """The application aggregate: one bundle application, its steps and their results. Every transition
 is a past-tense event, so any stream replays to any point; the plan is recorded at submission, so a
 stream keeps its meaning when the bundle changes. Commands record what happened; `advance` then
-starts what can start (steps, the next undo, the ending), with new ids from the caller's factory."""
+starts what can start (steps, the next undo, the ending), with new ids from the caller's factory.
+Each practice is a base with its own events (compensation.py, operator_actions.py, review.py, ...)."""
 from __future__ import annotations
 
 import datetime as dt
