@@ -162,6 +162,8 @@ class ApplicationsPort(Protocol):
 
     async def decline(self, application_id: str, reason: str, token: str) -> pb.Application: ...
 
+    async def supplement(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application: ...
+
 
 class GrpcApplications(GrpcPort):
     """ApplicationsPort over one grpc.aio channel to the coordinator."""
@@ -218,6 +220,10 @@ class GrpcApplications(GrpcPort):
 
     async def decline(self, application_id: str, reason: str, token: str) -> pb.Application:
         return await self._unary("Decline", pb.DeclineRequest(application_id=application_id, reason=reason), token)
+
+    async def supplement(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application:
+        request = pb.SupplementRequest(application_id=application_id, form=_struct(values))
+        return await self._unary("Supplement", request, token)
 
 
 def _struct(values: Mapping[str, str]) -> struct_pb2.Struct:

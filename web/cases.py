@@ -6,7 +6,7 @@ opening is recorded in the applicant's data-access log by the coordinator.
 
 A department's officer starts at their department's worklist (web/worklist.py: the open cases,
 claim, approve, reject, return), above the same box for an application number. The front desk's
-queue comes with lifeevents.v1.FrontDesk.
+queue is web/front_desk.py.
 """
 from __future__ import annotations
 

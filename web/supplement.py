@@ -1,0 +1,52 @@
+"""The applicant's application page with the practices (web/practices.py: what is awaited, the paused
+time limit, the commitments) and its Supplement form (Applications/Supplement: a promised material,
+a correction after the front desk or an officer returned the case)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from web import session as sessions
+from web.api import InvalidFields
+from web.forms import ErrorLink, field_errors, field_views, submitted_values
+from web.pages import PERSON_ROLES, Site, application_id_of, translator
+from web.practices import practice_view, supplement_form
+from web.progress import application_view, shown_time
+
+
+def application_page(site: Site, request: Request, application, form, values=None, errors=None,
+                     summary=None) -> Response:
+    t = translator(request)
+    labels = {f.name: t.text(f.label) for f in form.fields}
+    view = application_view(application, t, labels)
+    return site.page(request, "application.html", status_code=400 if summary else 200, app=view,
+                     bundle_name=t.text(form.name), practice=practice_view(application, t, labels),
+                     supplement=field_views(supplement_form(form, application.awaited), values or {}, errors or {}, t),
+                     error_summary=summary or [], looked_up=t.join(labels.get(n, n) for n in view.looked_up),
+                     now=shown_time(site.clock()))
+
+
+@dataclass
+class SupplementPages:
+    site: Site
+
+    async def supplement(self, request: Request) -> Response:
+        """Applications/Supplement with the awaited fields; field errors at the fields as at /apply,
+        and nothing changed."""
+        application_id = application_id_of(request)
+        user = self.site.user(request, *PERSON_ROLES)
+        posted = await self.site.posted(request)
+        application = await self.site.applications.get(application_id, user.token)
+        form = await self.site.applications.get_form(application.bundle, user.token)
+        asked = supplement_form(form, application.awaited)
+        values = submitted_values(asked, posted)
+        try:
+            await self.site.applications.supplement(application_id, values, user.token)
+        except InvalidFields as invalid:
+            at_field, summary = field_errors(asked, invalid.violations, translator(request))
+            return application_page(self.site, request, application, form, values, at_field,
+                                    summary or [ErrorLink("", invalid.message)])
+        sessions.notify(request.session, "practice.supplemented")
+        return RedirectResponse(f"/applications/{application_id}", status_code=303)
