@@ -24,7 +24,8 @@ from web import metrics
 from web import session as sessions
 from web.api import ApiError, Forbidden, InvalidFields, NotFound, TooManyStreams
 from web.data_access import entry_view, shown_person
-from web.forms import FIELD_PREFIX, ErrorLink, commitment_views, field_errors, field_views, submitted_values
+from web.forms import (FIELD_PREFIX, ErrorLink, commitment_views, field_errors, field_views, submitted_values,
+                       unaccepted)
 from web.i18n import Translator
 from web.pages import PERSON_ROLES, Site, application_id_of, translator
 from web.supplement import application_page
@@ -85,7 +86,7 @@ class ApplicantPages:
             application_id = await self.site.applications.submit(form.bundle, values, key, user.token)
         except InvalidFields as invalid:
             t = translator(request)
-            at_field, summary = field_errors(form, invalid.violations, t)
+            at_field, summary = field_errors(form, invalid.violations + unaccepted(form, values, invalid.violations), t)
             return await self._form_page(request, user, form, values, at_field,
                                          summary or [ErrorLink("", invalid.message)], key)
         except Forbidden as refused:

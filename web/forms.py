@@ -117,6 +117,14 @@ def submitted_values(form: pb.Form, posted: Mapping[str, object]) -> dict[str, s
     return values
 
 
+def unaccepted(form: pb.Form, values: Mapping[str, str], named: tuple[FieldViolation, ...]) -> tuple[FieldViolation, ...]:
+    """The commitments left unticked that the API's answer does not name: it checks them only once the
+    form's shape is right, and a person is told everything to fix at once."""
+    named_fields = {v.field for v in named}
+    return tuple(FieldViolation(f"{FIELD_PREFIX}{c.form_key}", "not accepted") for c in form.commitments
+                 if values.get(c.form_key) != ACCEPTED and f"{FIELD_PREFIX}{c.form_key}" not in named_fields)
+
+
 def commitment_views(form: pb.Form, values: Mapping[str, str], errors: Mapping[str, str],
                      t: Translator) -> list[CommitmentView]:
     zh = t.language == "zh"

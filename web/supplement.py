@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from web import session as sessions
-from web.api import InvalidFields
-from web.forms import ErrorLink, field_errors, field_views, submitted_values
+from web.api import FieldViolation, InvalidFields
+from web.forms import FIELD_PREFIX, ErrorLink, field_errors, field_views, submitted_values
 from web.pages import PERSON_ROLES, Site, application_id_of, translator
 from web.practices import practice_view, supplement_form
 from web.progress import application_view, shown_time
@@ -42,6 +42,10 @@ class SupplementPages:
         form = await self.site.applications.get_form(application.bundle, user.token)
         asked = supplement_form(form, application.awaited)
         values = submitted_values(asked, posted)
+        if not values:  # nothing entered: each awaited field is asked for at the field, nothing sent
+            nothing = tuple(FieldViolation(f"{FIELD_PREFIX}{spec.name}", "required") for spec in asked.fields)
+            at_field, summary = field_errors(asked, nothing, translator(request))
+            return application_page(self.site, request, application, form, values, at_field, summary)
         try:
             await self.site.applications.supplement(application_id, values, user.token)
         except InvalidFields as invalid:

@@ -102,10 +102,12 @@ def test_the_form_marks_a_field_that_may_follow_and_asks_each_commitment(client,
     field = page[page.index('data-field="lease_contract_no"'):]
     assert "data-deferrable" in field[:800] and "3 天" in field[:800], "may follow within 3 days"
     assert 'name="commitment.no_debts" value="accepted"' in page and "企业无债权债务" in page and "清税证明" in page
-    api.failures["submit"] = errors.InvalidFields("bad", (FieldViolation("form.commitment.no_debts", "not accepted"),))
-    page = client.post("/apply/newborn", data={"csrf_token": form_csrf(client, "/apply/newborn"), "mother_id": MOTHER})
-    assert page.status_code == 400
-    assert 'href="#field-commitment-no_debts"' in page.text and "请勾选作出承诺" in page.text
+    for named in [(FieldViolation("form.commitment.no_debts", "not accepted"),),
+                  (FieldViolation("form.mother_id", "required"),)]:  # checked by the API once the shape is right
+        api.failures["submit"] = errors.InvalidFields("bad", named)
+        page = client.post("/apply/newborn", data={"csrf_token": form_csrf(client, "/apply/newborn")})
+        assert page.status_code == 400
+        assert page.text.count('href="#field-commitment-no_debts"') == 1 and "请勾选作出承诺" in page.text
     del api.failures["submit"]
     client.post("/apply/newborn", data={"csrf_token": form_csrf(client, "/apply/newborn"), "mother_id": MOTHER,
                                         "commitment.no_debts": "accepted", "commitment.other": "accepted"})
@@ -137,6 +139,9 @@ def test_a_supplement_sends_only_awaited_fields_and_shows_the_apis_errors_in_pla
     assert done.status_code == 303 and done.headers["location"] == path
     assert api.supplemented[-1] == {"lease_contract_no": "ZL-1", "mother_id": MOTHER}
     assert client.post(f"{path}/supplement", data={"lease_contract_no": "x"}).status_code == 403, "CSRF"
+    empty = client.post(f"{path}/supplement", data={"csrf_token": form_csrf(client, path), "mother_id": " "})
+    assert empty.status_code == 400 and 'href="#field-mother_id"' in empty.text and 'href="#field-lease_contract_no"' in empty.text
+    assert len(api.supplemented) == 1, "nothing entered, nothing sent"
 
 
 def test_the_front_desk_lists_its_queue_accepts_and_returns_with_a_reason_per_field(client, api, desk):
