@@ -28,6 +28,7 @@ from web.cases import CasesPages
 from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
+from web.findings import CommitmentsPort, GrpcCommitments
 from web.front_desk import FrontDeskPages, FrontDeskPort, GrpcFrontDesk
 from web.offers import OfferPages
 from web.operations import OperationsPages
@@ -73,6 +74,7 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         # officers
         Route("/cases", cases.cases),
         Route("/cases/{application_id}", cases.case),
+        Route("/cases/{application_id}/findings/{commitment}", cases.record_finding, methods=["POST"]),
         Route("/front-desk", desk.queue),
         Route("/front-desk/{application_id}", desk.case, methods=["GET"]),
         Route("/front-desk/{application_id}/accept", desk.accept, methods=["POST"]),
@@ -103,12 +105,12 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
 
 def create_app(settings: WebSettings, api: ApplicationsPort | None = None, operations: OperationsPort | None = None,
                clock: Callable[[], dt.datetime] = _utc_now, cases: CasesPort | None = None,
-               front_desk: FrontDeskPort | None = None) -> ASGIApp:
+               front_desk: FrontDeskPort | None = None, commitments: CommitmentsPort | None = None) -> ASGIApp:
     dev_sign_in = None if settings.production else sessions.DevSignIn(
         DevIdentityProvider(settings.identity_dir, clock=clock))
     renderer = Renderer(settings.production, clock)
     renderer.env.globals["svg"] = svg
-    site = Site(renderer, clock, api, operations, cases, front_desk)
+    site = Site(renderer, clock, api, operations, cases, front_desk, commitments)
     common = CommonPages(site, dev_sign_in, demo_people())
 
     def error_page(status_code: int, kind: str, headers: dict[str, str] | None = None):
@@ -137,11 +139,12 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
     @asynccontextmanager
     async def lifespan(app):
         connection = None
-        if site.applications is None or site.operations is None or site.front_desk is None:
+        if None in (site.applications, site.operations, site.front_desk, site.commitments):
             connection = channel(settings.grpc_address, settings.coordinator_root_certificates())
             site.applications = site.applications or GrpcApplications(connection)
             site.operations = site.operations or GrpcOperations(connection)
             site.front_desk = site.front_desk or GrpcFrontDesk(connection)
+            site.commitments = site.commitments or GrpcCommitments(connection)
         worklists = None
         if site.cases is None:
             site.cases = worklists = GrpcCases(settings.department_addresses)

@@ -120,6 +120,7 @@ class Site:
     operations: OperationsPort | None = None
     cases: CasesPort | None = None  # the departments' officers' worklists
     front_desk: Any = None  # web.front_desk.FrontDeskPort: the front desk's queue (lifeevents.v1.FrontDesk)
+    commitments: Any = None  # web.findings.CommitmentsPort: officers' findings (lifeevents.v1.Commitments)
     _forms: tuple[float, list[pb.Form]] | None = field(default=None, repr=False)
 
     def user(self, request: Request, *roles: Role) -> sessions.SignedIn:

@@ -36,6 +36,16 @@ PRACTICE_TEXTS: dict[str, dict[str, str]] = {
     "practice.why.other": {"zh": "待补正（{why}）", "en": "awaited ({why})"},
     "practice.supplement": {"zh": "提交补正", "en": "Send"},
     "practice.supplemented": {"zh": "已提交，我们将继续办理。", "en": "Sent: your application goes on."},
+    # an officer's finding on a commitment
+    "practice.commitments_of_applicant": {"zh": "申请人的承诺", "en": "The applicant's commitments"},
+    "finding.holds": {"zh": "核查结论", "en": "Does the commitment hold?"},
+    "finding.holds_yes": {"zh": "属实", "en": "Yes, it holds"},
+    "finding.holds_no": {"zh": "不实（将撤销申请）", "en": "No, it is false (the application is revoked)"},
+    "finding.finding": {"zh": "核查情况", "en": "What you found"},
+    "finding.record": {"zh": "记录核查结论", "en": "Record the finding"},
+    "finding.recorded": {"zh": "核查结论已记录。", "en": "The finding is recorded."},
+    "finding.error.holds": {"zh": "请选择承诺是否属实", "en": "Select whether the commitment holds"},
+    "finding.error.finding": {"zh": "请写明核查情况", "en": "Enter what you found"},
     # the front desk (前台受理)
     "nav.front_desk": {"zh": "窗口受理", "en": "Front desk"},
     "front_desk.title": {"zh": "窗口受理队列", "en": "Front desk queue"},
