@@ -2,7 +2,8 @@
 with a reason for one field, the applicant sees the reason on her page, corrects just that field and
 the front desk accepts it; a startup whose premises proof was left out (容缺) shows the promised
 material and its deadline and takes it through the Supplement form; the simplified deregistration's
-form asks its commitment (告知承诺) with a checkbox, an unticked one an error at it, in English.
+form asks its commitment (告知承诺) with a checkbox, an unticked one an error at it, in English; an
+officer of market regulation finds it false and the applicant's page says REVOKED with the finding.
 A citizen and a department's officer are refused the front desk's pages."""
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ import pytest
 
 from deploy.sample_forms import new_company_form
 from lifeevents.v1 import applications_pb2 as pb
+from tests.support.applications import step
+from tests.support.polling import eventually
 from tests.web.browser import MOTHER, sign_in_as_demo_person, sign_in_as_staff, sign_in_with_resident_id
 from tests.web.conftest import screenshot
 
@@ -98,3 +101,39 @@ def test_the_commitment_is_asked_with_a_checkbox_and_refusals_both_ways(new_page
     sign_in_as_staff(officer, "officer", "tax")
     assert officer.goto("/front-desk").status == 404, "a department's officer"
     assert officer.goto("/front-desk/00000000-0000-4000-8000-000000000000").status == 404
+
+
+def test_an_officer_finds_a_commitment_false_and_the_applicants_page_says_revoked(new_page, applicant,
+                                                                                accessible):
+    company = new_company_form("startup")  # the demo mother is its legal representative
+    opened = applicant.settle(applicant.submit(company, bundle="startup"))
+    application_id = applicant.submit({"credit_code": step(opened, "business_registration").result["credit_code"],
+                                       "reason": "business_ended", "commitment.no_debts": "accepted"},
+                                      bundle="deregistration_simplified")
+    officer = new_page()
+    officer.goto(f"/cases/{application_id}")
+    sign_in_as_staff(officer, "officer", "market_regulation")
+    assert officer.locator('[data-commitment="no_debts"]').get_attribute("data-commitment-status") == "MADE"
+    officer.locator("[data-record-finding]").click()
+    assert officer.locator("[data-error-summary] a").count() == 2, "holds and the finding both required"
+    accessible(officer, "case with a commitment, errors (zh)")
+    officer.check("#field-finding-no_debts-holds-2")  # false
+    officer.fill("#field-finding-no_debts-finding", "税务系统显示尚有欠缴税款")
+    officer.locator("[data-record-finding]").click()
+    assert officer.locator('[data-commitment="no_debts"]').get_attribute("data-commitment-status") == "BROKEN"
+    assert officer.locator("[data-finding-form]").count() == 0
+
+    eventually(lambda: assert_status(applicant.get(application_id), pb.Application.REVOKED), timeout=60)
+    page = new_page()
+    page.goto(f"/applications/{application_id}")
+    sign_in_as_demo_person(page)
+    assert page.locator("[data-application-status]").first.get_attribute("data-application-status") == "REVOKED"
+    assert "已撤销（承诺不实）" in page.locator("[data-application-status]").first.inner_text()
+    assert "税务系统显示尚有欠缴税款" in page.locator('[data-commitment="no_debts"]').inner_text()
+    accessible(page, "application revoked (zh)")
+    screenshot(page, "application-revoked-zh")
+
+
+def assert_status(application: pb.Application, status: int) -> pb.Application:
+    assert application.status == status, pb.Application.Status.Name(application.status)
+    return application
