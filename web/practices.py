@@ -15,6 +15,7 @@ from web.i18n import Translator
 from web.progress import shown_time
 
 PROMISED = "promised material"  # Application.awaited's reason for a material committed to (容缺受理)
+RETURNED_BY = "returned by "      # ... and for a form item a department's officer returned: "returned by <department>"
 
 
 def _time(message, name: str) -> str:
@@ -61,6 +62,13 @@ def _why(name: str, why: str, application: pb.Application, t: Translator, materi
         if name in step.returned_inputs:
             return t("practice.why.officer", department=t.department(step.department),
                      reason=step.returned_inputs[name])
+    # A step's input may carry another name than the form's field: the reasons of the department's
+    # returned step, then.
+    department = why.removeprefix(RETURNED_BY) if why.startswith(RETURNED_BY) else ""
+    reasons = [r for step in application.steps if step.department == department and step.status == pb.Step.RETURNED
+               for _, r in sorted(step.returned_inputs.items())]
+    if reasons:
+        return t("practice.why.officer", department=t.department(department), reason=t.join(reasons))
     return t("practice.why.other", why=why)
 
 

@@ -173,3 +173,14 @@ def test_nobody_but_the_front_desk_gets_its_pages(client, desk, who, status):
     assert client.get(f"/front-desk/{APPLICATION_ID}").status_code == status
     assert client.post(f"/front-desk/{APPLICATION_ID}/accept", data={}).status_code == status
     assert desk.calls == [], "nothing asked of the front desk"
+
+
+def test_an_item_an_officer_returned_under_its_steps_own_name_shows_the_departments_reason(client, api):
+    api.application = pb.Application(
+        application_id=APPLICATION_ID, bundle="newborn", status=pb.Application.IN_PROGRESS,
+        awaited={"lease_contract_no": "returned by tax"},
+        steps=[pb.Step(id="tax_registration", department="tax", action="register_taxpayer", status=pb.Step.RETURNED,
+                       returned_inputs={"premises_proof_no": "合同已过期"})])
+    sign_in(client, resident_id=MOTHER)
+    page = client.get(f"/applications/{APPLICATION_ID}").text
+    assert re.search(r'data-awaited-field="lease_contract_no">.*税务.*退回补正：合同已过期', page)
