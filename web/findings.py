@@ -3,7 +3,6 @@ they found (lifeevents.v1.Commitments/RecordFinding, on the coordinator's channe
 token) from the application's case page (/cases/<id>); a false one revokes the application."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Mapping, Protocol
 
@@ -14,7 +13,7 @@ from lifeevents.v1 import commitments_pb2 as cpb
 from lifeevents.v1 import commitments_pb2_grpc as cpb_grpc
 from web.api import GrpcPort
 from web.i18n import Translator
-from web.progress import shown_time
+from web.progress import field_time
 
 MAX_FINDING = 1000
 OPEN = (cpb.Commitment.MADE, cpb.Commitment.VERIFYING)
@@ -61,7 +60,7 @@ def finding_views(application: pb.Application, department: str, t: Translator,
         views.append(FindingView(
             name=c.name, text=c.text_zh if zh else (c.text_en or c.text_zh), status=status,
             status_label=t.maybe(f"commitment.status.{status}", status),
-            verify_at=shown_time(c.verify_at.ToDatetime(dt.timezone.utc)) if c.HasField("verify_at") else "",
+            verify_at=field_time(c, "verify_at"),
             finding=c.finding, mine=c.verified_by.partition(".")[0] == department and c.status in OPEN,
             error=dict((errors or {}).get(c.name, {})), entered=dict((entered or {}).get(c.name, {}))))
     return views

@@ -117,7 +117,8 @@ def submitted_values(form: pb.Form, posted: Mapping[str, object]) -> dict[str, s
     return values
 
 
-def unaccepted(form: pb.Form, values: Mapping[str, str], named: tuple[FieldViolation, ...]) -> tuple[FieldViolation, ...]:
+def unaccepted(form: pb.Form, values: Mapping[str, str],
+               named: tuple[FieldViolation, ...]) -> tuple[FieldViolation, ...]:
     """The commitments left unticked that the API's answer does not name: it checks them only once the
     form's shape is right, and a person is told everything to fix at once."""
     named_fields = {v.field for v in named}

@@ -5,7 +5,6 @@ Accept or Return with a reason per field. Only an officer of the front desk: a c
 (403), a department's officer finds no such page (404)."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,7 +20,7 @@ from web import session as sessions
 from web.api import GrpcPort, InvalidFields, NotFound
 from web.forms import ErrorLink
 from web.pages import Site, application_id_of, translator
-from web.progress import application_view, shown_time
+from web.progress import application_view, field_time
 
 QUEUE_PAGE = 50
 MAX_REASON = 500  # FrontDesk/Return: at most 500 characters a field
@@ -34,7 +33,8 @@ class FrontDeskPort(Protocol):
 
     async def accept(self, application_id: str, token: str) -> pb.Application: ...
 
-    async def return_for_correction(self, application_id: str, reasons: dict[str, str], token: str) -> pb.Application: ...
+    async def return_for_correction(self, application_id: str, reasons: dict[str, str],
+                                    token: str) -> pb.Application: ...
 
 
 class GrpcFrontDesk(GrpcPort):
@@ -55,9 +55,6 @@ class GrpcFrontDesk(GrpcPort):
         return await self._unary("Return", fpb.ReturnRequest(application_id=application_id, reasons=reasons), token)
 
 
-def _time(message, name: str) -> str:
-    return shown_time(getattr(message, name).ToDatetime(dt.timezone.utc)) if message.HasField(name) else ""
-
 
 @dataclass
 class FrontDeskPages:
@@ -76,8 +73,9 @@ class FrontDeskPages:
         token = token if token.isascii() and token.isdigit() and len(token) <= MAX_TOKEN else ""
         found = await self.site.front_desk.list_queue(user.token, QUEUE_PAGE, token)
         names = await self.site.bundle_names(user.token, t)
-        rows = [{"id": q.application_id, "bundle": names.get(q.bundle, q.bundle), "submitted_at": _time(q, "submitted_at"),
-                 "queued_at": _time(q, "queued_at"), "returns": q.returns, "due_at": _time(q, "due_at")}
+        rows = [{"id": q.application_id, "bundle": names.get(q.bundle, q.bundle), "returns": q.returns,
+                 "submitted_at": field_time(q, "submitted_at"), "queued_at": field_time(q, "queued_at"),
+                 "due_at": field_time(q, "due_at")}
                 for q in found.applications]
         return self.site.page(request, "front_desk.html", rows=rows, total=found.total,
                               next_page=found.next_page_token, first_page=not token)
@@ -97,7 +95,7 @@ class FrontDeskPages:
         return self.site.page(request, "front_desk_case.html", status_code=400 if errors else 200,
                               app=application_view(application, t), bundle_name=t.text(form.name), items=items,
                               queued=application.status == pb.Application.AWAITING_ACCEPTANCE,
-                              due_at=_time(application, "due_at"), errors=errors, error_summary=summary,
+                              due_at=field_time(application, "due_at"), errors=errors, error_summary=summary,
                               entered=entered or {}, max_reason=MAX_REASON)
 
     async def accept(self, request: Request) -> Response:

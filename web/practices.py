@@ -5,21 +5,17 @@ commitments they made (告知承诺) with how their verification went. The Suppl
 awaited fields, generated from GetForm as /apply's form is, with the same field errors."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Mapping
 
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import commitments_pb2 as cpb
 from web.i18n import Translator
-from web.progress import shown_time
+from web.progress import field_time
 
 PROMISED = "promised material"  # Application.awaited's reason for a material committed to (容缺受理)
 RETURNED_BY = "returned by "      # ... and for a form item a department's officer returned: "returned by <department>"
 
-
-def _time(message, name: str) -> str:
-    return shown_time(getattr(message, name).ToDatetime(dt.timezone.utc)) if message.HasField(name) else ""
 
 
 @dataclass
@@ -73,7 +69,7 @@ def _why(name: str, why: str, application: pb.Application, t: Translator, materi
 
 
 def practice_view(application: pb.Application, t: Translator, labels: Mapping[str, str]) -> PracticeView:
-    due = {m.field: _time(m, "due_at") for m in application.materials}
+    due = {m.field: field_time(m, "due_at") for m in application.materials}
     zh = t.language == "zh"
     return PracticeView(
         awaited=[AwaitedItem(name, labels.get(name) or t.item(name), _why(name, why, application, t, due))
@@ -82,10 +78,10 @@ def practice_view(application: pb.Application, t: Translator, labels: Mapping[st
         commitments=[CommitmentItem(
             name=c.name, text=c.text_zh if zh else (c.text_en or c.text_zh),
             status=(status := cpb.Commitment.Status.Name(c.status)),
-            status_label=t.maybe(f"commitment.status.{status}", status), verify_at=_time(c, "verify_at"),
+            status_label=t.maybe(f"commitment.status.{status}", status), verify_at=field_time(c, "verify_at"),
             finding=c.finding) for c in application.commitments],
         paused=t.duration(application.paused_hours) if application.paused_hours > 0 else "",
-        due_at=_time(application, "due_at"), accepted_at=_time(application, "accepted_at"))
+        due_at=field_time(application, "due_at"), accepted_at=field_time(application, "accepted_at"))
 
 
 def supplement_form(form: pb.Form, awaited: Mapping[str, str]) -> pb.Form:
