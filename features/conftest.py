@@ -101,3 +101,15 @@ def steps_end(application, datatable):
 def ended_with_reason(application, step_id, status, words):
     ended = step(application, step_id)
     assert pb.Step.Status.Name(ended.status) == status and words in ended.reason, (ended.status, ended.reason)
+
+
+@given(parsers.parse("the {department} department is down"))
+def department_down(department_outage, department):
+    stop, _ = department_outage
+    stop(department)
+
+
+@when(parsers.parse("the {department} department is back"))
+def department_back(department_outage, department):
+    _, restore = department_outage
+    restore(department)

@@ -14,6 +14,7 @@ imports nothing of the coordinator), and the local suite's token maker.
     lifeevents verify-access-log                                                     (admins)
     lifeevents officer queue|claim|approve|reject|return ... --department D          (officers)
     lifeevents frontdesk queue|accept|return ...                                     (front desk officers)
+    lifeevents followups list [--state open|closed|overdue] | close ID --rectification TEXT
     lifeevents migrate
 
 `migrate` is the one command that is not an API call: it creates every table (the event store's,
@@ -42,7 +43,7 @@ import grpc
 from google.protobuf import json_format
 
 from lifeevents.client import channel
-from lifeevents import front_desk_cli, officer_cli
+from lifeevents import followups_cli, front_desk_cli, officer_cli
 from lifeevents.identity import BadSubject, DevIdentityProvider, Role
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import operations_pb2 as ops
@@ -170,6 +171,7 @@ def stats(args, stub, call) -> None:
                          f"fields typed (median): {typed}; event to last result: median "
                          f"{b.event_to_last_result.median_s:.2f}s, p90 {b.event_to_last_result.p90_s:.2f}s "
                          f"over {b.event_to_last_result.count}")
+        lines += followups_cli.rating_lines(b)  # 好差评: the distribution and the follow-ups
     _emit(args, statistics, "\n".join(lines))
 
 
@@ -292,6 +294,7 @@ def parser() -> argparse.ArgumentParser:
         func=migrate, local=True)
     officer_cli.add_commands(commands, _local_provider)
     front_desk_cli.add_commands(commands, _local_provider)
+    followups_cli.add_commands(commands, _emit, _table)
     return main_parser
 
 

@@ -105,6 +105,15 @@ class ApplicantClient:
     def data_access(self, page_size: int = 0, page_token: str = "") -> pb.ListDataAccessResponse:
         return self._call("ListDataAccess", pb.ListDataAccessRequest(page_size=page_size, page_token=page_token))
 
+    def withdraw(self, application_id: str, reason: str) -> pb.Application:
+        return self._call("Withdraw", pb.WithdrawRequest(application_id=application_id, reason=reason))
+
+    def rate(self, application_id: str, level: str, comment: str = "", steps: dict[str, str] | None = None) -> pb.Rating:
+        """Rate an ended application: a RatingLevel name for the bundle, and for steps if given."""
+        rated = [pb.StepRating(step=s, level=pb.RatingLevel.Value(v)) for s, v in (steps or {}).items()]
+        return self._call("Rate", pb.RateRequest(application_id=application_id, level=pb.RatingLevel.Value(level),
+                                                 comment=comment, steps=rated))
+
     def close(self) -> None:
         self.channel.close()
 

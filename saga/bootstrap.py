@@ -38,6 +38,7 @@ from saga.adapters.readiness import DepartmentPing, readiness
 from saga.adapters.relay import CommandRelay, adopt_legacy_position
 from saga.adapters.secrets import secret_file
 from saga.adapters.starts import Starts, StartsView
+from saga.adapters.follow_ups import FollowUps, FollowUpsView
 from saga.adapters.timers import Scheduler, TimerIndex, TimerView
 from saga.adapters.wakeups import PostgresWakeups, Wakeups
 from saga.config import Config
@@ -61,9 +62,11 @@ def projection_store(config: Config) -> ProjectionStore:
     return SqliteProjections(config.projections_file)
 
 
-def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView, PartiesView, StartsView]:
+def views(store: ProjectionStore, config: Config) -> tuple[TimerView, ReadModelsView, PartiesView, StartsView,
+                                                         FollowUpsView]:
     """Every view of the projections store (a new projection's view is added here)."""
-    return TimerView(store, config.partitions), ReadModelsView(store), PartiesView(store), StartsView(store)
+    return (TimerView(store, config.partitions), ReadModelsView(store), PartiesView(store), StartsView(store),
+            FollowUpsView(store))
 
 
 def create_views(store: ProjectionStore, config: Config) -> None:
@@ -143,10 +146,10 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     # instance) and wakes the watchers it concerns.
     watchers = Watchers(config.watch_streams_per_caller, config.watch_streams_total)
     follower = LogFollower(coordinator.recorder, watchers.wake)
-    timer_view, read_models_view, parties_view, starts_view = views(projections, config)
+    timer_view, read_models_view, parties_view, starts_view, follow_ups_view = views(projections, config)
     timers, read_models, parties = TimerIndex(timer_view), ReadModels(read_models_view), Parties(parties_view)
-    starts = Starts(starts_view)
-    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties, starts])
+    starts, follow_ups = Starts(starts_view), FollowUps(follow_ups_view)
+    scheduler = Scheduler(coordinator, timers, clock, followers=[read_models, parties, starts, follow_ups])
     wakeups = (PostgresWakeups(config.event_store_env(), coordinator.recorder.channel_name) if config.on_postgres
                else Wakeups())
     coordinator.listen(lambda events: wakeups.wake())
@@ -154,8 +157,9 @@ def wire(config: Config | None = None, *, bus: CommandBus, bundles: BundleSet | 
     wakeups.subscribe(relay.notify)
     wakeups.subscribe(notifications.notify)
     wakeups.subscribe(scheduler.wake)
-    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties, starts],
-                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties, starts=starts)
+    queries = Queries(coordinator, watchers, read_models, [read_models, timers, parties, starts, follow_ups],
+                      lambda text: parse_bundle_text(text, catalogue), catalogue, parties, starts=starts,
+                      follow_ups=follow_ups)
     return Wiring(coordinator, relay, timers, read_models, parties, scheduler, watchers, follower, queries,
                   projections, wakeups, notifications)
 

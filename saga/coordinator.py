@@ -40,6 +40,7 @@ from saga.domain.errors import (ApplicationNotFound, FormInvalid, IdempotencyKey
 from saga.domain.forms import complete_form, principals_of, validate_form
 from saga.domain.ports import NoRegisters, Outcome, RecordedLookups, RegisterLookups, StepAnswer
 from saga.domain.review import openings_read
+from saga.aftercare import AftercareUseCases
 from saga.commitment_cases import CommitmentUseCases
 from saga.practices import PracticeUseCases
 from saga.proactive import ProactiveUseCases
@@ -59,9 +60,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
-# offers and preferences: saga/proactive.py; commitments' timers and findings: saga/commitment_cases.py;
-# a promised material and the front desk: saga/practices.py
-class Coordinator(PracticeUseCases, ProactiveUseCases, CommitmentUseCases, EventSourcedApplication):
+# Offers and preferences: saga/proactive.py; commitments' timers and findings: saga/commitment_cases.py;
+# a promised material and the front desk: saga/practices.py; withdrawal, rating and follow-ups: saga/aftercare.py.
+class Coordinator(AftercareUseCases, PracticeUseCases, ProactiveUseCases, CommitmentUseCases,
+                  EventSourcedApplication):
     name = "lifeevents"
     # Recently used applications stay decoded in a bounded cache (the store stays the truth: a
     # cached one is brought up to date from the store before use), so an answer does not replay

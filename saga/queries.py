@@ -19,6 +19,7 @@ from typing import Any, AsyncIterator, Callable, Iterable, Iterator
 
 from eventsourcing.utils import get_topic
 
+from saga.adapters.follow_ups import FollowUps
 from saga.adapters.parties import Parties
 from saga.adapters.projections import Projection
 from saga.adapters.read_models import ReadModels
@@ -32,6 +33,7 @@ from saga.domain.errors import InvalidRequest, UnknownBundle
 from saga.domain.privacy import PersonalData
 from saga.domain.steps import ApplicationStatus
 from saga.domain.what_if import WhatIf, what_if
+from saga.follow_up_queries import FollowUpQueries
 
 
 class WatchLimitReached(Exception):
@@ -115,6 +117,7 @@ class BundleStatistics:
     reductions: list[Reduction]
     # The proactive service's figures (saga/adapters/starts.py `figures`).
     proactive: dict[str, Any] | None = None
+    ratings: dict[str, Any] | None = None  # ratings and follow-ups (saga/adapters/follow_ups.py `figures`)
 
 
 @dataclass(frozen=True)
@@ -125,14 +128,14 @@ class Progress:
     done: bool = False
 
 
-class Queries:
+class Queries(FollowUpQueries):  # the follow-ups of bad ratings: saga/follow_up_queries.py
     def __init__(self, coordinator: Coordinator, watchers: Watchers, read_models: ReadModels,
                  projections: list[Projection], parse_definition: Callable[[str], Bundle], catalogue: Catalogue,
                  parties: Parties, catch_up_s: float = 2.0, watch_poll_s: float = 15.0, readers: int = 8,
-                 starts: Starts | None = None):
+                 starts: Starts | None = None, follow_ups: FollowUps | None = None):
         self.coordinator, self.watchers, self.read_models = coordinator, watchers, read_models
         self.projections, self.parse_definition, self.catalogue = projections, parse_definition, catalogue
-        self.parties, self.starts = parties, starts
+        self.parties, self.starts, self.follow_ups = parties, starts, follow_ups
         self.catch_up_s, self.watch_poll_s = catch_up_s, watch_poll_s
         # Watch's reads of the store, off the event loop and apart from the unary handlers' threads.
         self._readers = concurrent.futures.ThreadPoolExecutor(readers, thread_name_prefix="watch-read")
@@ -219,11 +222,13 @@ class Queries:
     def statistics(self, bundle_id: str = "") -> list[BundleStatistics]:
         bundles = [self.coordinator.bundle(bundle_id)] if bundle_id else list(self.coordinator.bundles)
         self._caught_up(self.read_models)
-        figures = {b.id: self.read_models.view.statistics(b.id) for b in bundles}
-        if self.starts is not None:
-            self._caught_up(self.starts)
+        now, figures = self.coordinator.clock(), {b.id: self.read_models.view.statistics(b.id) for b in bundles}
+        for projection in (self.starts, self.follow_ups):
+            if projection is not None:
+                self._caught_up(projection)
         return [BundleStatistics(b.id, figures[b.id]["by_status"], figures[b.id]["durations"], figures[b.id]["steps"],
-                                 b.reductions(), self.starts.view.figures(b.id) if self.starts is not None else None)
+                                 b.reductions(), self.starts.view.figures(b.id) if self.starts is not None else None,
+                                 self.follow_ups.view.figures(b.id, now) if self.follow_ups is not None else None)
                 for b in bundles]
 
     def what_if(self, application: Application, definition: str) -> WhatIf:

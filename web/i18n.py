@@ -183,6 +183,13 @@ MESSAGES: dict[str, dict[str, str]] = {
     "status.application.REVOKED": {"zh": "已撤销（承诺不实）", "en": "Revoked: a commitment was found false"},
     "status.application.AWAITING_ACCEPTANCE": {"zh": "待窗口受理", "en": "Waiting for the front desk"},
     "status.application.RETURNED": {"zh": "退回补正（时限暂停）", "en": "Returned for correction (time limit paused)"},
+    "status.application.WITHDRAWN": {"zh": "已撤回", "en": "Withdrawn"},
+    # Rating (好差评): the five levels of lifeevents.v1.RatingLevel.
+    "rating.VERY_SATISFIED": {"zh": "非常满意", "en": "Very satisfied"},
+    "rating.SATISFIED": {"zh": "满意", "en": "Satisfied"},
+    "rating.BASICALLY_SATISFIED": {"zh": "基本满意", "en": "Basically satisfied"},
+    "rating.DISSATISFIED": {"zh": "不满意", "en": "Dissatisfied"},
+    "rating.VERY_DISSATISFIED": {"zh": "非常不满意", "en": "Very dissatisfied"},
     "status.step.PENDING": {"zh": "等待前序环节", "en": "Waiting for earlier steps"},
     "status.step.DISPATCHED": {"zh": "办理中", "en": "In progress"},
     "status.step.COMPLETED": {"zh": "已完成", "en": "Completed"},

@@ -59,18 +59,6 @@ def dead_lettered(dead_letters, application, action, error, deliveries):
 
 
 # -- time limits -----------------------------------------------------------------------------------
-@given(parsers.parse("the {department} department is down"))
-def department_down(department_outage, department):
-    stop, _ = department_outage
-    stop(department)
-
-
-@when(parsers.parse("the {department} department is back"))
-def department_back(department_outage, department):
-    _, restore = department_outage
-    restore(department)
-
-
 @when(parsers.parse("step {step_id} has been sent"))
 def step_sent(applicant, submission, step_id):
     step_reaching(applicant, submission.application_id, step_id, pb.Step.DISPATCHED)

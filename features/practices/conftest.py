@@ -105,3 +105,8 @@ def opening_in_the_log(applicant, submission, officer, department):
 from features.practices.steps_commitments import *  # noqa: E402,F401,F403
 # -- 容缺受理 and 前台受理 (deferred_material.feature, front_desk.feature) ---------------------------------
 from features.practices.steps_materials import *  # noqa: E402,F401,F403
+
+
+# -- withdrawal and rating (withdrawal.feature, rating.feature): their own modules ----------------------
+from features.practices.steps_rating import *  # noqa: E402,F401,F403
+from features.practices.steps_withdrawal import *  # noqa: E402,F401,F403

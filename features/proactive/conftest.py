@@ -135,9 +135,11 @@ def every_step_with_result(confirmed, datatable):
 def told(notifications, birth, confirmed):
     def heard() -> list[dict]:
         theirs = [n for n in notifications.of(birth["subject"]) if n["application_id"] == confirmed.application_id]
-        assert [n["kind"] for n in theirs] == ["OFFER_MADE", "COMPLETED"], theirs
-        return theirs
-    made, done = eventually(heard)
+        # the end also invites a rating (rating.feature)
+        assert sorted(n["kind"] for n in theirs) == ["COMPLETED", "OFFER_MADE", "RATING_INVITATION"], theirs
+        return {n["kind"]: n for n in theirs}
+    heard_of = eventually(heard)
+    made, done = heard_of["OFFER_MADE"], heard_of["COMPLETED"]
     assert made["language"] == done["language"] == "zh" and "请" in made["title"]
     results = [v for k, v in sorted(done["details"].items())]
     assert results and all(value in done["body"] for value in results)

@@ -24,7 +24,7 @@ from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue
 from saga.domain.errors import UnknownBundle
-from saga.domain.notices import Notice, moment_events, notice_of, shared, written
+from saga.domain.notices import Notice, moment_events, notices_of, shared, written
 from saga.domain.ports import CommandBus
 
 log = logging.getLogger(__name__)
@@ -56,14 +56,13 @@ class NotificationRelay(CommandRelay):
         messages = []
         for event in events:
             application = self.application_of(event.originator_id)
-            if (found := notice_of(event, application)) is None:
-                continue
-            try:
-                bundle = self.bundle_of(found.bundle)
-            except UnknownBundle:
-                bundle = None
-            messages += [notification_message(found, recipient, self.language_of(recipient), bundle, self.catalogue)
-                         for recipient in found.recipients]
+            for found in notices_of(event, application):
+                try:
+                    bundle = self.bundle_of(found.bundle)
+                except UnknownBundle:
+                    bundle = None
+                messages += [notification_message(found, recipient, self.language_of(recipient), bundle,
+                                                  self.catalogue) for recipient in found.recipients]
         self.bus.send(messages)
 
     def sent(self, events: list) -> None:

@@ -14,6 +14,7 @@ from saga.domain.commitments import Commitments
 from saga.domain.front_desk import FrontDesk
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus
+from saga.domain.withdrawal import Withdrawal
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -241,6 +242,7 @@ class ReadModels(Projection):
     @process_event.register(Application.Failed)
     @process_event.register(Application.Declined)
     @process_event.register(Application.Expired)
+    @process_event.register(Withdrawal.Withdrawn)
     def _ended(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.status(tx, event.originator_id, _ENDINGS[type(event)], event.at)
@@ -248,7 +250,8 @@ class ReadModels(Projection):
 
 _ENDINGS = {Application.Completed: ApplicationStatus.COMPLETED, Application.Rejected: ApplicationStatus.REJECTED,
             Application.Failed: ApplicationStatus.FAILED, Application.Declined: ApplicationStatus.DECLINED,
-            Application.Expired: ApplicationStatus.EXPIRED, Commitments.Revoked: ApplicationStatus.REVOKED}
+            Application.Expired: ApplicationStatus.EXPIRED, Commitments.Revoked: ApplicationStatus.REVOKED,
+            Withdrawal.Withdrawn: ApplicationStatus.WITHDRAWN}
 _FRONT_DESK = {FrontDesk.AcceptanceAwaited: ApplicationStatus.AWAITING_ACCEPTANCE,
                FrontDesk.AcceptedAtFrontDesk: ApplicationStatus.IN_PROGRESS,
                FrontDesk.ReturnedForCorrection: ApplicationStatus.RETURNED}

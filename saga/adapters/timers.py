@@ -21,6 +21,7 @@ from saga.domain.application import Application
 from saga.domain.commitments import RECORD, VERIFY, Commitments, command_step
 from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
+from saga.domain.withdrawal import Withdrawal
 
 log = logging.getLogger(__name__)
 WAIT, CHASE = "wait", "chase"
@@ -183,6 +184,7 @@ class TimerIndex(Projection):
     @process_event.register(Application.Failed)
     @process_event.register(Application.Declined)
     @process_event.register(Application.Expired)
+    @process_event.register(Withdrawal.Withdrawn)
     def _ended(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, keep=COMMITMENT_RECORD)  # a broken commitment's record is still sent
 

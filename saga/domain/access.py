@@ -40,6 +40,7 @@ class OperatorAction(enum.Enum):
     REBUILD = "rebuild the projections"
     WHAT_IF = "run a what-if"
     VERIFY_ACCESS_LOG = "verify the data-access log"
+    FOLLOW_UPS = "list and close follow-ups of bad ratings"
 
     @property
     def admin_only(self) -> bool:
@@ -194,12 +195,13 @@ def check_may_answer_offer(caller: Principal, principals: Iterable[str], delegat
     raise NotVisible("")
 
 
-def check_may_supplement(caller: Principal, principals: Iterable[str], delegated: Delegated) -> str:
-    """Only the applicant sends what an application awaits (容缺, a correction): its principals, or
-    their agent under a delegation; returns the agent's subject. Staff: PermissionDenied; any other
-    citizen or agent: NotVisible."""
+def check_may_supplement(caller: Principal, principals: Iterable[str], delegated: Delegated,
+                         acts: str = "supplies materials and corrections") -> str:
+    """Only the applicant sends what an application awaits (容缺, a correction), or withdraws it: its
+    principals, or their agent under a delegation; returns the agent's subject. Staff: PermissionDenied;
+    any other citizen or agent: NotVisible."""
     if caller.role not in (Role.CITIZEN, Role.AGENT):
-        raise PermissionDenied(f"only the applicant supplies materials and corrections, not a {caller.role.value}")
+        raise PermissionDenied(f"only the applicant {acts}, not a {caller.role.value}")
     return check_may_answer_offer(caller, principals, delegated)
 
 
@@ -208,6 +210,15 @@ def check_front_desk(caller: Principal) -> None:
     if caller.role is not Role.OFFICER or caller.department != FRONT_DESK:
         raise PermissionDenied(f"the front desk is for officers of the front desk, not a {caller.role.value}"
                                + (f" of {caller.department}" if caller.department else ""))
+
+
+def check_may_rate(caller: Principal, principals: Iterable[str]) -> None:
+    """Each principal rates for themselves: another citizen NotVisible; an agent or staff PermissionDenied."""
+    if caller.role is Role.CITIZEN and caller.subject in set(principals):
+        return
+    if caller.role is Role.CITIZEN:
+        raise NotVisible("")
+    raise PermissionDenied(f"an application is rated by its principals themselves, not by a {caller.role.value}")
 
 
 # -- objecting ------------------------------------------------------------------------------------

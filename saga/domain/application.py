@@ -20,15 +20,18 @@ from saga.domain.commitments import Commitments
 from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
 from saga.domain.front_desk import FrontDesk
 from saga.domain.materials import Materials
+from saga.domain.rating import Rating
 from saga.domain.review import OfficerReview
 from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
 from saga.domain.versions import objection_text
+from saga.domain.withdrawal import Withdrawal
 
 NewId = Callable[[], uuid.UUID]
 IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COMPENSATING
 
 
-class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offering, Aggregate):
+class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offering, Withdrawal, Rating,
+                  Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
@@ -193,7 +196,7 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
             self._dispatch_compensation(step.id, str(new_id()), self._inputs(undo.inputs), now,
                                         now + step.time_limit, self.bundle, step.department, undo.action,
                                         now + step.retry.after)
-        elif not self.steps.may_need_undo():
+        elif not self.steps.may_need_undo() and not self.awaits_in_flight:  # a withdrawal waits for them
             self._end(self.reasons, now)
 
     def _chase_compensation(self, step: StepState, now: dt.datetime) -> None:
@@ -207,9 +210,10 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
                                       self.bundle, step.department, undo.action, now + step.retry.interval(undo.sends))
 
     def _end(self, reasons: list[str], now: dt.datetime) -> None:
-        """End unsuccessfully: REVOKED after a commitment found false, FAILED after a fault, REJECTED after a
-        refusal or an objection."""
-        (self._revoke if self.revoking else self._fail if self.faulted else self._reject)(reasons, now)
+        """End unsuccessfully: REVOKED after a commitment found false, WITHDRAWN after a withdrawal, FAILED
+        after a fault, REJECTED after a refusal or an objection."""
+        (self._revoke if self.revoking else self._end_withdrawn if self.withdrawal is not None
+         else self._fail if self.faulted else self._reject)(reasons, now)
 
     def _inputs(self, refs: Mapping[str, str]) -> dict[str, str]:
         return self.steps.resolve(self.form, refs)

@@ -117,3 +117,25 @@ class NotAwaited(ValueError):
     def __init__(self, message: str, field: str = "application_id"):
         self.field = field
         super().__init__(message)
+
+
+class WithdrawalRefused(ValueError):
+    """A withdrawal of an application that can no longer be withdrawn (ended, being undone, an offer)."""
+
+
+class RatingRefused(ValueError):
+    """A rating of an application that has not ended yet; says why."""
+
+
+class AlreadyRated(ValueError):
+    """A second rating of the same application by the same principal."""
+
+
+class FollowUpNotFound(LookupError):
+    def __init__(self, follow_up_id: str):
+        self.follow_up_id = follow_up_id
+        super().__init__(f"no follow-up {quote(follow_up_id)}")
+
+
+class FollowUpClosed(ValueError):
+    """A follow-up closed already (by whom and when is in the message)."""

@@ -25,10 +25,12 @@ from lifeevents.privacy import mask_text
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
 from saga.domain.catalogue import Catalogue, Text
+from saga.domain.commitments import Commitments
 from saga.domain.front_desk import FrontDesk
 from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
 from saga.domain.steps import StepStatus
+from saga.domain.withdrawal import Withdrawal
 
 _NAMESPACE = uuid.UUID("6c1d1f0e-2b7a-4a3e-8f51-0c4e9d2a7b36")
 CHINA = dt.timezone(dt.timedelta(hours=8))  # deadlines are written in China time
@@ -73,7 +75,12 @@ def notice_of(event: Any, application: Application) -> Notice | None:
 
 def moment_events() -> list[type]:
     """The event classes with a notice (what the relay decodes)."""
-    return [cls for cls in notice_of.registry if cls is not object]
+    return [cls for registry in (notice_of.registry, invitation_of.registry) for cls in registry if cls is not object]
+
+
+def notices_of(event: Any, application: Application) -> list[Notice]:
+    """Every notice an event is: its moment's, and the invitation to rate an application it ends."""
+    return [found for found in (notice_of(event, application), invitation_of(event, application)) if found is not None]
 
 
 def _deadline(moment: dt.datetime) -> str:
@@ -108,6 +115,22 @@ def _completed(event, application: Application) -> Notice:
 @notice_of.register(Application.Rejected)
 def _rejected(event, application: Application) -> Notice:
     return notice(NoticeKind.REJECTED, event, application, {"reasons": "; ".join(event.reasons)})
+
+
+# -- rating invitations (saga/domain/rating.py): every event that ends an application, beside its notice --
+@singledispatch
+def invitation_of(event: Any, application: Application) -> Notice | None:
+    """The invitation to rate an application the event ends (好差评), or None."""
+    return None
+
+
+@invitation_of.register(Application.Completed)
+@invitation_of.register(Application.Rejected)
+@invitation_of.register(Application.Failed)
+@invitation_of.register(Withdrawal.Withdrawn)
+@invitation_of.register(Commitments.Revoked)
+def _rating_invitation(event, application: Application) -> Notice:
+    return notice(NoticeKind.RATING_INVITATION, event, application, {})
 
 
 # -- an officer's decision (后台审批; helper W) ---------------------------------------------------------
@@ -197,6 +220,12 @@ TEXTS: Mapping[NoticeKind, tuple[Text, Text]] = {  # title, body
         Text("您的{bundle}申请需要补正：{asked}。原因：{reasons}。补正期间不计入办理时限。",
              "Your {bundle} application needs a correction: {asked}. Why: {reasons}. The time limit stops "
              "while it is with you.")),
+    NoticeKind.RATING_INVITATION: (
+        Text("{bundle}：请评价本次服务", "{bundle}: please rate the service"),
+        Text("您的{bundle}申请已结束。请对本次服务作出评价：非常满意、满意、基本满意、不满意或非常不满意；"
+             "不满意的评价将有专人跟进整改。",
+             "Your {bundle} application has ended. Please rate the service: very satisfied, satisfied, basically "
+             "satisfied, dissatisfied or very dissatisfied; a dissatisfied rating is followed up and put right.")),
 }
 
 

@@ -29,11 +29,13 @@ class ApplicationStatus(enum.StrEnum):  # str-valued: the protobuf enums carry t
     REVOKED = "REVOKED"  # a commitment was found false: what it allowed undone (saga/domain/commitments.py)
     AWAITING_ACCEPTANCE = "AWAITING_ACCEPTANCE"  # front desk (前台受理): in its queue, no step started
     RETURNED = "RETURNED"  # the front desk returned it for correction: with the applicant, its clock paused
+    WITHDRAWN = "WITHDRAWN"  # its principal (or their agent) withdrew it; what was done is undone (withdrawal.py)
 
     @property
     def is_terminal(self) -> bool:
         return self in (ApplicationStatus.COMPLETED, ApplicationStatus.REJECTED, ApplicationStatus.FAILED,
-                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.REVOKED)
+                        ApplicationStatus.DECLINED, ApplicationStatus.EXPIRED, ApplicationStatus.REVOKED,
+                        ApplicationStatus.WITHDRAWN)
 
 
 class StepStatus(enum.StrEnum):
@@ -238,6 +240,10 @@ class Steps(dict[str, StepState]):
             if source.get(key):
                 values[name] = source[key]
         return values
+
+    def in_flight(self) -> list[StepState]:
+        """Sent and not yet answered (a department, or its officer, has them)."""
+        return [s for s in self.values() if s.status.is_in_flight]
 
     def waiting(self) -> list[StepState]:
         return [s for s in self.values() if s.status == StepStatus.WAITING]

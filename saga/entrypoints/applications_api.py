@@ -28,6 +28,7 @@ from saga.entrypoints import requests
 from saga.entrypoints.auth import anonymous, authenticated
 from saga.entrypoints.commitments_api import commitment_message, terms_messages
 from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_errors, refusals, refused
+from saga.entrypoints.aftercare_api import AftercareMethods
 from saga.entrypoints.offers_api import OfferMethods, offer_message
 from saga.entrypoints.practices_api import SupplementMethods, practice_fields
 from saga.queries import Queries, WatchLimitReached
@@ -144,7 +145,8 @@ def _page(context, page_size: int, page_token: str) -> tuple[int, int]:
     return min(size or 50, MAX_PAGE), offset
 
 
-class ApplicationsServicer(OfferMethods, SupplementMethods, pb_grpc.ApplicationsServicer):  # offers_api, practices_api
+# The offers' methods: offers_api.py; a supplement: practices_api.py; withdrawal and rating: aftercare_api.py.
+class ApplicationsServicer(OfferMethods, SupplementMethods, AftercareMethods, pb_grpc.ApplicationsServicer):
     def __init__(self, coordinator: Coordinator, queries: Queries, verifier: TokenVerifier):
         self.coordinator, self.queries, self.verifier = coordinator, queries, verifier
 

@@ -15,10 +15,11 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from saga.domain.errors import (ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen, FormInvalid,
-                                IdempotencyKeyReused, InvalidRequest, LookupUnavailable, NoSuchDelegation, NotAwaited,
-                                NotVisible, ObjectionNotOpen,
-                                OfferClosed, OperatorActionRefused, PermissionDenied, UnknownBundle, UnknownStep)
+from saga.domain.errors import (AlreadyRated, ApplicationNotFound, BundleDefinitionError, CommitmentNotOpen,
+                                FollowUpClosed, FollowUpNotFound, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+                                LookupUnavailable, NoSuchDelegation, NotAwaited, NotVisible, ObjectionNotOpen,
+                                OfferClosed, OperatorActionRefused, PermissionDenied, RatingRefused, UnknownBundle,
+                                UnknownStep, WithdrawalRefused)
 
 Violations = Sequence[tuple[str, str]]
 # A refusal's message and each violation's text, at most; and how many violations it lists.
@@ -173,9 +174,37 @@ def _(err: NotAwaited):
     return grpc.StatusCode.FAILED_PRECONDITION, str(err), [(err.field, str(err))]
 
 
-KNOWN_ERRORS = (NotAwaited, ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused, InvalidRequest,
+# Withdrawal, rating and follow-ups (saga/domain/withdrawal.py, rating.py).
+@status_of.register
+def _(err: WithdrawalRefused):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
+
+
+@status_of.register
+def _(err: RatingRefused):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("application_id", str(err))]
+
+
+@status_of.register
+def _(err: AlreadyRated):
+    return grpc.StatusCode.ALREADY_EXISTS, str(err), [("application_id", "rated already by you")]
+
+
+@status_of.register
+def _(err: FollowUpNotFound):
+    return grpc.StatusCode.NOT_FOUND, str(err), [("follow_up_id", "no such follow-up")]
+
+
+@status_of.register
+def _(err: FollowUpClosed):
+    return grpc.StatusCode.FAILED_PRECONDITION, str(err), [("follow_up_id", str(err))]
+
+
+KNOWN_ERRORS = (NotAwaited, ApplicationNotFound, BundleDefinitionError, FormInvalid, IdempotencyKeyReused,
+                InvalidRequest,
                 LookupUnavailable, NoSuchDelegation, NotVisible, ObjectionNotOpen, OperatorActionRefused,
-                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen)
+                PermissionDenied, UnknownBundle, UnknownStep, OfferClosed, CommitmentNotOpen,
+                WithdrawalRefused, RatingRefused, AlreadyRated, FollowUpNotFound, FollowUpClosed)
 
 
 def refused(err: Exception) -> Refused:

@@ -22,6 +22,7 @@ from saga.coordinator import Coordinator
 from saga.domain.access import OperatorAction, Purpose, Sight, SightKind, check_may_operate
 from saga.domain.steps import ApplicationStatus
 from saga.entrypoints import requests
+from saga.entrypoints.aftercare_api import FollowUpMethods
 from saga.entrypoints.applications_api import application_message
 from saga.entrypoints.auth import authenticated
 from saga.entrypoints.errors import abort, domain_errors, invalid, refusals
@@ -44,7 +45,7 @@ def _when(target, iso: str | None) -> None:
         target.FromDatetime(dt.datetime.fromisoformat(iso))
 
 
-class OperationsServicer(ops_grpc.OperationsServicer):
+class OperationsServicer(FollowUpMethods, ops_grpc.OperationsServicer):  # follow-ups: aftercare_api.py
     def __init__(self, coordinator: Coordinator, queries: Queries, dead_letters, verifier: TokenVerifier):
         self.coordinator, self.queries, self.dead_letters, self.verifier = coordinator, queries, dead_letters, verifier
 
@@ -160,6 +161,12 @@ class OperationsServicer(ops_grpc.OperationsServicer):
                 message.event_to_last_result.CopyFrom(ops.Durations(**figures["event_to_last_result"]))
                 message.offers_made, message.offers_expired = figures["offers_made"], figures["offers_expired"]
                 message.offers_declined = figures["offers_declined"]
+            if figures := bundle.ratings:
+                message.ratings.update(figures["ratings"])
+                for department, levels in sorted(figures["department_ratings"].items()):
+                    message.department_ratings.add(department=department, ratings=levels)
+                for name in ("follow_ups_open", "follow_ups_closed", "follow_ups_overdue", "rectification_rate"):
+                    setattr(message, name, figures[name])
         return statistics
 
     @operator_call(OperatorAction.WHAT_IF)

@@ -23,6 +23,7 @@ LIMITS = {
     "bundle": 64, "application_id": 36, "idempotency_key": 128, "objector": 100, "objector_role": 50,
     "reason": 500, "step": 64, "department": 64, "status": 32, "page_token": 9, "message_id": 128,
     "agent": 18, "bundle_yaml": 64 * 1024, "language": 8, "commitment": 64, "finding": 1000,
+    "comment": 500, "rectification": 1000, "follow_up_id": 36, "state": 16,  # rating and follow-ups
 }
 # The form's fields named one by one up to this many problems; beyond, one violation counts them.
 NAMED_FORM_PROBLEMS = 5

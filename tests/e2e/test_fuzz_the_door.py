@@ -27,7 +27,7 @@ def fuzzing(running_suite, applicant):
     for application_id in made:
         applicant.settle(application_id, timeout=60)  # settled: a Watch on it ends
     log = EventLog(Path(running_suite.settings["LIFEEVENTS_DATA_DIR"]))
-    # Settled targets get no event from any request (an accepted one on them changes nothing either).
+    # Settled targets get no event from a refused request (an accepted Rate records one: counted as accepted).
     state = {"before": log.originators() - set(made), "head": log.head(), "accepted": set(),
              "log_size": running_suite.log_path.stat().st_size, "requests": 0}
     with grpc.insecure_channel(running_suite.coordinator_address,

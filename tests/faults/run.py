@@ -45,7 +45,7 @@ from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import application_message
 from services.common.sqlite_register import SqliteRegister
 from tests.support.front_desk import FRONT_DESK_BUNDLES, accept
-from tests.support.registers import duplicated_effects
+from tests.support.registers import RegisterEffects
 
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
 OWES_TAX_REP = "11010519881102011X"  # seeded: owes tax, so tax refuses what needs clearance
@@ -156,21 +156,11 @@ def duplicated_and_missing(data_dir: Path, applications: list[Planned], outcomes
             register.close()
 
     members = [m for household in records("civil_registration", "household") for m in household["members"]]
-    duplicates = duplicated_effects(records)
-    duplicates += len(members) - len(set(members))
-    missing = []
-    for planned in applications:
-        if outcomes[planned.key] is None or outcomes[planned.key].status != pb.Application.COMPLETED:
-            continue
-        if planned.bundle == "newborn":
-            name = (planned.form["child_name"],)
-            counters = (certificates, vaccinations, children, enrolments, cards)
-        elif planned.bundle == "startup":
-            name, counters = (planned.form["company_name"],), (companies,)
-        else:
-            continue
-        if any(counter[name] == 0 for counter in counters):
-            missing.append(planned.key)
+    effects = RegisterEffects(records)
+    duplicates = effects.duplicates + len(members) - len(set(members))
+    missing = [planned.key for planned in applications
+               if outcomes[planned.key] is not None and outcomes[planned.key].status == pb.Application.COMPLETED
+               and effects.lacks(planned.bundle, planned.form)]
     return duplicates, missing
 
 

@@ -54,7 +54,7 @@ from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.domain.application import Application
 from services.common.postgres_register import PostgresRegister
-from tests.support.registers import duplicated_effects
+from tests.support.registers import RegisterEffects
 
 ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 TERMINAL = (pb.Application.COMPLETED, pb.Application.REJECTED, pb.Application.FAILED)
@@ -308,7 +308,8 @@ def register_checks(database: str, applications: list[Planned], outcomes: dict[s
         finally:
             register.close()
 
-    duplicates = duplicated_effects(records)
+    effects = RegisterEffects(records)
+    duplicates = effects.duplicates
     owners = collections.defaultdict(set)
     for planned in applications:
         for step in outcomes[planned.key].steps:
@@ -316,18 +317,8 @@ def register_checks(database: str, applications: list[Planned], outcomes: dict[s
                 if key in UNIQUE_OUTPUTS:
                     owners[(key, value)].add(planned.key)
     numbers_twice = sum(1 for holders in owners.values() if len(holders) > 1)
-    missing = []
-    for planned in applications:
-        if outcomes[planned.key].status != pb.Application.COMPLETED:
-            continue
-        if planned.bundle == "newborn":
-            name, counters = planned.form["child_name"], (certificates, vaccinations, children, enrolments, cards)
-        elif planned.bundle == "startup":
-            name, counters = planned.form["company_name"], (companies,)
-        else:
-            continue
-        if any(counter[name] == 0 for counter in counters):
-            missing.append(planned.key)
+    missing = [planned.key for planned in applications
+               if outcomes[planned.key].status == pb.Application.COMPLETED and effects.lacks(planned.bundle, planned.form)]
     return duplicates, numbers_twice, missing
 
 

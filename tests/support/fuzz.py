@@ -243,13 +243,19 @@ def problems_with(answer: Answer) -> list[str]:
 
 
 def stored_by(answer: Answer) -> str | None:
-    """What an accepted request stored events to (its id): the application a Submit created, the
-    delegation a grant or a revocation changed. (Reads are recorded in people's data-access logs,
+    """What an accepted request stored events to (its id): the application a Submit created (or a
+    Withdraw, a Rate or a CloseFollowUp changed), the delegation a grant or a revocation changed. (Reads are recorded in people's data-access logs,
     refused ones too, by design: those are not counted here.)"""
     if answer.code != grpc.StatusCode.OK:
         return None
     if answer.method == "Submit":
         return applications_pb2.SubmitResponse.FromString(answer.response).application_id
+    if answer.method == "Withdraw":
+        return applications_pb2.Application.FromString(answer.response).application_id
+    if answer.method == "Rate":  # a settled application takes a rating: an accepted change to it
+        return applications_pb2.Rating.FromString(answer.response).application_id
+    if answer.method == "CloseFollowUp":
+        return operations_pb2.FollowUp.FromString(answer.response).application_id
     if answer.method in ("GrantDelegation", "RevokeDelegation"):
         delegation = applications_pb2.Delegation.FromString(answer.response)
         return str(Delegation.id_for(delegation.principal, delegation.agent, delegation.bundle))

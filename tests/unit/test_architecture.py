@@ -63,8 +63,9 @@ def test_the_domain_imports_only_the_domain(path):
 
 def test_the_use_cases_import_no_adapter_and_no_entrypoint():
     assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive",
-                                                                      "saga.commitment_cases", "saga.practices"}
-    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py"):
+                                                                      "saga.commitment_cases", "saga.practices",
+                                                                      "saga.aftercare"}
+    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py", "aftercare.py"):
         assert saga_layers_imported(ROOT / "saga" / use_cases) <= {"saga.domain"}
 
 

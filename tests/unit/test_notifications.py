@@ -50,14 +50,17 @@ def test_an_offer_and_its_completion_are_told_to_the_mother_in_her_language(coor
     coordinator.set_language("en", caller=MOTHER)
     coordinator.confirm(application_id, {"child_name": "王小禾", "contact_phone": "13805320001"}, caller=MOTHER)
     complete(coordinator, bus, application_id)
-    done = sent(wiring)[-1]
+    done, invited = sent(wiring)[-2:]
+    assert (invited.kind, invited.language, invited.title) == (notifications_pb2.Notification.RATING_INVITATION, "en",
+                                                               "Newborn: please rate the service")
+    assert "very satisfied" in invited.body and invited.notification_id != done.notification_id
     assert (done.kind, done.language, done.title) == (notifications_pb2.Notification.COMPLETED, "en",
                                                       "Newborn: everything is done")
     assert done.details["birth_certificate.birth_certificate_no"] == "Q1"
     assert done.details["household_registration.child_id"] == "370202********0024", "resident IDs masked"
     assert "household_registration.household_address" not in done.details, "a personal result stays out"
     assert "Birth medical certificate: Q1" in done.body and "Social security card application: S1" in done.body
-    assert len(sent(wiring)) == 2, "nothing else was a moment"
+    assert len(sent(wiring)) == 3, "nothing else was a moment"
 
 
 def test_a_reminder_and_an_expiry_are_moments_and_each_has_its_id(coordinator, wiring, tick):
@@ -77,9 +80,11 @@ def test_a_refusal_is_told_with_its_reason(coordinator, wiring, bus):
     [dispatch] = bus.sent
     coordinator.record_result(application_id, dispatch.step, dispatch.command_id, False, {},
                               "mother_id 370202199205140022 is not a mother here")
-    refused = {n.recipient: n for n in sent(wiring)}
+    refused = {n.recipient: n for n in sent(wiring) if n.kind == notifications_pb2.Notification.REJECTED}
     assert set(refused) == {MOTHER.subject, FATHER}, "every principal the form names"
-    assert {n.kind for n in refused.values()} == {notifications_pb2.Notification.REJECTED}
+    invited = [n.recipient for n in sent(wiring) if n.kind == notifications_pb2.Notification.RATING_INVITATION]
+    assert sorted(invited) == sorted(refused) and len(sent(wiring)) == 4, "each is invited to rate it"
+    assert "请对本次服务作出评价" in [n for n in sent(wiring) if n.recipient == MOTHER.subject][-1].body
     assert "370202********0022" in refused[FATHER].body and "370202199205140022" not in refused[FATHER].body
 
 
