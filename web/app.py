@@ -28,6 +28,7 @@ from web.cases import CasesPages
 from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
+from web.endings import EndingPages
 from web.findings import CommitmentsPort, GrpcCommitments
 from web.front_desk import FrontDeskPages, FrontDeskPort, GrpcFrontDesk
 from web.offers import OfferPages
@@ -50,7 +51,8 @@ def _utc_now() -> dt.datetime:
 
 
 def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, cases: CasesPages,
-           worklist: WorklistPages, ops: OperationsPages, supplement: SupplementPages, desk: FrontDeskPages) -> list:
+           worklist: WorklistPages, ops: OperationsPages, supplement: SupplementPages, desk: FrontDeskPages,
+           endings: EndingPages) -> list:
     return [
         Route("/", common.home),
         Route("/sign-in", common.sign_in_page, methods=["GET"]),
@@ -64,6 +66,8 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         Route("/applications/{application_id}", applicant.application_page),
         Route("/applications/{application_id}/events", applicant.application_events),
         Route("/applications/{application_id}/supplement", supplement.supplement, methods=["POST"]),
+        Route("/applications/{application_id}/withdraw", endings.withdraw, methods=["POST"]),
+        Route("/applications/{application_id}/rate", endings.rate, methods=["POST"]),
         Route("/offers/{application_id}", offers.offer_page, methods=["GET"]),
         Route("/offers/{application_id}/confirm", offers.confirm, methods=["POST"]),
         Route("/offers/{application_id}/decline", offers.decline, methods=["POST"]),
@@ -160,7 +164,8 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
 
     worklist = WorklistPages(site)
     app = Starlette(routes=routes(common, ApplicantPages(site), OfferPages(site), CasesPages(site, worklist), worklist,
-                                  OperationsPages(site), SupplementPages(site), FrontDeskPages(site)),
+                                  OperationsPages(site), SupplementPages(site), FrontDeskPages(site),
+                                  EndingPages(site)),
                     lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
                         Middleware(SessionMiddleware, secret_key=settings.session_secret,
                                    session_cookie="lifeevents_session", max_age=SESSION_COOKIE_MAX_AGE,

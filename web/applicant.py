@@ -5,8 +5,8 @@ applications (Applications/ListMine), who looked at my data (ListDataAccess) and
 caller (someone else's, or one whose delegation was revoked) is its NOT_FOUND: the "not found" page.
 
 An OFFERED application (proactive service) is shown on its offer page (web/offers.py: confirm or
-decline). The practices on the application page, and Supplement, are web/supplement.py; later
-parts add withdraw (Applications/Withdraw) and rate (Applications/Rate).
+decline). The practices on the application page, and Supplement, are web/supplement.py; withdraw
+(Applications/Withdraw) and rate (Applications/Rate) web/endings.py.
 """
 from __future__ import annotations
 

@@ -8,23 +8,35 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from lifeevents.v1 import applications_pb2 as pb
 from web import session as sessions
 from web.api import FieldViolation, InvalidFields
 from web.forms import FIELD_PREFIX, ErrorLink, field_errors, field_views, submitted_values
 from web.pages import PERSON_ROLES, Site, application_id_of, translator
 from web.practices import practice_view, supplement_form
+
+LEVELS = ("VERY_SATISFIED", "SATISFIED", "BASICALLY_SATISFIED", "DISSATISFIED", "VERY_DISSATISFIED")
+# Withdrawal is refused after the end, while it is already ending, and for an offer (Decline it).
+NOT_WITHDRAWABLE = frozenset({"COMPENSATING", "OFFERED", "DECLINED", "EXPIRED"})
 from web.progress import application_view, shown_time
 
 
 def application_page(site: Site, request: Request, application, form, values=None, errors=None,
-                     summary=None) -> Response:
+                     summary=None, ending_errors=None, ending_entered=None) -> Response:
+    """`errors` of the Supplement form (with their `summary`); `ending_errors` of the withdrawal's or
+    the rating's form (web/endings.py), by field."""
     t = translator(request)
     labels = {f.name: t.text(f.label) for f in form.fields}
     view = application_view(application, t, labels)
+    summary = (summary or []) + [ErrorLink(f"#field-{name}", message) for name, message in (ending_errors or {}).items()]
+    status = pb.Application.Status.Name(application.status)
     return site.page(request, "application.html", status_code=400 if summary else 200, app=view,
+                     withdrawable=status not in NOT_WITHDRAWABLE and not view.terminal,
+                     levels=[(level, t(f"rating.{level}")) for level in LEVELS],
+                     ending_errors=ending_errors or {}, ending_entered=ending_entered or {},
                      bundle_name=t.text(form.name), practice=practice_view(application, t, labels),
                      supplement=field_views(supplement_form(form, application.awaited), values or {}, errors or {}, t),
-                     error_summary=summary or [], looked_up=t.join(labels.get(n, n) for n in view.looked_up),
+                     error_summary=summary, looked_up=t.join(labels.get(n, n) for n in view.looked_up),
                      now=shown_time(site.clock()))
 
 

@@ -185,3 +185,54 @@ def test_an_item_an_officer_returned_under_its_steps_own_name_shows_the_departme
     sign_in(client, resident_id=MOTHER)
     page = client.get(f"/applications/{APPLICATION_ID}").text
     assert re.search(r'data-awaited-field="lease_contract_no">.*税务.*退回补正：合同已过期', page)
+
+
+class EndingApplications(PracticeApplications):
+    def __init__(self):
+        super().__init__()
+        self.application = pb.Application(application_id=APPLICATION_ID, bundle="newborn",
+                                          status=pb.Application.IN_PROGRESS)
+        self.rated: list[tuple] = []
+
+    async def withdraw(self, application_id, reason, token):
+        self.calls.append(("withdraw", application_id, reason))
+        self._call("withdraw", token)
+        return self.application
+
+    async def rate(self, application_id, level, comment, token):
+        self.calls.append(("rate", application_id, level, comment))
+        self._call("rate", token)
+        return pb.Rating(application_id=application_id, level=level, comment=comment)
+
+
+def test_a_withdrawal_needs_a_reason_and_a_confirmation_then_a_rating_once_ended(tmp_path):
+    api = EndingApplications()
+    with TestClient(create_app(settings(tmp_path), api=api, clock=Clock(), cases=FakeCases(),
+                               front_desk=FakeFrontDesk()), follow_redirects=False) as client:
+        sign_in(client, resident_id=MOTHER)
+        path = f"/applications/{APPLICATION_ID}"
+        page = client.get(path).text
+        assert "data-withdraw-form" in page and "data-rate-form" not in page, "not ended: withdraw, no rating"
+        refused = client.post(f"{path}/withdraw", data={"csrf_token": form_csrf(client, path), "withdraw_reason": "x"})
+        assert refused.status_code == 400 and 'href="#field-withdraw_confirm"' in refused.text
+        assert not [c for c in api.calls if c[0] == "withdraw"], "nothing sent unconfirmed"
+        done = client.post(f"{path}/withdraw", data={"csrf_token": form_csrf(client, path), "withdraw_reason": "不办了",
+                                                     "withdraw_confirm": "yes"})
+        assert done.status_code == 303 and api.calls[-1] == ("withdraw", APPLICATION_ID, "不办了")
+
+        api.application.status = pb.Application.WITHDRAWN
+        page = client.get(path).text
+        assert "data-withdraw-form" not in page and "data-rate-form" in page and "非常满意" in page
+        empty = client.post(f"{path}/rate", data={"csrf_token": form_csrf(client, path), "rating_comment": "ok"})
+        assert empty.status_code == 400 and 'href="#field-rating_level"' in empty.text and ">ok</textarea>" in empty.text
+        rated = client.post(f"{path}/rate", data={"csrf_token": form_csrf(client, path), "rating_level": "DISSATISFIED",
+                                                  "rating_comment": "太慢"})
+        assert rated.status_code == 303 and api.calls[-1] == ("rate", APPLICATION_ID, pb.DISSATISFIED, "太慢")
+        api.failures["rate"] = errors.Conflict("rated already")
+        again = client.post(f"{path}/rate", data={"csrf_token": form_csrf(client, path), "rating_level": "SATISFIED"})
+        assert again.status_code == 400 and "您已评价过此申请" in again.text
+        client.post("/sign-in", data={"csrf_token": form_csrf(client, "/sign-in"), "kind": "resident_id",
+                                      "resident_id": MOTHER, "person_role": "agent"})
+        assert "data-rate-form" not in client.get(path).text, "an agent does not rate"
+        assert client.post(f"{path}/rate", data={"csrf_token": form_csrf(client, path),
+                                                 "rating_level": "SATISFIED"}).status_code == 403

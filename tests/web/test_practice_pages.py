@@ -3,7 +3,8 @@ with a reason for one field, the applicant sees the reason on her page, corrects
 the front desk accepts it; a startup whose premises proof was left out (容缺) shows the promised
 material and its deadline and takes it through the Supplement form; the simplified deregistration's
 form asks its commitment (告知承诺) with a checkbox, an unticked one an error at it, in English; an
-officer of market regulation finds it false and the applicant's page says REVOKED with the finding.
+officer of market regulation finds it false and the applicant's page says REVOKED with the finding;
+an applicant withdraws an application with a reason and a confirmation, then rates it once.
 A citizen and a department's officer are refused the front desk's pages."""
 from __future__ import annotations
 
@@ -137,3 +138,26 @@ def test_an_officer_finds_a_commitment_false_and_the_applicants_page_says_revoke
 def assert_status(application: pb.Application, status: int) -> pb.Application:
     assert application.status == status, pb.Application.Status.Name(application.status)
     return application
+
+
+def test_the_applicant_withdraws_an_application_with_a_reason_and_rates_it(new_page, applicant, accessible):
+    application_id = applicant.submit(DEREGISTRATION, bundle="deregistration")  # waits at the front desk
+    page = new_page()
+    page.goto(f"/applications/{application_id}")
+    sign_in_with_resident_id(page, DEREGISTRATION["legal_rep_id"])
+    page.fill("#field-withdraw_reason", "股东决定继续经营")
+    page.locator("[data-withdraw-button]").click()
+    assert page.locator('a[href="#field-withdraw_confirm"]').count() == 1, "a withdrawal is confirmed"
+    accessible(page, "withdraw without confirming (zh)")
+    page.check("#field-withdraw_confirm")
+    page.locator("[data-withdraw-button]").click()
+    assert page.locator("[data-application-status]").first.get_attribute("data-application-status") == "WITHDRAWN"
+    page.locator("#field-rating_level-4").check()  # dissatisfied
+    page.fill("#field-rating_comment", "窗口排队太久")
+    accessible(page, "rate (zh)")
+    page.locator("[data-rate-button]").click()
+    assert "感谢您的评价" in page.locator(".notice").inner_text()
+    page.locator("#field-rating_level").check()
+    page.locator("[data-rate-button]").click()
+    assert "您已评价过此申请" in page.locator("[data-error-summary]").inner_text(), "once only"
+    screenshot(page, "rated-zh")
