@@ -29,6 +29,7 @@ from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
 from web.endings import EndingPages
+from web.follow_ups import FollowUpPages
 from web.findings import CommitmentsPort, GrpcCommitments
 from web.front_desk import FrontDeskPages, FrontDeskPort, GrpcFrontDesk
 from web.offers import OfferPages
@@ -52,7 +53,7 @@ def _utc_now() -> dt.datetime:
 
 def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, cases: CasesPages,
            worklist: WorklistPages, ops: OperationsPages, supplement: SupplementPages, desk: FrontDeskPages,
-           endings: EndingPages) -> list:
+           endings: EndingPages, follow_ups: FollowUpPages) -> list:
     return [
         Route("/", common.home),
         Route("/sign-in", common.sign_in_page, methods=["GET"]),
@@ -100,6 +101,8 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         Route("/operations/dead-letters", ops.dead_letters),
         Route("/operations/dead-letters/requeue", ops.requeue, methods=["POST"]),
         Route("/operations/statistics", ops.statistics),
+        Route("/operations/follow-ups", follow_ups.follow_ups, methods=["GET"]),
+        Route("/operations/follow-ups/close", follow_ups.close, methods=["POST"]),
         Route("/operations/admin", ops.admin),
         Route("/operations/admin/rebuild", ops.rebuild, methods=["POST"]),
         Route("/operations/admin/verify-access-log", ops.verify, methods=["POST"]),
@@ -165,7 +168,7 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
     worklist = WorklistPages(site)
     app = Starlette(routes=routes(common, ApplicantPages(site), OfferPages(site), CasesPages(site, worklist), worklist,
                                   OperationsPages(site), SupplementPages(site), FrontDeskPages(site),
-                                  EndingPages(site)),
+                                  EndingPages(site), FollowUpPages(site)),
                     lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
                         Middleware(SessionMiddleware, secret_key=settings.session_secret,
                                    session_cookie="lifeevents_session", max_age=SESSION_COOKIE_MAX_AGE,

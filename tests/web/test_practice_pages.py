@@ -4,7 +4,8 @@ the front desk accepts it; a startup whose premises proof was left out (容缺) 
 material and its deadline and takes it through the Supplement form; the simplified deregistration's
 form asks its commitment (告知承诺) with a checkbox, an unticked one an error at it, in English; an
 officer of market regulation finds it false and the applicant's page says REVOKED with the finding;
-an applicant withdraws an application with a reason and a confirmation, then rates it once.
+an applicant withdraws an application with a reason and a confirmation, then rates it once, badly: an
+operator closes the follow-up with the rectification, and the statistics chart the ratings.
 A citizen and a department's officer are refused the front desk's pages."""
 from __future__ import annotations
 
@@ -161,3 +162,25 @@ def test_the_applicant_withdraws_an_application_with_a_reason_and_rates_it(new_p
     page.locator("[data-rate-button]").click()
     assert "您已评价过此申请" in page.locator("[data-error-summary]").inner_text(), "once only"
     screenshot(page, "rated-zh")
+
+    operator = new_page()
+    operator.goto("/sign-in")
+    sign_in_as_staff(operator, "operator")
+    follow_up = operator.locator(f'[data-application="{application_id}"]')
+
+    def listed():
+        operator.goto("/operations/follow-ups")
+        assert follow_up.count() == 1, "the follow-up is not listed yet"
+        return True
+    eventually(listed, timeout=20)
+    assert "窗口排队太久" in follow_up.inner_text()
+    accessible(operator, "follow-ups (zh)")
+    follow_up.locator("[data-close-button]").click()
+    assert operator.locator("[data-error-summary] a").count() == 1, "a rectification is required"
+    follow_up.locator("textarea").fill("增开注销业务窗口")
+    follow_up.locator("[data-close-button]").click()
+    operator.goto("/operations/follow-ups?state=closed")
+    assert "增开注销业务窗口" in follow_up.locator("[data-closed]").inner_text()
+    operator.goto("/operations/statistics")
+    assert operator.locator('[data-figure="ratings"]').count() == 1
+    accessible(operator, "statistics with ratings (zh)")
