@@ -162,6 +162,12 @@ class ApplicationsPort(Protocol):
 
     async def decline(self, application_id: str, reason: str, token: str) -> pb.Application: ...
 
+    async def supplement(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application: ...
+
+    async def withdraw(self, application_id: str, reason: str, token: str) -> pb.Application: ...
+
+    async def rate(self, application_id: str, level: int, comment: str, token: str) -> pb.Rating: ...
+
 
 class GrpcApplications(GrpcPort):
     """ApplicationsPort over one grpc.aio channel to the coordinator."""
@@ -218,6 +224,17 @@ class GrpcApplications(GrpcPort):
 
     async def decline(self, application_id: str, reason: str, token: str) -> pb.Application:
         return await self._unary("Decline", pb.DeclineRequest(application_id=application_id, reason=reason), token)
+
+    async def supplement(self, application_id: str, values: Mapping[str, str], token: str) -> pb.Application:
+        request = pb.SupplementRequest(application_id=application_id, form=_struct(values))
+        return await self._unary("Supplement", request, token)
+
+    async def withdraw(self, application_id: str, reason: str, token: str) -> pb.Application:
+        return await self._unary("Withdraw", pb.WithdrawRequest(application_id=application_id, reason=reason), token)
+
+    async def rate(self, application_id: str, level: int, comment: str, token: str) -> pb.Rating:
+        request = pb.RateRequest(application_id=application_id, level=level, comment=comment)
+        return await self._unary("Rate", request, token)
 
 
 def _struct(values: Mapping[str, str]) -> struct_pb2.Struct:

@@ -28,12 +28,17 @@ from web.cases import CasesPages
 from web.cases_api import CasesPort, GrpcCases
 from web.charts import svg
 from web.config import WebSettings
+from web.endings import EndingPages
+from web.follow_ups import FollowUpPages
+from web.findings import CommitmentsPort, GrpcCommitments
+from web.front_desk import FrontDeskPages, FrontDeskPort, GrpcFrontDesk
 from web.offers import OfferPages
 from web.operations import OperationsPages
 from web.operations_api import GrpcOperations, OperationsPort
 from web.pages import CommonPages, Renderer, Site, sign_in_redirect
 from web.people import demo_people
 from web.security import AccessLog, SecurityHeaders
+from web.supplement import SupplementPages
 from web.worklist import WorklistPages
 
 log = logging.getLogger(__name__)
@@ -47,7 +52,8 @@ def _utc_now() -> dt.datetime:
 
 
 def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, cases: CasesPages,
-           worklist: WorklistPages, ops: OperationsPages) -> list:
+           worklist: WorklistPages, ops: OperationsPages, supplement: SupplementPages, desk: FrontDeskPages,
+           endings: EndingPages, follow_ups: FollowUpPages) -> list:
     return [
         Route("/", common.home),
         Route("/sign-in", common.sign_in_page, methods=["GET"]),
@@ -60,6 +66,9 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         Route("/applications", applicant.my_applications),
         Route("/applications/{application_id}", applicant.application_page),
         Route("/applications/{application_id}/events", applicant.application_events),
+        Route("/applications/{application_id}/supplement", supplement.supplement, methods=["POST"]),
+        Route("/applications/{application_id}/withdraw", endings.withdraw, methods=["POST"]),
+        Route("/applications/{application_id}/rate", endings.rate, methods=["POST"]),
         Route("/offers/{application_id}", offers.offer_page, methods=["GET"]),
         Route("/offers/{application_id}/confirm", offers.confirm, methods=["POST"]),
         Route("/offers/{application_id}/decline", offers.decline, methods=["POST"]),
@@ -70,6 +79,11 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         # officers
         Route("/cases", cases.cases),
         Route("/cases/{application_id}", cases.case),
+        Route("/cases/{application_id}/findings/{commitment}", cases.record_finding, methods=["POST"]),
+        Route("/front-desk", desk.queue),
+        Route("/front-desk/{application_id}", desk.case, methods=["GET"]),
+        Route("/front-desk/{application_id}/accept", desk.accept, methods=["POST"]),
+        Route("/front-desk/{application_id}/return", desk.return_for_correction, methods=["POST"]),
         Route("/worklist/{case_id}", worklist.case_page, methods=["GET"]),
         Route("/worklist/{case_id}/claim", worklist.claim, methods=["POST"]),
         Route("/worklist/{case_id}/approve", worklist.approve, methods=["POST"]),
@@ -87,6 +101,8 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
         Route("/operations/dead-letters", ops.dead_letters),
         Route("/operations/dead-letters/requeue", ops.requeue, methods=["POST"]),
         Route("/operations/statistics", ops.statistics),
+        Route("/operations/follow-ups", follow_ups.follow_ups, methods=["GET"]),
+        Route("/operations/follow-ups/close", follow_ups.close, methods=["POST"]),
         Route("/operations/admin", ops.admin),
         Route("/operations/admin/rebuild", ops.rebuild, methods=["POST"]),
         Route("/operations/admin/verify-access-log", ops.verify, methods=["POST"]),
@@ -95,12 +111,13 @@ def routes(common: CommonPages, applicant: ApplicantPages, offers: OfferPages, c
 
 
 def create_app(settings: WebSettings, api: ApplicationsPort | None = None, operations: OperationsPort | None = None,
-               clock: Callable[[], dt.datetime] = _utc_now, cases: CasesPort | None = None) -> ASGIApp:
+               clock: Callable[[], dt.datetime] = _utc_now, cases: CasesPort | None = None,
+               front_desk: FrontDeskPort | None = None, commitments: CommitmentsPort | None = None) -> ASGIApp:
     dev_sign_in = None if settings.production else sessions.DevSignIn(
         DevIdentityProvider(settings.identity_dir, clock=clock))
     renderer = Renderer(settings.production, clock)
     renderer.env.globals["svg"] = svg
-    site = Site(renderer, clock, api, operations, cases)
+    site = Site(renderer, clock, api, operations, cases, front_desk, commitments)
     common = CommonPages(site, dev_sign_in, demo_people())
 
     def error_page(status_code: int, kind: str, headers: dict[str, str] | None = None):
@@ -129,10 +146,12 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
     @asynccontextmanager
     async def lifespan(app):
         connection = None
-        if site.applications is None or site.operations is None:
+        if None in (site.applications, site.operations, site.front_desk, site.commitments):
             connection = channel(settings.grpc_address, settings.coordinator_root_certificates())
             site.applications = site.applications or GrpcApplications(connection)
             site.operations = site.operations or GrpcOperations(connection)
+            site.front_desk = site.front_desk or GrpcFrontDesk(connection)
+            site.commitments = site.commitments or GrpcCommitments(connection)
         worklists = None
         if site.cases is None:
             site.cases = worklists = GrpcCases(settings.department_addresses)
@@ -148,7 +167,8 @@ def create_app(settings: WebSettings, api: ApplicationsPort | None = None, opera
 
     worklist = WorklistPages(site)
     app = Starlette(routes=routes(common, ApplicantPages(site), OfferPages(site), CasesPages(site, worklist), worklist,
-                                  OperationsPages(site)),
+                                  OperationsPages(site), SupplementPages(site), FrontDeskPages(site),
+                                  EndingPages(site), FollowUpPages(site)),
                     lifespan=lifespan, exception_handlers=exception_handlers, middleware=[
                         Middleware(SessionMiddleware, secret_key=settings.session_secret,
                                    session_cookie="lifeevents_session", max_age=SESSION_COOKIE_MAX_AGE,

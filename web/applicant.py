@@ -5,9 +5,8 @@ applications (Applications/ListMine), who looked at my data (ListDataAccess) and
 caller (someone else's, or one whose delegation was revoked) is its NOT_FOUND: the "not found" page.
 
 An OFFERED application (proactive service) is shown on its offer page (web/offers.py: confirm or
-decline). Later parts add, on the application page: supplement a missing material and answer a
-correction (Applications/Supplement), withdraw (Applications/Withdraw), rate (Applications/Rate)
-from the practices issue.
+decline). The practices on the application page, and Supplement, are web/supplement.py; withdraw
+(Applications/Withdraw) and rate (Applications/Rate) web/endings.py.
 """
 from __future__ import annotations
 
@@ -25,9 +24,11 @@ from web import metrics
 from web import session as sessions
 from web.api import ApiError, Forbidden, InvalidFields, NotFound, TooManyStreams
 from web.data_access import entry_view, shown_person
-from web.forms import FIELD_PREFIX, ErrorLink, field_errors, field_views, submitted_values
+from web.forms import (FIELD_PREFIX, ErrorLink, commitment_views, field_errors, field_views, submitted_values,
+                       unaccepted)
 from web.i18n import Translator
-from web.pages import PERSON_ROLES, Site, translator
+from web.pages import PERSON_ROLES, Site, application_id_of, translator
+from web.supplement import application_page
 from web.progress import BEIJING, application_view, shown_time
 
 PAGE_SIZE = 20
@@ -37,15 +38,6 @@ MAX_PAGE_TOKEN = 9  # digits: the API's page tokens are offsets or positions
 def sse(event: str, data: str) -> str:
     """One Server-Sent Event; each line of `data` on a `data:` line of its own."""
     return f"event: {event}\n" + "".join(f"data: {line}\n" for line in (data.splitlines() or [""])) + "\n"
-
-
-def application_id_of(request: Request) -> str:
-    """The application id of the URL; NotFound for anything that is not one (whether an id exists
-    and is someone else's is the API's to answer, and it answers NOT_FOUND)."""
-    try:
-        return str(uuid.UUID(request.path_params["application_id"]))
-    except ValueError:
-        raise NotFound() from None
 
 
 def page_token_of(request: Request) -> str:
@@ -74,6 +66,7 @@ class ApplicantPages:
         return self.site.page(request, "form.html", status_code=400 if summary else 200,
                               bundle=form.bundle, bundle_name=t.text(form.name),
                               fields=field_views(form, values, errors, t), error_summary=summary,
+                              commitments=commitment_views(form, values, errors, t),
                               asked=form.asked_count, looked_up=form.looked_up_count,
                               idempotency_key=idempotency_key, is_agent=user.role == Role.AGENT.value,
                               acting_for=acting_for)
@@ -93,7 +86,7 @@ class ApplicantPages:
             application_id = await self.site.applications.submit(form.bundle, values, key, user.token)
         except InvalidFields as invalid:
             t = translator(request)
-            at_field, summary = field_errors(form, invalid.violations, t)
+            at_field, summary = field_errors(form, invalid.violations + unaccepted(form, values, invalid.violations), t)
             return await self._form_page(request, user, form, values, at_field,
                                          summary or [ErrorLink("", invalid.message)], key)
         except Forbidden as refused:
@@ -119,11 +112,7 @@ class ApplicantPages:
         if application.status == pb.Application.OFFERED:
             return RedirectResponse(f"/offers/{application_id}", status_code=303)
         form = await self.site.applications.get_form(application.bundle, user.token)
-        labels = {f.name: t.text(f.label) for f in form.fields}
-        view = application_view(application, t, labels)
-        return self.site.page(request, "application.html", app=view, bundle_name=t.text(form.name),
-                              looked_up=t.join(labels.get(n, n) for n in view.looked_up),
-                              now=shown_time(self.site.clock()))
+        return application_page(self.site, request, application, form)
 
     async def application_events(self, request: Request) -> Response:
         """The Applications/Watch stream relayed as Server-Sent Events: after each event of the

@@ -12,6 +12,7 @@ from web.api import FieldViolation
 from web.i18n import Translator
 
 FIELD_PREFIX = "form."
+ACCEPTED = "accepted"  # the form value accepting a commitment (commitment.<name>)
 RADIOS_UP_TO = 4  # more options than this make a select
 MAX_VALUE_LENGTH = 1000
 
@@ -63,6 +64,7 @@ class FieldView:
     inputmode: str = ""
     autocomplete: str = "off"
     suggested_from: str = ""  # the department whose register suggests a value the person may change
+    deferrable: str = ""     # 容缺受理: "may follow within N days" (left out, it is a commitment to supply it)
 
     @property
     def id(self) -> str:
@@ -80,6 +82,21 @@ class FieldView:
                         if present)
 
 
+@dataclass
+class CommitmentView:
+    """A commitment of the bundle (告知承诺): its text, the proof it stands for, a checkbox to accept."""
+    name: str
+    key: str        # the form value that accepts it: commitment.<name>
+    text: str
+    replaces: str
+    accepted: bool
+    error: str = ""
+
+    @property
+    def id(self) -> str:
+        return f"field-commitment-{self.name}"
+
+
 @dataclass(frozen=True)
 class ErrorLink:
     href: str  # "" for an error no field of the page shows
@@ -94,7 +111,28 @@ def submitted_values(form: pb.Form, posted: Mapping[str, object]) -> dict[str, s
         value = posted.get(spec.name)
         if isinstance(value, str) and value.strip():
             values[spec.name] = value.strip()[:MAX_VALUE_LENGTH]
+    for terms in form.commitments:
+        if posted.get(terms.form_key) == ACCEPTED:
+            values[terms.form_key] = ACCEPTED
     return values
+
+
+def unaccepted(form: pb.Form, values: Mapping[str, str],
+               named: tuple[FieldViolation, ...]) -> tuple[FieldViolation, ...]:
+    """The commitments left unticked that the API's answer does not name: it checks them only once the
+    form's shape is right, and a person is told everything to fix at once."""
+    named_fields = {v.field for v in named}
+    return tuple(FieldViolation(f"{FIELD_PREFIX}{c.form_key}", "not accepted") for c in form.commitments
+                 if values.get(c.form_key) != ACCEPTED and f"{FIELD_PREFIX}{c.form_key}" not in named_fields)
+
+
+def commitment_views(form: pb.Form, values: Mapping[str, str], errors: Mapping[str, str],
+                     t: Translator) -> list[CommitmentView]:
+    zh = t.language == "zh"
+    return [CommitmentView(name=c.name, key=c.form_key, text=c.text_zh if zh else (c.text_en or c.text_zh),
+                           replaces=c.replaces_zh if zh else (c.replaces_en or c.replaces_zh),
+                           accepted=values.get(c.form_key) == ACCEPTED, error=errors.get(c.form_key, ""))
+            for c in form.commitments]
 
 
 def error_message(violation: FieldViolation, spec: pb.FormField | None, t: Translator, refusal: bool = False) -> str:
@@ -138,15 +176,20 @@ def field_errors(form: pb.Form, violations: tuple[FieldViolation, ...], t: Trans
                  refusal: bool = False) -> tuple[dict[str, str], list[ErrorLink]]:
     """Messages per field name, and the error summary's links in the order of the form."""
     specs = {spec.name: spec for spec in form.fields}
+    commitments = {c.form_key: c for c in form.commitments}
     at_field: dict[str, str] = {}
     elsewhere: list[ErrorLink] = []
     for violation in violations:
         name = violation.field.removeprefix(FIELD_PREFIX) if violation.field.startswith(FIELD_PREFIX) else ""
         if name in specs:
             at_field.setdefault(name, error_message(violation, specs[name], t, refusal))
+        elif name in commitments:
+            at_field.setdefault(name, t("error.commitment"))
         else:
             elsewhere.append(ErrorLink("", violation.description))
     summary = [ErrorLink(f"#field-{spec.name}", at_field[spec.name]) for spec in form.fields if spec.name in at_field]
+    summary += [ErrorLink(f"#field-commitment-{c.name}", at_field[key]) for key, c in commitments.items()
+                if key in at_field]
     return at_field, summary + elsewhere
 
 
@@ -162,10 +205,15 @@ def field_views(form: pb.Form, values: Mapping[str, str], errors: Mapping[str, s
                 t("form.known_hint", department=department) if department else "")
         if spec.type in _HINTS:
             hint = f"{hint} {t(_HINTS[spec.type], **limits_of(spec))}".strip()
+        deferrable = t("form.deferrable", within=t.duration(spec.deferrable_within_hours)) \
+            if spec.deferrable_within_hours > 0 else ""
+        if deferrable:
+            hint = f"{hint} {deferrable}".strip()
         views.append(FieldView(
-            name=spec.name, type=spec.type, label=t.text(spec.label), required=spec.required and not department,
+            name=spec.name, type=spec.type, label=t.text(spec.label),
+            required=spec.required and not department and not deferrable,
             known_from=known_from, hint=hint, value=values.get(spec.name, ""), error=errors.get(spec.name, ""),
             options=[(option, t.option(option)) for option in spec.options],
             input_type=input_type, inputmode=inputmode, autocomplete=autocomplete,
-            suggested_from=department if suggested else ""))
+            suggested_from=department if suggested else "", deferrable=deferrable))
     return views

@@ -13,6 +13,7 @@ import logging
 from typing import Any
 
 from web.texts_people import PEOPLE_TEXTS
+from web.texts_practices import PRACTICE_TEXTS
 from web.texts_staff import STAFF_TEXTS
 
 log = logging.getLogger(__name__)
@@ -327,7 +328,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "option.licence_revoked": {"zh": "营业执照被吊销", "en": "Licence revoked"},
 }
 
-for _part in (PEOPLE_TEXTS, STAFF_TEXTS):
+for _part in (PEOPLE_TEXTS, STAFF_TEXTS, PRACTICE_TEXTS):
     assert not set(_part) & set(MESSAGES), f"texts defined twice: {sorted(set(_part) & set(MESSAGES))}"
     MESSAGES.update(_part)
 

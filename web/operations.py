@@ -20,7 +20,8 @@ from web.api import Conflict, InvalidFields
 from web.forms import ErrorLink
 from web.pages import OPERATOR_ROLES, Site, translator
 from web.progress import BEIJING, application_view, shown_time
-from web.statistics import durations_chart, reductions_chart, status_chart, status_totals, step_durations_chart
+from web.statistics import (durations_chart, ratings_chart, reductions_chart, status_chart, status_totals,
+                            step_durations_chart)
 
 PAGE_SIZE = 20
 MAX_REASON = 500
@@ -229,7 +230,7 @@ class OperationsPages:
         names = await self.site.bundle_names(user.token, t)
         bundles = list(statistics.bundles)
         step_names = {s.step: s.step.replace("_", " ") for b in bundles for s in b.steps}
-        charts = [status_chart(bundles, names, t), durations_chart(bundles, names, t)]
+        charts = [status_chart(bundles, names, t), durations_chart(bundles, names, t), ratings_chart(bundles, names, t)]
         charts += [reductions_chart(b, names.get(b.bundle, b.bundle), t) for b in bundles if b.reductions]
         charts += [step_durations_chart(b, names.get(b.bundle, b.bundle), step_names, t) for b in bundles]
         return self.site.page(request, "ops_statistics.html", charts=[c for c in charts if not c.empty])

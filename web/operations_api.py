@@ -38,6 +38,11 @@ class OperationsPort(Protocol):
 
     async def get_statistics(self, token: str, bundle: str = "") -> ops.Statistics: ...
 
+    async def list_follow_ups(self, token: str, state: str = "", page_size: int = 20,
+                              page_token: str = "") -> ops.ListFollowUpsResponse: ...
+
+    async def close_follow_up(self, follow_up_id: str, rectification: str, token: str) -> ops.FollowUp: ...
+
     async def rebuild_projections(self, token: str) -> ops.RebuildProgress: ...
 
     async def verify_access_log(self, token: str) -> ops.AccessLogVerification: ...
@@ -91,6 +96,15 @@ class GrpcOperations(GrpcPort):
 
     async def get_statistics(self, token: str, bundle: str = "") -> ops.Statistics:
         return await self._unary("GetStatistics", ops.GetStatisticsRequest(bundle=bundle), token)
+
+    async def list_follow_ups(self, token: str, state: str = "", page_size: int = 20,
+                              page_token: str = "") -> ops.ListFollowUpsResponse:
+        request = ops.ListFollowUpsRequest(state=state, page_size=page_size, page_token=page_token)
+        return await self._unary("ListFollowUps", request, token)
+
+    async def close_follow_up(self, follow_up_id: str, rectification: str, token: str) -> ops.FollowUp:
+        request = ops.CloseFollowUpRequest(follow_up_id=follow_up_id, rectification=rectification)
+        return await self._unary("CloseFollowUp", request, token)
 
     async def rebuild_projections(self, token: str) -> ops.RebuildProgress:
         """Rebuild the read models; the last progress message (done, with its figures)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -22,7 +23,7 @@ from lifeevents.endpoints import DEPARTMENTS
 from lifeevents.identity import FRONT_DESK, BadSubject, Role
 from lifeevents.v1 import applications_pb2 as pb
 from web import session as sessions
-from web.api import ApplicationsPort, Forbidden
+from web.api import ApplicationsPort, Forbidden, NotFound
 from web.cases_api import CasesPort
 from web.forms import ErrorLink
 from web.i18n import DEFAULT_LANGUAGE, HTML_LANG, LANGUAGE_NAMES, LANGUAGES, Translator
@@ -58,7 +59,18 @@ def start_page(user: sessions.SignedIn | None) -> str:
     operators at the dashboard."""
     if user is None or user.role in (r.value for r in PERSON_ROLES):
         return "/"
-    return "/cases" if user.role == Role.OFFICER.value else "/operations"
+    if user.role == Role.OFFICER.value:
+        return "/front-desk" if user.department == FRONT_DESK else "/cases"
+    return "/operations"
+
+
+def application_id_of(request: Request) -> str:
+    """The application id of the URL; NotFound for anything that is not one (whether an id exists
+    and is someone else's is the API's to answer, and it answers NOT_FOUND)."""
+    try:
+        return str(uuid.UUID(request.path_params["application_id"]))
+    except ValueError:
+        raise NotFound() from None
 
 
 class Renderer:
@@ -107,6 +119,8 @@ class Site:
     applications: ApplicationsPort | None = None
     operations: OperationsPort | None = None
     cases: CasesPort | None = None  # the departments' officers' worklists
+    front_desk: Any = None  # web.front_desk.FrontDeskPort: the front desk's queue (lifeevents.v1.FrontDesk)
+    commitments: Any = None  # web.findings.CommitmentsPort: officers' findings (lifeevents.v1.Commitments)
     _forms: tuple[float, list[pb.Form]] | None = field(default=None, repr=False)
 
     def user(self, request: Request, *roles: Role) -> sessions.SignedIn:

@@ -19,7 +19,8 @@ def shown_time(moment: dt.datetime | None) -> str:
     return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
 
 
-def _time(message, name: str) -> str:
+def field_time(message, name: str) -> str:
+    """A Timestamp field of a message in Beijing time; "" when it is not set."""
     return shown_time(getattr(message, name).ToDatetime(dt.timezone.utc)) if message.HasField(name) else ""
 
 
@@ -73,12 +74,12 @@ def application_view(application: pb.Application, t: Translator,
             department=t.department(step.department) if step.department else "",
             status=step_status, status_label=t.maybe(f"status.step.{step_status}", step_status),
             results=[(t.result(name), value) for name, value in sorted(step.result.items())],
-            reason=step.reason, due_at=_time(step, "due_at"), settled_at=_time(step, "settled_at"),
-            overdue_since=_time(step, "overdue_since"), fires_at=_time(step, "fires_at"),
-            with_officer_since=_time(step, "with_officer_since"), decided_by=step.decided_by,
+            reason=step.reason, due_at=field_time(step, "due_at"), settled_at=field_time(step, "settled_at"),
+            overdue_since=field_time(step, "overdue_since"), fires_at=field_time(step, "fires_at"),
+            with_officer_since=field_time(step, "with_officer_since"), decided_by=step.decided_by,
             returned=[(labels.get(name) or t.item(name), why) for name, why in sorted(step.returned_inputs.items())]))
     return ApplicationView(
         id=application.application_id, bundle=application.bundle, status=status,
         status_label=t.maybe(f"status.application.{status}", status), steps=steps,
-        reasons=list(application.reasons), submitted_at=_time(application, "submitted_at"),
-        settled_at=_time(application, "settled_at"), looked_up=list(application.looked_up))
+        reasons=list(application.reasons), submitted_at=field_time(application, "submitted_at"),
+        settled_at=field_time(application, "settled_at"), looked_up=list(application.looked_up))

@@ -1,7 +1,7 @@
 """The operators' statistics (Operations/GetStatistics) as charts, in the page's language:
 reductions per bundle against its published baseline (steps, materials, promised days, visits),
-durations (median and 90th percentile per bundle, and per step of each bundle) and applications by
-status."""
+durations (median and 90th percentile per bundle, and per step of each bundle), applications by
+status, and the ratings (好差评) per bundle by level."""
 from __future__ import annotations
 
 from typing import Mapping
@@ -73,3 +73,15 @@ def status_chart(bundles: list[ops.BundleStatistics], names: Mapping[str, str], 
             Bar(t.maybe(f"status.application.{status}", status), count, str(count), STATUS_KINDS.get(status, "a"))
             for status, count in sorted(bundle.by_status.items()))))
     return Chart("by-status", t("stats.status_title"), t("stats.status_lead"), tuple(groups))
+
+
+RATING_LEVELS = (("VERY_SATISFIED", "ok"), ("SATISFIED", "ok"), ("BASICALLY_SATISFIED", "a"),
+                 ("DISSATISFIED", "warn"), ("VERY_DISSATISFIED", "bad"))
+
+
+def ratings_chart(bundles: list[ops.BundleStatistics], names: Mapping[str, str], t: Translator) -> Chart:
+    """How many ratings of each bundle gave each of the five levels, best first."""
+    groups = tuple(Group(names.get(b.bundle, b.bundle), tuple(
+        Bar(t(f"rating.{level}"), b.ratings.get(level, 0), str(b.ratings.get(level, 0)), kind)
+        for level, kind in RATING_LEVELS)) for b in bundles if sum(b.ratings.values()))
+    return Chart("ratings", t("stats.ratings_title"), t("stats.ratings_lead"), groups)
