@@ -1,7 +1,7 @@
 """`python -m web`: serve the web front door (LIFEEVENTS_WEB_ADDRESS, default 127.0.0.1:8080), with
 its metrics on LIFEEVENTS_METRICS_ADDRESS and its log as text or JSON (LIFEEVENTS_LOG_FORMAT), like
 every process of the suite. SIGTERM or SIGINT stops it gracefully: no new connections, the requests
-under way are answered (live pages are given two seconds, then closed), the channel to the
+under way are answered (live pages end as the stop begins; the browser reconnects), the channel to the
 coordinator is closed, and it exits 0."""
 import logging
 import signal
@@ -13,6 +13,7 @@ from lifeevents import privacy
 from lifeevents.observability import configure_logging, serve_metrics
 from web.app import create_app
 from web.config import WebSettings
+from web.stopping import Server
 
 GRACEFUL_SHUTDOWN_S = 2
 
@@ -31,9 +32,10 @@ def main() -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda number, frame: logging.getLogger("web").info("stopped by %s",
                                                                               signal.Signals(number).name))
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None, access_log=False,
-                server_header=False, ssl_certfile=settings.tls_cert or None, ssl_keyfile=settings.tls_key or None,
-                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                            access_log=False, server_header=False, ssl_certfile=settings.tls_cert or None,
+                            ssl_keyfile=settings.tls_key or None, timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
+    Server(config).run()  # live pages end as the stop begins (web/stopping.py)
     logging.getLogger("web").info("stopped")
     return 0
 

@@ -28,6 +28,7 @@ from web.forms import (FIELD_PREFIX, ErrorLink, commitment_views, field_errors, 
                        unaccepted)
 from web.i18n import Translator
 from web.pages import PERSON_ROLES, Site, application_id_of, translator
+from web.stopping import until_stopping
 from web.supplement import application_page
 from web.progress import BEIJING, application_view, shown_time
 
@@ -141,7 +142,7 @@ class ApplicantPages:
                     yield sse("end", "")
                     return
                 seen = first.version
-                async for event in api.watch(application_id, user.token):
+                async for event in until_stopping(api.watch(application_id, user.token)):
                     if event.version <= seen:
                         continue
                     application = await api.get(application_id, user.token)
@@ -149,8 +150,9 @@ class ApplicantPages:
                     for message in render(application):
                         yield message
                     if application_view(application, t).terminal:
-                        break
-                yield sse("end", "")
+                        yield sse("end", "")
+                        return
+                # the web is stopping (or Watch ended early): no `end`, so the browser reconnects
             except TooManyStreams:
                 yield sse("status", t("application.too_many_live"))
                 yield sse("end", "")
