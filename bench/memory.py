@@ -22,7 +22,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from deploy.suite import ROOT, free_port
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT, TimerIndex, TimerView
 from saga.bootstrap import create_views

@@ -18,7 +18,7 @@ from bench.memory import DroppingBus, populate
 from deploy.sample_forms import MOTHER, newborn_form
 from lifeevents.identity import Principal, Role
 from saga.adapters.bundle_files import load_bundles, load_catalogue
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.adapters.read_models import ReadModels, ReadModelsView
 from saga.adapters.timers import TimerIndex, TimerView
 from saga.bootstrap import wire

@@ -28,7 +28,7 @@ from saga.adapters.lookups import GrpcLookups
 from saga.adapters.notifications import KeptNotifications, NotificationRelay, RabbitNotificationBus, start_at_the_head
 from saga.adapters.ownership import Ownership, Roles
 from saga.adapters.parties import Parties, PartiesView
-from saga.adapters.projections import PostgresProjections, ProjectionStore, SqliteProjections
+from saga.adapters.projection_store import PostgresProjections, ProjectionStore, SqliteProjections
 from saga.adapters.rabbitmq.consumers import PartitionConsumer
 from saga.adapters.rabbitmq.dead_letters import DeadLetterQueue, DeadLetterWatcher, flag_dead_letter
 from saga.adapters.rabbitmq.events import EventConsumer
@@ -50,7 +50,8 @@ from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.front_desk_api import FrontDeskServicer
 from saga.entrypoints.operations_api import OperationsServicer
 from saga.entrypoints.server import CoordinatorServer
-from saga.queries import Queries, Watchers
+from saga.queries import Queries
+from saga.watchers import Watchers
 
 log = logging.getLogger(__name__)
 

@@ -59,7 +59,7 @@ class Config:
 
     @property
     def projections_file(self) -> Path:
-        """The relay's position, the timer index and the read models on SQLite (saga/adapters/projections.py)."""
+        """The relay's position, the timer index and the read models on SQLite (saga/adapters/projection_store.py)."""
         return self.data_dir / "projections.sqlite"
 
     @property

@@ -12,11 +12,12 @@ import uuid
 from typing import Any, Mapping
 
 from lifeevents.callers import Principal
-from saga.domain.access import (Purpose, Sight, SightKind, check_front_desk, check_may_supplement, reads_of)
+from saga.domain.access import Purpose, Sight, SightKind, check_front_desk, check_may_supplement
 from saga.domain.application import Application
 from saga.domain.errors import FieldError, FormInvalid, InvalidRequest, NotVisible
 from saga.domain.forms import supplied_values
 from saga.domain.front_desk import MAX_REASON
+from saga.domain.reads import reads_of
 
 log = logging.getLogger(__name__)
 FRONT_DESK_SIGHT = Sight(SightKind.FRONT_DESK, masked=True)

@@ -18,7 +18,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from lifeevents.callers import Principal
-from saga.domain.access import Purpose, Read, Sight, SightKind, check_may_answer_offer, lookup_reads, reads_of
+from saga.domain.access import Purpose, Sight, SightKind, check_may_answer_offer
 from saga.domain.access_log import AccessLog
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
@@ -27,6 +27,7 @@ from saga.domain.forms import complete_form
 from saga.domain.offers import confirmed_form, prefill
 from saga.domain.ports import DepartmentEvent, RecordedLookups
 from saga.domain.preferences import DEFAULT_LANGUAGE, Preferences, check_language
+from saga.domain.reads import Read, lookup_reads, reads_of
 
 log = logging.getLogger(__name__)
 # Whose ids an offer's id is derived with: the application of an event and a bundle, one of each.

@@ -11,9 +11,11 @@ from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.commitments import Commitments
+from saga.domain.compensation import Compensation
 from saga.domain.front_desk import FrontDesk
+from saga.domain.operator_actions import OperatorActions
 from saga.domain.review import OfficerReview
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 from saga.domain.withdrawal import Withdrawal
 
 
@@ -190,11 +192,11 @@ class ReadModels(Projection):
         self.view.confirmed(tx, event.originator_id, event.at)
 
     @process_event.register(Application.StepDispatched)
-    @process_event.register(Application.StepRetried)
+    @process_event.register(OperatorActions.StepRetried)
     def _sent(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.step_sent(tx, event.originator_id, event.step, event.department, event.at)
-        if isinstance(event, Application.StepRetried):
+        if isinstance(event, OperatorActions.StepRetried):
             self.view.resumed(tx, event.originator_id)
 
     @process_event.register(Application.StepOverdue)
@@ -206,7 +208,7 @@ class ReadModels(Projection):
     @process_event.register(Application.StepRejected)
     @process_event.register(Application.StepFailed)
     @process_event.register(Application.StepDeadLettered)
-    @process_event.register(Application.StepSkipped)
+    @process_event.register(OperatorActions.StepSkipped)
     @process_event.register(Application.ObjectionRaised)
     @process_event.register(OfficerReview.StepReturned)  # no longer pending at the department
     def _settled(self, event, tx) -> None:
@@ -216,7 +218,7 @@ class ReadModels(Projection):
         if took and not self.rebuilding:
             seconds, department = took
             metrics.STEP_SECONDS.labels(department).observe(max(seconds, 0.0))
-        if isinstance(event, Application.StepSkipped):
+        if isinstance(event, OperatorActions.StepSkipped):
             self.view.resumed(tx, event.originator_id)
 
     @process_event.register(FrontDesk.AcceptanceAwaited)
@@ -231,7 +233,7 @@ class ReadModels(Projection):
         if status is not None:
             self.view.status(tx, event.originator_id, status)
 
-    @process_event.register(Application.CompensationStarted)
+    @process_event.register(Compensation.CompensationStarted)
     def _compensating(self, event, tx) -> None:
         self.view.seen(tx, event.originator_id, event.originator_version)
         self.view.status(tx, event.originator_id, ApplicationStatus.COMPENSATING)

@@ -21,17 +21,20 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from saga.adapters import metrics
 from saga.adapters.log import log_of
-from saga.adapters.projections import EventTypes, ProjectionStore
+from saga.adapters.projection_store import ProjectionStore
+from saga.adapters.projections import EventTypes
 from saga.domain.application import Application
 from saga.domain.commitments import Commitments
+from saga.domain.compensation import Compensation
+from saga.domain.operator_actions import OperatorActions
 from saga.domain.ports import CommandBus, Dispatch
 
 log = logging.getLogger(__name__)
 
 # A commitment's verification or register record (saga/domain/commitments.py) is a command like a step's.
-COMMAND_EVENTS = (Application.StepDispatched, Application.CommandResent, Application.CompensationDispatched,
-                  Application.CompensationResent, Application.StepRetried, Commitments.CommitmentCommandSent)
-RESENT = (Application.CommandResent, Application.CompensationResent, Application.StepRetried)
+COMMAND_EVENTS = (Application.StepDispatched, Application.CommandResent, Compensation.CompensationDispatched,
+                  Compensation.CompensationResent, OperatorActions.StepRetried, Commitments.CommitmentCommandSent)
+RESENT = (Application.CommandResent, Compensation.CompensationResent, OperatorActions.StepRetried)
 
 
 def dispatch_of(event) -> Dispatch:

@@ -19,7 +19,9 @@ from saga.adapters import metrics
 from saga.adapters.projections import Projection, TrackedView
 from saga.domain.application import Application
 from saga.domain.commitments import RECORD, VERIFY, Commitments, command_step
+from saga.domain.compensation import Compensation
 from saga.domain.materials import Materials
+from saga.domain.operator_actions import OperatorActions
 from saga.domain.review import OfficerReview
 from saga.domain.withdrawal import Withdrawal
 
@@ -104,9 +106,9 @@ class TimerIndex(Projection):
     @process_event.register(Application.StepDispatched)
     @process_event.register(Application.CommandResent)
     @process_event.register(Application.StepOverdue)
-    @process_event.register(Application.CompensationDispatched)
-    @process_event.register(Application.CompensationResent)
-    @process_event.register(Application.StepRetried)
+    @process_event.register(Compensation.CompensationDispatched)
+    @process_event.register(Compensation.CompensationResent)
+    @process_event.register(OperatorActions.StepRetried)
     def _unanswered(self, event, tx) -> None:
         if event.check_at is not None:
             self.view.set(tx, event.originator_id, event.step, CHASE, event.check_at)
@@ -116,13 +118,13 @@ class TimerIndex(Projection):
     @process_event.register(Application.ObjectionRaised)
     @process_event.register(Application.StepFailed)
     @process_event.register(Application.StepDeadLettered)
-    @process_event.register(Application.StepCompensated)
-    @process_event.register(Application.StepSkipped)
+    @process_event.register(Compensation.StepCompensated)
+    @process_event.register(OperatorActions.StepSkipped)
     @process_event.register(OfficerReview.StepReturned)  # with the applicant: not chased until sent again
     def _settled(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, step=event.step)
 
-    @process_event.register(Application.CompensationStarted)
+    @process_event.register(Compensation.CompensationStarted)
     def _waits_cancelled(self, event, tx) -> None:
         self.view.remove(tx, event.originator_id, kind=WAIT)  # steps in flight are still chased
 

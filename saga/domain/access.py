@@ -1,4 +1,4 @@
-"""Who may do what, as pure rules: submit, read, object, delegate, operate.
+"""Who may do what, as pure rules: submit, see, object, delegate, operate.
 
 The rules use what the bundle declares (its `principals`: the form fields naming who may apply),
 what the application recorded (its principals and its agent) and which delegations hold (asked
@@ -6,8 +6,8 @@ through a function, so nothing here reads a store). A refusal the caller may kno
 PermissionDenied (naming the request field that decides it); a read of what the caller may not see
 is NotVisible, answered as if the application did not exist.
 
-Every read of a person's data by someone else is a `Read` for that person's data-access log
-(saga/domain/access_log.py), denials included.
+What each read of a person's data by someone else is, for that person's data-access log, is
+saga/domain/reads.py.
 """
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ from saga.domain.errors import InvalidRequest, NotVisible, PermissionDenied
 # Whether a delegation from this principal (for the bundle in question) holds now.
 Delegated = Callable[[str], bool]
 LONGEST_DELEGATION = dt.timedelta(days=366)
-SERVICE_SUBJECT = "coordinator"  # who asks the registers at Submit, on the caller's behalf
 
 
 class OperatorAction(enum.Enum):
@@ -85,21 +84,6 @@ class Sight:
         return self.kind in (SightKind.PRINCIPAL, SightKind.AGENT)
 
 
-@dataclass(frozen=True)
-class Read:
-    """One read of a person's data by someone else, for that person's data-access log."""
-
-    subject: str          # whose data: a resident ID
-    accessor: str         # who read it: a staff id, a resident ID, a department
-    accessor_role: str
-    department: str       # the accessor's department (an officer's), or the register asked
-    items: tuple[str, ...]
-    application_id: str
-    purpose: str
-    allowed: bool = True
-    on_behalf_of: str = ""  # for a register lookup at Submit: who submitted
-
-
 # -- submitting -----------------------------------------------------------------------------------
 def check_may_submit(caller: Principal, bundle: Bundle, principals: Mapping[str, str], delegated: Delegated) -> str:
     """A citizen named as a principal, or an agent with a delegation from one for this bundle, may
@@ -150,36 +134,6 @@ def _sight_of(caller: Principal, principals: set[str], agent: str, departments: 
         if own:
             return Sight(SightKind.DEPARTMENT, steps=own, masked=True)
     raise NotVisible("")
-
-
-def reads_of(caller: Principal, sight: Sight, principals: Iterable[str], application_id: str, items: Iterable[str],
-             purpose: Purpose, reason: str = "") -> list[Read]:
-    """The reads an opening of the application is, one per principal, unless the caller is one."""
-    if sight.kind is SightKind.PRINCIPAL:
-        return []
-    why = {SightKind.AGENT: "following the application under a delegation",
-           SightKind.FRONT_DESK: "opening the case at the front desk",
-           SightKind.DEPARTMENT: "opening the case",
-           SightKind.PUBLIC: "objecting to its public notice"}.get(sight.kind, purpose.value)
-    if reason:
-        why = f"{why}: {reason}"
-    return [Read(subject, caller.subject, caller.role.value, caller.department, tuple(items), application_id, why)
-            for subject in dict.fromkeys(principals)]
-
-
-def case_reads(officer: str, department: str, principals: Iterable[str], application_id: str,
-               items: Iterable[str]) -> list[Read]:
-    """An officer opened (claimed, or decided) a case of the application in their department's worklist,
-    with the items its step sent: a read for each principal's log (the department told the coordinator)."""
-    return [Read(subject, officer, Role.OFFICER.value, department, tuple(sorted(items)), application_id,
-                 "opening the case in the department's worklist") for subject in dict.fromkeys(principals)]
-
-
-def refusals_of(caller: Principal, principals: Iterable[str], application_id: str, purpose: Purpose) -> list[Read]:
-    """A refused attempt to read an application, for each principal's log."""
-    return [Read(subject, caller.subject, caller.role.value, caller.department, (), application_id,
-                 f"{purpose.value}: refused", allowed=False)
-            for subject in dict.fromkeys(principals) if subject != caller.subject]
 
 
 # -- offers ---------------------------------------------------------------------------------------
@@ -270,35 +224,3 @@ def check_reason(reason: str) -> str:
     if not reason:
         raise InvalidRequest("a reason is required to read an application's personal data", "reason", "required")
     return reason
-
-
-def lookup_reads(bundle: Bundle, made: Mapping[tuple[str, str, str], Mapping[str, str] | None],
-                 used_fields: Iterable[str], caller: Principal, application_id: str) -> list[Read]:
-    """The register lookups made at Submit (department, query, key -> record found), as reads of the
-    person each record is about: the key when it is a resident ID, else the resident IDs the record
-    gave (a company's legal representative). Items: the values the form took from it."""
-    used_fields = set(used_fields)
-    reads = []
-    for (department, query, key), record in made.items():
-        if not record:
-            continue
-        fields = [f for f in bundle.fields.values() if f.lookup is not None and f.name in used_fields
-                  and (f.lookup.department, f.lookup.query) == (department, query)]
-        items = tuple(sorted({f.lookup.value for f in fields}))
-        if not items:
-            continue
-        subjects = [key] if is_resident_id(key) else [
-            record.get(f.lookup.value, "") for f in fields
-            if f.type == "resident_id" and is_resident_id(record.get(f.lookup.value, ""))]
-        reads += [Read(subject, SERVICE_SUBJECT, Role.SERVICE.value, department, items, application_id,
-                       f"materials reuse: {query} for the {bundle.id} application", on_behalf_of=caller.subject)
-                  for subject in dict.fromkeys(subjects)]
-    return reads
-
-
-def is_resident_id(value: str) -> bool:
-    try:
-        parse_resident_id(value)
-    except InvalidIdentifier:
-        return False
-    return True

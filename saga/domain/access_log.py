@@ -19,7 +19,7 @@ from typing import Any, Iterable
 
 from eventsourcing.domain import Aggregate, event
 
-from saga.domain.access import Read
+from saga.domain.reads import Read
 
 _NAMESPACE = uuid.UUID("5b0f6a0e-9d7c-4d55-8a7f-1c3e2b4d6a17")
 GENESIS = "0" * 64

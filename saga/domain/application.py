@@ -1,7 +1,8 @@
 """The application aggregate: one bundle application, its steps and their results. Every transition
 is a past-tense event, so any stream replays to any point; the plan is recorded at submission, so a
 stream keeps its meaning when the bundle changes. Commands record what happened; `advance` then
-starts what can start (steps, the next undo, the ending), with new ids from the caller's factory."""
+starts what can start (steps, the next undo, the ending), with new ids from the caller's factory.
+Each practice is a base with its own events (compensation.py, operator_actions.py, review.py, ...)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,12 +18,15 @@ from lifeevents.text import quote
 from saga.domain import offers, versions
 from saga.domain.bundle import Bundle
 from saga.domain.commitments import Commitments
-from saga.domain.errors import ObjectionNotOpen, OperatorActionRefused, UnknownStep
+from saga.domain.compensation import COMPENSATION_EVENTS, Compensation
+from saga.domain.errors import ObjectionNotOpen, UnknownStep
 from saga.domain.front_desk import FrontDesk
 from saga.domain.materials import Materials
+from saga.domain.operator_actions import OperatorActions
 from saga.domain.rating import Rating
 from saga.domain.review import OfficerReview
-from saga.domain.steps import ApplicationStatus, StepState, StepStatus, Steps, plan_of
+from saga.domain.statuses import ApplicationStatus, StepStatus
+from saga.domain.steps import StepState, Steps, plan_of
 from saga.domain.versions import objection_text
 from saga.domain.withdrawal import Withdrawal
 
@@ -31,7 +35,7 @@ IN_PROGRESS, COMPENSATING = ApplicationStatus.IN_PROGRESS, ApplicationStatus.COM
 
 
 class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offering, Withdrawal, Rating,
-                  Aggregate):
+                  OperatorActions, Compensation, Aggregate):
     @classmethod
     def submit(cls, bundle: Bundle, form: Mapping[str, str], now: dt.datetime, application_id: uuid.UUID,
                idempotency_key: str = "", looked_up: list[str] | None = None, principals: list[str] | None = None,
@@ -163,52 +167,6 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
             self._stop([f"{step_id} ({step.department}): dead-lettered: {error}"], now)
         return True
 
-    def retry(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
-        """An operator sends the step again under its command id: a department that did the work answers
-        what it recorded (a new id would be refused as a second card), one that never got it does it."""
-        step = self.steps.check_operable(self._step(step_id), self.status, "a retry")
-        due_at, inputs = now + step.time_limit, self._inputs(step.inputs)
-        review = step.approval.review(inputs)
-        self._retry_step(step_id, step.command_id, inputs, now, due_at, self.bundle, step.department, step.action,
-                         min(now + step.retry.after, due_at), operator, reason, review.wire, list(review.reasons))
-
-    def skip(self, step_id: str, operator: str, reason: str, now: dt.datetime) -> None:
-        """An operator lets the application go on without the step, if no later step needs its results."""
-        self.steps.check_operable(self._step(step_id), self.status, "a skip")
-        if needing := self.steps.using_results_of(step_id):
-            raise OperatorActionRefused(f"{', '.join(needing)} need(s) the results of {step_id}; it cannot be skipped")
-        self._skip_step(step_id, operator, reason, now)
-
-    def _stop(self, reasons: list[str], now: dt.datetime) -> None:
-        """The running application cannot complete: compensate (advance sends the undos and ends it), or
-        end at once. Once compensating or ended, an answer still in flight only adds to the record."""
-        if self.status == IN_PROGRESS and self.steps.may_need_undo():
-            self._start_compensation(reasons, now)
-        elif self.status == IN_PROGRESS:
-            self._end(reasons, now)
-
-    def _compensate_next(self, now: dt.datetime, new_id: NewId) -> None:
-        """Send the next undo, or end once nothing may need undoing; wait while an answer is on its way."""
-        if self.steps.undoing():
-            return
-        if step := self.steps.next_to_undo():
-            undo = step.compensation
-            self._dispatch_compensation(step.id, str(new_id()), self._inputs(undo.inputs), now,
-                                        now + step.time_limit, self.bundle, step.department, undo.action,
-                                        now + step.retry.after)
-        elif not self.steps.may_need_undo() and not self.awaits_in_flight:  # a withdrawal waits for them
-            self._end(self.reasons, now)
-
-    def _chase_compensation(self, step: StepState, now: dt.datetime) -> None:
-        """Re-send an unanswered undo (same id) at the step's pace; after its attempts, record it not undone."""
-        undo = step.compensation
-        if undo.sends >= step.retry.attempts:
-            reason = f"no answer from {step.department} after {undo.sends} attempts"
-            self._settle_compensation(step.id, undo.command_id, False, {}, reason, now)
-        else:
-            self._resend_compensation(step.id, undo.command_id, self._inputs(undo.inputs), now, undo.due_at,
-                                      self.bundle, step.department, undo.action, now + step.retry.interval(undo.sends))
-
     def _end(self, reasons: list[str], now: dt.datetime) -> None:
         """End unsuccessfully: REVOKED after a commitment found false, WITHDRAWN after a withdrawal, FAILED
         after a fault, REJECTED after a refusal or an objection."""
@@ -247,7 +205,7 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
 
     # A command event repeats bundle, department and action, and says who decides it (review): it alone is
     # the command the relay publishes.
-    StepDispatched, CommandResent, StepRetried = versions.StepDispatched, versions.CommandResent, versions.StepRetried
+    StepDispatched, CommandResent = versions.StepDispatched, versions.CommandResent  # StepRetried: operator_actions.py
 
     @event(StepDispatched)
     def _dispatch_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
@@ -297,47 +255,6 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
                          at: dt.datetime) -> None:
         self.steps[step].ended(StepStatus.REJECTED, objection_text(objector_role, objector, reason), at)
 
-    def _resume(self) -> None:
-        """A failed application an operator picks up again: running, its cancelled steps pending."""
-        if self.status == ApplicationStatus.FAILED:
-            self.status, self.settled_at, self.reasons, self.faulted = IN_PROGRESS, None, [], False
-            self.steps.uncancel()
-
-    @event(StepRetried)
-    def _retry_step(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime, due_at: dt.datetime,
-                    bundle: str, department: str, action: str, check_at: dt.datetime, operator: str, reason: str,
-                    review: str = "", review_reasons: list[str] | None = None):
-        self._resume()
-        self.steps[step].dispatched(command_id, inputs, at, due_at, review, review_reasons or ())
-
-    @event("StepSkipped")
-    def _skip_step(self, step: str, operator: str, reason: str, at: dt.datetime) -> None:
-        self._resume()
-        self.steps[step].ended(StepStatus.SKIPPED, f"skipped by {operator}: {reason}", at)
-
-    @event("CompensationStarted")
-    def _start_compensation(self, reasons: list[str], at: dt.datetime) -> None:
-        self.status, self.reasons = COMPENSATING, list(reasons)
-        self.steps.cancel_the_rest()
-
-    @event("CompensationDispatched")
-    def _dispatch_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
-                               due_at: dt.datetime, bundle: str, department: str, action: str,
-                               check_at: dt.datetime | None = None) -> None:
-        self.steps[step].undo_dispatched(command_id, due_at, check_at)
-
-    @event("CompensationResent")
-    def _resend_compensation(self, step: str, command_id: str, inputs: dict[str, str], at: dt.datetime,
-                             due_at: dt.datetime, bundle: str, department: str, action: str, check_at: dt.datetime):
-        self.steps[step].compensation.resent(check_at)
-
-    @event("StepCompensated")
-    def _settle_compensation(self, step: str, command_id: str, completed: bool, result: dict[str, str], reason: str,
-                             at: dt.datetime) -> None:
-        self.steps[step].undo_settled(completed, result)
-        if not completed:  # the effect stays: the reasons say so, for an officer to follow up
-            self.reasons = self.reasons + [f"could not undo {step}: {reason}"]
-
     @event("Completed")
     def _complete(self, at: dt.datetime) -> None:
         self.status, self.settled_at = ApplicationStatus.COMPLETED, at
@@ -357,3 +274,12 @@ class Application(Commitments, Materials, FrontDesk, OfficerReview, offers.Offer
 
 # Streams stored before the aggregate left saga/domain/model.py: the old topic (and its events') resolves here.
 register_topic("saga.domain.model:Application", Application)
+
+# The events of these bases were defined on the aggregate itself before they moved to their modules.
+# The aggregate's own (sub)classes of them apply nothing: the aggregate names its bases' classes,
+# and the topics they were stored under (here, or under saga/domain/model.py) resolve to them.
+for _base, _names in ((Compensation, COMPENSATION_EVENTS), (OperatorActions, ("StepRetried", "StepSkipped"))):
+    for _name in _names:
+        setattr(Application, _name, getattr(_base, _name))
+        for _module in ("saga.domain.application", "saga.domain.model"):
+            register_topic(f"{_module}:Application.{_name}", getattr(_base, _name))

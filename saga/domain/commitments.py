@@ -27,7 +27,7 @@ from lifeevents.callers import Principal, Role
 from saga.domain.commitment_specs import FINDING, HOLDS
 from saga.domain.errors import CommitmentNotOpen, InvalidRequest, PermissionDenied
 from saga.domain.ports import Outcome, StepAnswer
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 
 VERIFY, RECORD = "verify", "record"
 PREFIX = "commitment."

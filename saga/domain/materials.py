@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from eventsourcing.domain import Aggregate, event
 
 from saga.domain.errors import NotAwaited
-from saga.domain.steps import ApplicationStatus, StepStatus
+from saga.domain.statuses import ApplicationStatus, StepStatus
 
 if TYPE_CHECKING:
     from saga.domain.bundle import Bundle, FieldSpec, StepSpec

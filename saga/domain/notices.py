@@ -29,7 +29,7 @@ from saga.domain.commitments import Commitments
 from saga.domain.front_desk import FrontDesk
 from saga.domain.materials import Materials
 from saga.domain.review import OfficerReview
-from saga.domain.steps import StepStatus
+from saga.domain.statuses import StepStatus
 from saga.domain.withdrawal import Withdrawal
 
 _NAMESPACE = uuid.UUID("6c1d1f0e-2b7a-4a3e-8f51-0c4e9d2a7b36")

@@ -18,12 +18,14 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import resolve_topic
 
 from lifeevents.callers import Role
-from saga.domain.access import SERVICE_SUBJECT, Read, is_resident_id
 from saga.domain.bundle import Bundle
 from saga.domain.errors import FieldError, OfferClosed
-from saga.domain.forms import Finder, check_value
+from saga.domain.field_values import check_value
+from saga.domain.forms import Finder
 from saga.domain.ports import DepartmentEvent
-from saga.domain.steps import ApplicationStatus, plan_of
+from saga.domain.reads import SERVICE_SUBJECT, Read, is_resident_id
+from saga.domain.statuses import ApplicationStatus
+from saga.domain.steps import plan_of
 
 if TYPE_CHECKING:
     from saga.domain.application import Application

@@ -18,11 +18,12 @@ import datetime as dt
 
 from eventsourcing.domain import Aggregate, event
 
-from saga.domain.access import Read, case_reads
 from saga.domain.approval import CaseReview
 from saga.domain.errors import UnknownStep
 from saga.domain.ports import Outcome, StepAnswer
-from saga.domain.steps import ApplicationStatus, StepState, StepStatus
+from saga.domain.reads import Read, case_reads
+from saga.domain.statuses import ApplicationStatus, StepStatus
+from saga.domain.steps import StepState
 
 
 class OfficerReview(Aggregate):

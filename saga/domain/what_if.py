@@ -10,7 +10,7 @@ from typing import Any
 
 from saga.domain.application import Application
 from saga.domain.bundle import Bundle
-from saga.domain.steps import StepStatus
+from saga.domain.statuses import StepStatus
 
 _ANSWERS = (Application.StepCompleted, Application.StepRejected)
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from eventsourcing.domain import Aggregate, event
 
 from saga.domain.errors import WithdrawalRefused
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 
 NOT_WITHDRAWABLE = (ApplicationStatus.OFFERED, ApplicationStatus.COMPENSATING)
 

@@ -31,7 +31,8 @@ from saga.entrypoints.errors import KNOWN_ERRORS, Refused, abort_async, domain_e
 from saga.entrypoints.aftercare_api import AftercareMethods
 from saga.entrypoints.offers_api import OfferMethods, offer_message
 from saga.entrypoints.practices_api import SupplementMethods, practice_fields
-from saga.queries import Queries, WatchLimitReached
+from saga.queries import Queries
+from saga.watchers import WatchLimitReached
 
 EVERYTHING = Sight(SightKind.PRINCIPAL)
 # The most rows a page of ListMine or ListDataAccess answers with.

@@ -20,7 +20,7 @@ from lifeevents.v1 import operations_pb2 as ops
 from lifeevents.v1 import operations_pb2_grpc as ops_grpc
 from saga.coordinator import Coordinator
 from saga.domain.access import OperatorAction, Purpose, Sight, SightKind, check_may_operate
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 from saga.entrypoints import requests
 from saga.entrypoints.aftercare_api import FollowUpMethods
 from saga.entrypoints.applications_api import application_message

@@ -10,11 +10,11 @@ import psycopg
 import pytest
 
 from deploy.sample_forms import newborn_form
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.domain.errors import FormInvalid
-from saga.domain.steps import ApplicationStatus
+from saga.domain.statuses import ApplicationStatus
 from tests.support.fakes import MOTHER, RecordingBus
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from cryptography.x509.oid import NameOID
 from lifeevents.client import ApplicantClient
 from lifeevents.v1 import applications_pb2 as pb
 from lifeevents.v1 import applications_pb2_grpc as pb_grpc
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.entrypoints.applications_api import ApplicationsServicer

@@ -8,7 +8,7 @@ import re
 import pytest
 from starlette.testclient import TestClient
 
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.entrypoints.applications_api import ApplicationsServicer

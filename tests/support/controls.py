@@ -10,7 +10,7 @@ from pathlib import Path
 
 from services.notifier.delivery import FileDelivery
 
-# The coordinator's rebuildable projections in its data dir (saga/adapters/projections.py): the
+# The coordinator's rebuildable projections in its data dir (saga/adapters/projection_store.py): the
 # timer index and the read models with their tables, each with its row in the one tracking table.
 PROJECTIONS_FILE = "projections.sqlite"
 READ_MODEL_TABLES = ("applications", "pending_steps", "step_durations", "bundle_durations")

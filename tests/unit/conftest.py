@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from tests.support.fakes import RecordingBus, SeededRegisters, SteppingClock, shipped_bundles

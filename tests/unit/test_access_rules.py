@@ -5,9 +5,10 @@ import datetime as dt
 import pytest
 
 from saga.domain.access import (OperatorAction, Purpose, SightKind, check_may_delegate, check_may_object,
-                                check_may_operate, check_may_submit, check_reason, reads_of, refusals_of, sight_of)
+                                check_may_operate, check_may_submit, check_reason, sight_of)
 from saga.domain.errors import InvalidRequest, NotVisible, PermissionDenied
 from tests.support.fakes import ADMIN, AGENT, MOTHER, OPERATOR, STRANGER, officer, shipped_bundles
+from saga.domain.reads import reads_of, refusals_of
 
 BUNDLES = shipped_bundles()
 NEWBORN, RETIREMENT = BUNDLES.get("newborn"), BUNDLES.get("retirement")

@@ -9,11 +9,12 @@ import pytest
 
 from deploy.sample_forms import example_form, newborn_form
 from saga.coordinator import Coordinator
-from saga.domain.access import Purpose, Read, SightKind
+from saga.domain.access import Purpose, SightKind
 from saga.domain.access_log import AccessLog
 from saga.domain.errors import FormInvalid, IdempotencyKeyReused, NoSuchDelegation, NotVisible, PermissionDenied
 from tests.support.fakes import (AGENT, MOTHER, OPERATOR, START, STRANGER, SeededRegisters, SteppingClock, officer,
                                  shipped_bundles, shipped_catalogue)
+from saga.domain.reads import Read
 
 RETIREE = "370202196603150134"  # 刘建军: the retirement example's person
 NEWBORN = newborn_form(birth_date="2026-11-18")

@@ -9,7 +9,10 @@ import pytest
 import yaml
 from eventsourcing.domain import Aggregate
 
+from saga.domain.access_log import AccessLog
 from saga.domain.application import Application
+from saga.domain.delegation import Delegation
+from saga.domain.preferences import Preferences
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPARTMENT_DOMAINS = sorted(ROOT.glob("services/*/domain.py")) + [ROOT / "services/common/sqlite_register.py"]
@@ -64,8 +67,10 @@ def test_the_domain_imports_only_the_domain(path):
 def test_the_use_cases_import_no_adapter_and_no_entrypoint():
     assert saga_layers_imported(ROOT / "saga" / "coordinator.py") <= {"saga.domain", "saga.proactive",
                                                                       "saga.commitment_cases", "saga.practices",
-                                                                      "saga.aftercare"}
-    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py", "aftercare.py"):
+                                                                      "saga.aftercare", "saga.results",
+                                                                      "saga.access_cases"}
+    for use_cases in ("proactive.py", "commitment_cases.py", "practices.py", "aftercare.py", "results.py",
+                      "access_cases.py"):
         assert saga_layers_imported(ROOT / "saga" / use_cases) <= {"saga.domain"}
 
 
@@ -104,12 +109,15 @@ def test_the_bundle_words_come_from_the_definitions():
     assert {"newborn", "birth_certificate", "household_registration", "notice_period"} <= bundle_words()
 
 
-EVENT_NAMES = {name for name, value in vars(Application).items()
-               if isinstance(value, type) and issubclass(value, Aggregate.Event)}
+# Every aggregate's events, those of the Application's bases (Withdrawal, Rating, ...) included.
+EVENT_NAMES = {name for aggregate in (Application, AccessLog, Delegation, Preferences) for name in dir(aggregate)
+               if isinstance(value := getattr(aggregate, name), type) and issubclass(value, Aggregate.Event)
+               and name not in ("Event", "Created")}
 
 
 def test_the_event_names_are_the_aggregates_events():
-    assert {"Submitted", "StepDispatched", "CompensationStarted", "ObjectionRaised", "Failed"} <= EVENT_NAMES
+    assert {"Submitted", "StepDispatched", "CompensationStarted", "ObjectionRaised", "Failed", "Withdrawn", "Rated",
+            "StepRetried", "AccessRecorded"} <= EVENT_NAMES
 
 
 @pytest.mark.parametrize("path", EDGES, ids=relative)

@@ -1,6 +1,7 @@
 """Compensation: when a step is refused, completed steps that declare an undo are undone one at a
 time, latest in the plan first, each recorded; then the application ends REJECTED."""
 from saga.domain.application import Application
+from saga.domain.compensation import Compensation
 from tests.support.fakes import MOTHER, STARTUP_FORM as STARTUP
 
 CODE = "91370202000000019Q"
@@ -42,7 +43,7 @@ def test_a_refusal_after_registration_undoes_the_seals_then_the_registration(coo
         "business_registration": "COMPENSATED", "seals": "COMPENSATED", "tax_registration": "REJECTED",
         "social_insurance": "COMPENSATED", "medical_insurance": "COMPENSATED", "housing_fund": "COMPENSATED"}
     history = coordinator.history(application_id)
-    assert sum(isinstance(e, Application.StepCompensated) for e in history) == 5
+    assert sum(isinstance(e, Compensation.StepCompensated) for e in history) == 5
     assert isinstance(history[-1], Application.Rejected)
 
 

@@ -12,7 +12,7 @@ from saga.domain.errors import FormInvalid, InvalidRequest, NotAwaited, NotVisib
 from saga.domain.front_desk import FrontDesk
 from saga.domain.notices import NoticeKind, notice_of
 from saga.domain.ports import Outcome, StepAnswer
-from saga.domain.steps import ApplicationStatus, StepStatus
+from saga.domain.statuses import ApplicationStatus, StepStatus
 from saga.entrypoints.applications_api import application_message
 from tests.support.fakes import MOTHER, STRANGER, officer
 from tests.unit.test_officer_review import SPECIAL, RETIREE

@@ -13,7 +13,7 @@ from saga.domain.errors import BundleDefinitionError, FormInvalid, NotAwaited, N
 from saga.domain.materials import Materials
 from saga.domain.notices import NoticeKind, notice_of
 from saga.domain.parser import parse_bundle
-from saga.domain.steps import ApplicationStatus, StepStatus
+from saga.domain.statuses import ApplicationStatus, StepStatus
 from saga.entrypoints.applications_api import application_message
 from tests.support.fakes import MOTHER, ROOT, STARTUP_FORM, STRANGER, officer, shipped_catalogue
 

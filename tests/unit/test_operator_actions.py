@@ -3,8 +3,8 @@ overdue one) is sent again under its command id, or skipped if nothing needs its
 is an event naming the operator and the reason."""
 import pytest
 
-from saga.domain.application import Application
 from saga.domain.errors import OperatorActionRefused
+from saga.domain.operator_actions import OperatorActions
 from tests.support.clients import newborn_form
 from tests.support.fakes import MOTHER
 
@@ -34,7 +34,7 @@ def test_a_retried_step_is_sent_again_under_its_command_id_and_completes_the_app
                                                                   medical.inputs)
     assert application.status == "IN_PROGRESS" and application.reasons == []
     last = coordinator.history(application_id)[-1]
-    assert (type(last), last.operator, last.reason) == (Application.StepRetried, "alice", "register fixed")
+    assert (type(last), last.operator, last.reason) == (OperatorActions.StepRetried, "alice", "register fixed")
     coordinator.record_result(application_id, "medical_insurance", retried.command_id, True, {"insured_no": "M1"})
     assert coordinator.get_application(application_id).status == "COMPLETED"
     # a second copy of that answer changes nothing

@@ -3,7 +3,7 @@ stored events and a crash at any point loses nothing and duplicates nothing obse
 import pytest
 from eventsourcing.persistence import Tracking
 
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.adapters.relay import CommandRelay
 from tests.support.clients import newborn_form
 from tests.support.fakes import MOTHER, RecordingBus

@@ -7,7 +7,7 @@ import pytest
 
 from saga.domain.application import Application
 from saga.domain.errors import UnknownStep
-from saga.domain.steps import StepStatus
+from saga.domain.statuses import StepStatus
 from tests.support.fakes import shipped_bundles
 
 NEWBORN = shipped_bundles().get("newborn")

@@ -1,16 +1,20 @@
 """Stored streams keep loading: ObjectionRaised v2 records the objector's role and name apart, and a
 v1 stream (one `objector` text) still loads, the upcaster splitting the text; streams stored before
-the aggregate left saga/domain/model.py (their topics name that module) still load, and every
-follower of the log still reads them."""
+the aggregate left saga/domain/model.py (their topics name that module), and before compensation and
+the operators' actions left the aggregate's module for its bases (saga/domain/compensation.py,
+saga/domain/operator_actions.py), still load, and every follower of the log still reads them."""
 import dataclasses
 import uuid
 
 
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.adapters.relay import CommandRelay
 from saga.adapters.timers import WAIT
+from deploy.sample_forms import newborn_form
 from saga.domain.application import Application
-from tests.support.fakes import STRANGER, XINING_LEGAL_REP, RecordingBus
+from saga.domain.compensation import Compensation
+from saga.domain.operator_actions import OperatorActions
+from tests.support.fakes import MOTHER, STARTUP_FORM, STRANGER, XINING_LEGAL_REP, RecordingBus
 
 # The company's name, legal representative's name and address are looked up in the (seeded) market register.
 FORM = {"credit_code": "91630102900000030K", "legal_rep_id": "630102198702110354", "reason": "business_ended",
@@ -128,3 +132,59 @@ def test_a_v2_objection_loads_without_a_subject():
     state = {"objector_role": "债权人", "objector": "某供应商"}
     Application.ObjectionRaised.upcast_v2_v3(state)
     assert state["objector_subject"] == ""
+
+
+# Where the events of the aggregate's bases were stored before they moved out of its module.
+MOVED = {"saga.domain.compensation:Compensation.": "saga.domain.application:Application.",
+         "saga.domain.operator_actions:OperatorActions.": "saga.domain.application:Application."}
+
+
+def under_the_aggregates_module(topic: str, fields: dict) -> str:
+    for new, old in MOVED.items():
+        if topic.startswith(new):
+            return old + topic[len(new):]
+    return topic
+
+
+def test_compensation_and_a_retry_stored_under_the_aggregates_module_load_and_are_followed(coordinator, bus,
+                                                                                         wiring, clock):
+    refused = coordinator.submit("startup", STARTUP_FORM, caller=MOTHER)
+    [registration] = bus.sent
+    coordinator.record_result(refused, registration.step, registration.command_id, True,
+                              {"credit_code": "91370202000000019Q", "licence_no": "1"})
+    outputs = {"seals": {"seal_set_no": "Y1", "seal_count": "4", "fee_yuan": "0"},
+               "social_insurance": {"social_insurance_employer_no": "SB1"},
+               "medical_insurance": {"medical_insurance_employer_no": "YB1"},
+               "housing_fund": {"housing_fund_account_no": "GJJ1"}}
+    for sent in bus.sent[1:]:
+        coordinator.record_result(refused, sent.step, sent.command_id, sent.step in outputs,
+                                  outputs.get(sent.step, {}), "" if sent.step in outputs else "refused")
+    retried = coordinator.submit("newborn", newborn_form(birth_date="2026-11-18"), caller=MOTHER)
+    clock.advance(days=2)
+    coordinator.chase(retried, "birth_certificate")
+    coordinator.retry_step(retried, "birth_certificate", "alice", "department asked for it again")
+
+    for original in (coordinator.get_application(refused), coordinator.get_application(retried)):
+        kinds = {type(e) for e in coordinator.history(original.id)}
+        assert kinds & {Compensation.CompensationStarted, Compensation.CompensationDispatched,
+                        OperatorActions.StepRetried}, "stored under the bases' topics now"
+        copy_id = copied(coordinator, original.id, under_the_aggregates_module)
+        assert not any(e.topic.startswith(tuple(MOVED)) for e in coordinator.recorder.select_events(copy_id))
+        loaded = coordinator.get_application(copy_id)
+        assert loaded.status == original.status and \
+            {s.id: s.status for s in loaded.steps.values()} == {s.id: s.status for s in original.steps.values()}
+        assert [type(e).__name__ for e in coordinator.history(copy_id)] == \
+            [type(e).__name__ for e in coordinator.history(original.id)]
+        assert all(isinstance(e, type(o)) for e, o in zip(coordinator.history(copy_id),
+                                                          coordinator.history(original.id)))
+    relayed = RecordingBus()
+    CommandRelay(coordinator.recorder, coordinator.mapper, relayed, fresh_positions()).relay_pending()
+    by_application = {}
+    for d in relayed.sent:
+        by_application.setdefault(d.application_id, []).append((d.step, d.action))
+    original_refused, original_retried, copy_refused, copy_retried = by_application.values()  # in log order
+    # six steps sent, then the first undo
+    assert original_refused == copy_refused and len(copy_refused) == 7, \
+        "the copy's undo is published like the original's"
+    assert original_retried == copy_retried == [("birth_certificate", "issue_birth_certificate")] * 3, \
+        "and its retry (sent, re-sent when overdue, retried)"

@@ -7,13 +7,13 @@ import grpc
 import pytest
 
 from lifeevents.v1 import applications_pb2 as pb
-from saga.adapters.projections import projections_datastore
+from saga.adapters.projection_store import projections_datastore
 from saga.bootstrap import wire
 from saga.config import Config
 from saga.coordinator import Coordinator
 from saga.entrypoints.applications_api import ApplicationsServicer
 from saga.entrypoints.errors import Refused
-from saga.queries import Watchers, WatchLimitReached
+from saga.watchers import Watchers, WatchLimitReached
 from tests.support.fakes import MOTHER, STARTUP_FORM, shipped_bundles, shipped_catalogue
 from tests.support.identity import LocalTokens
 from tests.unit.test_coordinator_use_cases import OUTPUTS, form
