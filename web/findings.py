@@ -13,6 +13,7 @@ from lifeevents.v1 import commitments_pb2 as cpb
 from lifeevents.v1 import commitments_pb2_grpc as cpb_grpc
 from web.api import GrpcPort
 from web.i18n import Translator
+from web.practices import CommitmentItem
 from web.progress import field_time
 
 MAX_FINDING = 1000
@@ -38,13 +39,7 @@ class GrpcCommitments(GrpcPort):
 
 
 @dataclass
-class FindingView:
-    name: str
-    text: str
-    status: str
-    status_label: str
-    verify_at: str
-    finding: str
+class FindingView(CommitmentItem):  # a commitment as its applicant sees it, and the officer's form
     mine: bool    # the officer's department verifies it and it is still open: the form is shown
     error: dict[str, str]
     entered: dict[str, str]
